@@ -1,0 +1,354 @@
+/* exec.c — fork; in the child join the node and exec. Only a forked child
+ * ever switches namespaces for a user command, so the nslab process keeps
+ * its own mount and UTS namespaces. */
+#define _GNU_SOURCE
+#include "exec.h"
+#include "paths.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Bind every file of /etc/netns/NAME over its namesake in /etc, as
+ * iproute2's `ip netns exec` does; missing targets are skipped. */
+static void bind_etc(const char *nsname)
+{
+	char dir[PATH_MAX], src[PATH_MAX + 256], dst[300];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof dir, "%s/%s", NSL_ETC_NETNS, nsname);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(src, sizeof src, "%s/%s", dir, e->d_name);
+		snprintf(dst, sizeof dst, "/etc/%s", e->d_name);
+		(void)mount(src, dst, "none", MS_BIND, NULL);
+	}
+	closedir(d);
+}
+
+int nsl_node_enter(const struct nsl_exec_opts *o, const char **stage)
+{
+	if (o->nsfd >= 0 && setns(o->nsfd, CLONE_NEWNET) < 0) {
+		*stage = "enter network namespace";
+		return -errno;
+	}
+	if (o->nsname) {
+		struct statvfs sv;
+		unsigned long fl = 0;
+
+		if (unshare(CLONE_NEWNS) < 0) {
+			*stage = "private mount namespace";
+			return -errno;
+		}
+		/* keep our mounts from propagating back to the host */
+		if (mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0) {
+			*stage = "make / a slave mount";
+			return -errno;
+		}
+		/* /sys must show this namespace's interfaces */
+		if (statvfs("/sys", &sv) == 0 && (sv.f_flag & ST_RDONLY))
+			fl = MS_RDONLY;
+		if (umount2("/sys", MNT_DETACH) == 0)
+			(void)mount(o->nsname, "/sys", "sysfs", fl, NULL);
+		bind_etc(o->nsname);
+	}
+	if (o->hostname) {
+		if (unshare(CLONE_NEWUTS) < 0 ||
+		    sethostname(o->hostname, strlen(o->hostname)) < 0) {
+			*stage = "set hostname";
+			return -errno;
+		}
+	}
+	if (o->cwd && chdir(o->cwd) < 0) {
+		*stage = "change directory";
+		return -errno;
+	}
+	return 0;
+}
+
+static void child_defaults(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+}
+
+/* In the child: report errno and stage through the CLOEXEC pipe, then die. */
+static void child_fail(int rep, int e, const char *stage)
+{
+	char buf[200];
+	int n = snprintf(buf, sizeof buf, "%d %s", e, stage);
+
+	if (n > 0)
+		(void)!write(rep, buf, (size_t)n);
+	_exit(127);
+}
+
+static void child_run(char *const argv[], const struct nsl_exec_opts *o, int rep)
+{
+	const char *stage = "";
+	int rc = nsl_node_enter(o, &stage);
+
+	if (rc < 0)
+		child_fail(rep, -rc, stage);
+	if (o->envp)
+		execvpe(argv[0], argv, o->envp);
+	else
+		execvp(argv[0], argv);
+	child_fail(rep, errno, "run");
+}
+
+/* Read what the child reported before exec; 0 when exec succeeded. */
+static int child_report(int rep, char *const argv[], struct nsl_err *err)
+{
+	char buf[200];
+	ssize_t n;
+	int e = 0, off = 0;
+
+	do
+		n = read(rep, buf, sizeof buf - 1);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	if (sscanf(buf, "%d %n", &e, &off) < 1)
+		e = EIO;
+	if (strcmp(buf + off, "run") == 0)
+		return nsl_fail(err, e, "cannot run \"%s\"", argv[0]);
+	return nsl_fail(err, e, "cannot start \"%s\" (%s)", argv[0], buf + off);
+}
+
+static int append(char **buf, size_t *len, size_t *cap, const char *d, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t nc = *cap ? *cap * 2 : 4096;
+		char *p;
+
+		while (nc < *len + n + 1)
+			nc *= 2;
+		p = realloc(*buf, nc);
+		if (!p)
+			return -ENOMEM;
+		*buf = p;
+		*cap = nc;
+	}
+	memcpy(*buf + *len, d, n);
+	*len += n;
+	(*buf)[*len] = 0;
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int nsl_exec(char *const argv[], const struct nsl_exec_opts *o,
+	     struct nsl_exec_result *r, struct nsl_err *err)
+{
+	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, pin[2] = { -1, -1 };
+	int prep[2] = { -1, -1 }, rc = 0, st = 0;
+	size_t cap_out = 0, cap_err = 0, in_off = 0;
+	long long deadline = o->timeout_ms > 0 ? now_ms() + o->timeout_ms : 0;
+	pid_t pid;
+
+	memset(r, 0, sizeof *r);
+	if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0 ||
+	    pipe2(prep, O_CLOEXEC) < 0 || (o->input && pipe2(pin, O_CLOEXEC) < 0)) {
+		rc = nsl_fail(err, errno, "cannot run \"%s\": pipe", argv[0]);
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc = nsl_fail(err, errno, "cannot run \"%s\": fork", argv[0]);
+		goto out;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		child_defaults();
+		setpgid(0, 0);
+		dup2(o->input ? pin[0] : devnull, 0);
+		dup2(pout[1], 1);
+		dup2(perr[1], 2);
+		child_run(argv, o, prep[1]);
+	}
+	close(pout[1]); pout[1] = -1;
+	close(perr[1]); perr[1] = -1;
+	close(prep[1]); prep[1] = -1;
+	if (o->input) {
+		close(pin[0]); pin[0] = -1;
+		fcntl(pin[1], F_SETFL, O_NONBLOCK);
+		if (o->input_len == 0) {
+			close(pin[1]);
+			pin[1] = -1;
+		}
+	}
+	while (pout[0] >= 0 || perr[0] >= 0) {
+		struct pollfd pf[3] = {
+			{ .fd = pout[0], .events = POLLIN },
+			{ .fd = perr[0], .events = POLLIN },
+			{ .fd = pin[1], .events = POLLOUT },
+		};
+		int wait = -1, i;
+
+		if (deadline) {
+			long long left = deadline - now_ms();
+			if (left <= 0) {
+				r->timed_out = 1;
+				kill(-pid, SIGKILL);
+				kill(pid, SIGKILL);
+				break;
+			}
+			wait = (int)left;
+		}
+		if (poll(pf, 3, wait) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			char buf[16384];
+			ssize_t n;
+			int *fd = i == 0 ? &pout[0] : &perr[0];
+
+			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(*fd, buf, sizeof buf);
+			if (n > 0) {
+				if (i == 0)
+					append(&r->out, &r->out_len, &cap_out, buf, (size_t)n);
+				else
+					append(&r->err, &r->err_len, &cap_err, buf, (size_t)n);
+			} else if (n == 0 || errno != EINTR) {
+				close(*fd);
+				*fd = -1;
+			}
+		}
+		if (pin[1] >= 0 && (pf[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			ssize_t n = write(pin[1], o->input + in_off, o->input_len - in_off);
+			if (n > 0)
+				in_off += (size_t)n;
+			if (n < 0 || in_off >= o->input_len) {
+				close(pin[1]);
+				pin[1] = -1;
+			}
+		}
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	rc = child_report(prep[0], argv, err);
+out:
+	if (!r->out) append(&r->out, &r->out_len, &cap_out, "", 0);
+	if (!r->err) append(&r->err, &r->err_len, &cap_err, "", 0);
+	for (int i = 0; i < 2; i++) {
+		if (pout[i] >= 0) close(pout[i]);
+		if (perr[i] >= 0) close(perr[i]);
+		if (pin[i] >= 0) close(pin[i]);
+		if (prep[i] >= 0) close(prep[i]);
+	}
+	return rc;
+}
+
+void nsl_exec_result_free(struct nsl_exec_result *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+int nsl_spawn(char *const argv[], const struct nsl_exec_opts *o,
+	      const char *logpath, pid_t *pid, struct nsl_err *err)
+{
+	int prep[2], rc;
+	pid_t p;
+
+	if (pipe2(prep, O_CLOEXEC) < 0)
+		return nsl_fail(err, errno, "cannot start \"%s\": pipe", argv[0]);
+	p = fork();
+	if (p < 0) {
+		rc = nsl_fail(err, errno, "cannot start \"%s\": fork", argv[0]);
+		close(prep[0]);
+		close(prep[1]);
+		return rc;
+	}
+	if (p == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int log = open(logpath ? logpath : "/dev/null",
+			       O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		child_defaults();
+		setsid();
+		if (in < 0 || log < 0)
+			child_fail(prep[1], errno, "open log file");
+		dup2(in, 0);
+		dup2(log, 1);
+		dup2(log, 2);
+		child_run(argv, o, prep[1]);
+	}
+	close(prep[1]);
+	rc = child_report(prep[0], argv, err);
+	close(prep[0]);
+	if (rc < 0) {
+		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+			;
+		return rc;
+	}
+	*pid = p;
+	return 0;
+}
+
+unsigned long long nsl_proc_starttime(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');   /* the command name may hold spaces */
+	if (!p)
+		return 0;
+	/* after ")" come fields 3..; starttime is field 22 */
+	for (i = 3; i <= 22 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		v = strtoull(p + 1, NULL, 10);
+	return v;
+}

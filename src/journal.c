@@ -1,0 +1,444 @@
+/* journal.c — see journal.h. Record lines, one per object:
+ *   netns NAME                 a pinned namespace (and /etc/netns/NAME)
+ *   link IFNAME                an interface created in the host namespace
+ *   addr IFNAME CIDR           an address added in the host namespace
+ *   route DST GW|- OIF|- METRIC  a route added in the host namespace
+ *   sysctl KEY OLDVALUE        a host sysctl changed (restored on down)
+ *   nft FAMILY TABLE           an nftables table made in the host namespace
+ *   pid PID STARTTIME          a background process started by the lab
+ * Everything inside a lab's own namespaces goes away with the namespace. */
+#define _GNU_SOURCE
+#include "journal.h"
+#include "paths.h"
+#include "netns.h"
+#include "link.h"
+#include "addr.h"
+#include "route.h"
+#include "sysctl.h"
+#include "nat.h"
+#include "exec.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void nsl_journal_dir(const char *lab, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", nsl_state_dir(), lab);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -EIO;
+}
+
+static int read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return 0;
+}
+
+pid_t nsl_journal_owner(const char *lab)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], buf[128];
+	unsigned long long start = 0;
+	int pid = 0;
+
+	nsl_journal_dir(lab, dir, sizeof dir);
+	if (access(dir, F_OK) < 0)
+		return -ENOENT;
+	snprintf(path, sizeof path, "%s/owner", dir);
+	if (read_small(path, buf, sizeof buf) < 0)
+		return 0;
+	if (sscanf(buf, "%d %llu", &pid, &start) != 2 || pid <= 0)
+		return 0;
+	/* the pid alone could be reused: the start time pins the process */
+	if (nsl_proc_starttime(pid) != start)
+		return 0;
+	return pid;
+}
+
+int nsl_journal_begin(const char *lab, const char *labfile,
+		      struct nsl_journal *j, struct nsl_err *err)
+{
+	char path[PATH_MAX + 16], buf[64];
+	pid_t owner;
+
+	j->fd = -1;
+	snprintf(j->lab, sizeof j->lab, "%s", lab);
+	nsl_journal_dir(lab, j->dir, sizeof j->dir);
+	if (mkdir(nsl_state_dir(), 0755) < 0 && errno != EEXIST)
+		return nsl_fail(err, errno, "cannot create %s", nsl_state_dir());
+	if (mkdir(j->dir, 0755) < 0) {
+		if (errno != EEXIST)
+			return nsl_fail(err, errno, "cannot create %s", j->dir);
+		owner = nsl_journal_owner(lab);
+		if (owner > 0)
+			return nsl_fail(err, 0, "lab \"%s\" is in use by nslab process %d "
+					"(wait for it, or pick another lab name)", lab, (int)owner);
+		return nsl_fail(err, 0, "lab \"%s\" is already up (left by `nslab up` or a "
+				"crash); run `nslab down %s` first", lab, lab);
+	}
+	snprintf(buf, sizeof buf, "%d %llu\n", (int)getpid(),
+		 nsl_proc_starttime(getpid()));
+	snprintf(path, sizeof path, "%s/owner", j->dir);
+	if (write_file(path, buf) < 0)
+		goto fail;
+	if (labfile) {
+		snprintf(path, sizeof path, "%s/file", j->dir);
+		if (write_file(path, labfile) < 0)
+			goto fail;
+	}
+	snprintf(path, sizeof path, "%s/journal", j->dir);
+	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (j->fd < 0)
+		goto fail;
+	return 0;
+fail:
+	{
+		int e = errno;
+		nsl_journal_down(lab, NULL, NULL);
+		return nsl_fail(err, e, "cannot write lab state in %s", j->dir);
+	}
+}
+
+int nsl_journal_add(struct nsl_journal *j, struct nsl_err *err,
+		    const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	if (j->fd < 0)
+		return nsl_fail(err, EBADF, "journal of lab %s is closed", j->lab);
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= (int)sizeof line - 1)
+		return nsl_fail(err, ENAMETOOLONG, "journal record");
+	line[n++] = '\n';
+	if (write(j->fd, line, (size_t)n) != n)
+		return nsl_fail(err, errno, "cannot write journal of lab %s", j->lab);
+	return 0;
+}
+
+void nsl_journal_close(struct nsl_journal *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = -1;
+}
+
+int nsl_journal_release(struct nsl_journal *j)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof path, "%s/owner", j->dir);
+	nsl_journal_close(j);
+	return unlink(path) < 0 ? -errno : 0;
+}
+
+/* ---- teardown ---- */
+
+struct lines {
+	char *buf;
+	char **v;
+	int n;
+};
+
+static int load_lines(const char *dir, struct lines *L)
+{
+	char path[PATH_MAX + 16];
+	struct stat st;
+	int fd, i, cap = 0;
+	ssize_t got = 0;
+	char *p;
+
+	memset(L, 0, sizeof *L);
+	snprintf(path, sizeof path, "%s/journal", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) < 0 || !(L->buf = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < st.st_size) {
+		ssize_t n = read(fd, L->buf + got, (size_t)(st.st_size - got));
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	L->buf[got] = 0;
+	for (p = L->buf; *p; p++)
+		if (*p == '\n')
+			cap++;
+	L->v = calloc((size_t)cap + 2, sizeof *L->v);
+	if (!L->v)
+		return -ENOMEM;
+	for (p = strtok(L->buf, "\n"), i = 0; p && i < cap + 1; p = strtok(NULL, "\n"))
+		L->v[i++] = p;
+	L->n = i;
+	return 0;
+}
+
+struct nsid {
+	dev_t dev;
+	ino_t ino;
+};
+
+/* End every process inside the lab's namespaces — also ones nslab did not
+ * start — so that no process keeps a namespace (and its veths) alive. */
+static int kill_inside(struct nsid *ids, int nids)
+{
+	DIR *d;
+	struct dirent *e;
+	char path[300];
+	struct stat st;
+	int killed = 0, i;
+
+	if (nids == 0 || !(d = opendir("/proc")))
+		return 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/ns/net", e->d_name);
+		if (stat(path, &st) < 0)
+			continue;
+		for (i = 0; i < nids; i++)
+			if (ids[i].ino == st.st_ino && ids[i].dev == st.st_dev) {
+				kill(atoi(e->d_name), SIGKILL);
+				killed++;
+				break;
+			}
+	}
+	closedir(d);
+	return killed;
+}
+
+static void rm_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (d) {
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			if (e->d_type == DT_DIR)
+				rm_tree(path);
+			else
+				unlink(path);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+static int host_ns(struct nsl_ns *h, int *open_, struct nsl_err *err)
+{
+	if (*open_)
+		return 0;
+	if (nsl_netns_host(h, err) < 0)
+		return -1;
+	*open_ = 1;
+	return 0;
+}
+
+static int undo(char *line, struct nsl_ns *h, int *hopen, struct nsl_err *e)
+{
+	char *tok[8] = { 0 }, *save = NULL, *p;
+	int n = 0;
+
+	for (p = strtok_r(line, " ", &save); p && n < 8; p = strtok_r(NULL, " ", &save))
+		tok[n++] = p;
+	if (n == 0)
+		return 0;
+	if (!strcmp(tok[0], "netns") && n >= 2) {
+		char etc[PATH_MAX];
+		int rc = nsl_netns_delete(tok[1], e);
+
+		snprintf(etc, sizeof etc, "%s/%s", NSL_ETC_NETNS, tok[1]);
+		rm_tree(etc);
+		return rc == -ENOENT ? 0 : rc;
+	}
+	if (!strcmp(tok[0], "pid"))
+		return 0;   /* handled before, with the namespace scan */
+	if (host_ns(h, hopen, e) < 0)
+		return -1;
+	if (!strcmp(tok[0], "link") && n >= 2) {
+		int rc = nsl_link_delete(h, tok[1], e);
+		return (rc == -ENODEV || rc == -ENOENT) ? 0 : rc;
+	}
+	if (!strcmp(tok[0], "addr") && n >= 3) {
+		struct nsl_cidr c;
+		int idx, rc;
+
+		if (nsl_cidr_parse(tok[2], &c, e) < 0)
+			return -1;
+		if (nsl_link_index(h, tok[1], &idx, e) < 0)
+			return 0;    /* interface gone, address with it */
+		rc = nsl_addr_del(h, idx, tok[1], &c, e);
+		return rc == -EADDRNOTAVAIL ? 0 : rc;
+	}
+	if (!strcmp(tok[0], "route") && n >= 5) {
+		struct nsl_cidr dst, gw;
+		int oif = 0, rc;
+
+		if (nsl_cidr_parse(tok[1], &dst, e) < 0)
+			return -1;
+		if (strcmp(tok[2], "-") && nsl_cidr_parse(tok[2], &gw, e) < 0)
+			return -1;
+		if (strcmp(tok[3], "-") && nsl_link_index(h, tok[3], &oif, e) < 0)
+			return 0;    /* device gone, route with it */
+		rc = nsl_route_del(h, &dst, strcmp(tok[2], "-") ? &gw : NULL, oif,
+				   atoi(tok[4]), e);
+		return (rc == -ESRCH || rc == -ENOENT) ? 0 : rc;
+	}
+	if (!strcmp(tok[0], "sysctl") && n >= 3) {
+		/* the old value may have held spaces: rejoin the rest */
+		char val[256] = "";
+		for (int i = 2; i < n; i++) {
+			strncat(val, tok[i], sizeof val - strlen(val) - 2);
+			if (i + 1 < n)
+				strcat(val, " ");
+		}
+		return nsl_sysctl_set(h, tok[1], val, NULL, 0, e);
+	}
+	if (!strcmp(tok[0], "nft") && n >= 3) {
+		char cmd[300];
+		int rc;
+
+		snprintf(cmd, sizeof cmd, "destroy table %s %s", tok[1], tok[2]);
+		rc = nsl_nft_run(h, cmd, NULL, e);
+		if (rc < 0) {
+			/* older nft has no "destroy": list first, then delete */
+			snprintf(cmd, sizeof cmd, "list table %s %s", tok[1], tok[2]);
+			if (nsl_nft_run(h, cmd, NULL, NULL) < 0)
+				return 0;
+			snprintf(cmd, sizeof cmd, "delete table %s %s", tok[1], tok[2]);
+			rc = nsl_nft_run(h, cmd, NULL, e);
+		}
+		return rc;
+	}
+	return 0;
+}
+
+int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
+{
+	char dir[PATH_MAX];
+	struct lines L;
+	struct nsid *ids = NULL;
+	struct nsl_ns h;
+	struct nsl_err e1;
+	int i, nids = 0, hopen = 0, rc = 0, undone = 0;
+
+	nsl_journal_dir(lab, dir, sizeof dir);
+	if (access(dir, F_OK) < 0)
+		return nsl_fail(err, 0, "no lab named \"%s\" is up (see `nslab ls`)", lab);
+	if ((rc = load_lines(dir, &L)) < 0)
+		return nsl_fail(err, -rc, "cannot read journal of lab %s", lab);
+	rc = 0;
+	ids = calloc((size_t)L.n + 1, sizeof *ids);
+	for (i = 0; ids && i < L.n; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (!strncmp(L.v[i], "netns ", 6)) {
+			snprintf(path, sizeof path, "%s/%s", NSL_NETNS_DIR, L.v[i] + 6);
+			if (stat(path, &st) == 0) {
+				ids[nids].dev = st.st_dev;
+				ids[nids].ino = st.st_ino;
+				nids++;
+			}
+		} else if (!strncmp(L.v[i], "pid ", 4)) {
+			int pid = 0;
+			unsigned long long start = 0;
+
+			if (sscanf(L.v[i] + 4, "%d %llu", &pid, &start) == 2 && pid > 0 &&
+			    nsl_proc_starttime(pid) == start)
+				kill(-pid, SIGKILL), kill(pid, SIGKILL);
+		}
+	}
+	kill_inside(ids, nids);
+	free(ids);
+	for (i = L.n - 1; i >= 0; i--) {
+		int r = undo(L.v[i], &h, &hopen, &e1);
+		undone++;
+		if (r < 0 && rc == 0) {
+			rc = r;
+			if (err)
+				*err = e1;
+		}
+	}
+	if (hopen)
+		nsl_netns_close(&h);
+	free(L.v);
+	free(L.buf);
+	if (rc == 0)
+		rm_tree(dir);
+	if (nobjs)
+		*nobjs = undone;
+	return rc;
+}
+
+int nsl_journal_each(int (*fn)(const char *lab, void *arg), void *arg)
+{
+	DIR *d = opendir(nsl_state_dir());
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && rc == 0) {
+		if (e->d_name[0] == '.')
+			continue;
+		rc = fn(e->d_name, arg);
+	}
+	closedir(d);
+	return rc;
+}
+
+int nsl_journal_count(const char *lab, const char *kind)
+{
+	char dir[PATH_MAX];
+	struct lines L;
+	size_t k = strlen(kind);
+	int i, n = 0;
+
+	nsl_journal_dir(lab, dir, sizeof dir);
+	if (load_lines(dir, &L) < 0)
+		return 0;
+	for (i = 0; i < L.n; i++)
+		if (!strncmp(L.v[i], kind, k) && L.v[i][k] == ' ')
+			n++;
+	free(L.v);
+	free(L.buf);
+	return n;
+}

@@ -1,0 +1,231 @@
+/* link.c — veth pairs with both ends placed by namespace fd, bridges,
+ * and link state, all through libnl's rtnl_link objects. */
+#include "link.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/veth.h>
+
+static const char *where(const struct nsl_ns *ns)
+{
+	return ns->is_host ? "host" : ns->name;
+}
+
+/* libnl folds kernel errnos into its own codes; give back the errno the
+ * kernel most likely sent so messages read like iproute2's. */
+int nsl_nlerr_errno(int nlerr);
+int nsl_nlerr_errno(int nlerr)
+{
+	switch (-nlerr) {
+	case NLE_EXIST: return EEXIST;
+	case NLE_OBJ_NOTFOUND: return ENOENT;
+	case NLE_NODEV: return ENODEV;
+	case NLE_PERM: return EPERM;
+	case NLE_BUSY: return EBUSY;
+	case NLE_INVAL: return EINVAL;
+	case NLE_RANGE: return ERANGE;
+	case NLE_NOMEM: return ENOMEM;
+	case NLE_OPNOTSUPP: return EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
+	case NLE_NOADDR: return EADDRNOTAVAIL;
+	case NLE_NOACCESS: return EACCES;
+	case NLE_AGAIN: return EAGAIN;
+	case NLE_MSGSIZE: return EMSGSIZE;
+	case NLE_IMMUTABLE: return EPERM;
+	default: return EIO;
+	}
+}
+
+static int set_mac(struct rtnl_link *l, const char *mac, struct nsl_err *err)
+{
+	struct nl_addr *a = NULL;
+
+	if (!mac)
+		return 0;
+	if (nl_addr_parse(mac, AF_LLC, &a) < 0 || nl_addr_get_len(a) != 6) {
+		nl_addr_put(a);
+		return nsl_fail(err, EINVAL, "bad MAC address \"%s\"", mac);
+	}
+	rtnl_link_set_addr(l, a);
+	nl_addr_put(a);
+	return 0;
+}
+
+static int lookup(struct nsl_ns *ns, const char *name, int *idx,
+		  struct nsl_err *err)
+{
+	struct rtnl_link *l = NULL;
+	int rc;
+
+	nsl_nl_reset(ns);
+	rc = rtnl_link_get_kernel(ns->sk, 0, name, &l);
+	if (rc < 0)
+		return nsl_nl_fail(ns, rc, err, "interface \"%s\" in %s",
+				name, where(ns));
+	*idx = rtnl_link_get_ifindex(l);
+	rtnl_link_put(l);
+	return 0;
+}
+
+int nsl_link_veth(struct nsl_ns *a, const char *name_a, struct nsl_ns *b,
+		  const char *name_b, const struct nsl_veth_opts *o,
+		  int *idx_a, int *idx_b, struct nsl_err *err)
+{
+	struct rtnl_link *l = NULL, *peer;
+	int rc, want_a = a->next_ifindex, want_b = b->next_ifindex;
+
+	/* the same namespace on both ends shares one ifindex counter */
+	if (a == b && want_a)
+		want_b = want_a + 1;
+again:
+	l = rtnl_link_veth_alloc();
+	if (!l)
+		return nsl_fail(err, ENOMEM, "veth \"%s\"", name_a);
+	peer = rtnl_link_veth_get_peer(l);
+	rtnl_link_set_name(l, name_a);
+	rtnl_link_set_name(peer, name_b);
+	rtnl_link_set_ns_fd(l, a->fd);
+	rtnl_link_set_ns_fd(peer, b->fd);
+	if (want_a && want_b) {
+		rtnl_link_set_ifindex(l, want_a);
+		rtnl_link_set_ifindex(peer, want_b);
+	}
+	if (o && o->mtu) {
+		rtnl_link_set_mtu(l, o->mtu);
+		rtnl_link_set_mtu(peer, o->mtu);
+	}
+	if (!o || !o->down) {
+		rtnl_link_set_flags(l, IFF_UP);
+		rtnl_link_set_flags(peer, IFF_UP);
+	}
+	if (o && o->master_a)
+		rtnl_link_set_master(l, o->master_a);
+	if (o && ((rc = set_mac(l, o->mac_a, err)) < 0 ||
+		  (rc = set_mac(peer, o->mac_b, err)) < 0))
+		goto out;
+	nsl_nl_reset(a);
+	rc = rtnl_link_add(a->sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	if ((a->kerrno == EBUSY || rc == -NLE_BUSY) && want_a) {
+		/* someone else holds the index we guessed: let the kernel pick */
+		rtnl_link_put(l);
+		want_a = want_b = 0;
+		a->next_ifindex = b->next_ifindex = 0;
+		goto again;
+	}
+	if (rc < 0) {
+		rc = nsl_nl_fail(a, rc, err, "veth \"%s\" in %s / \"%s\" in %s",
+			      name_a, where(a), name_b, where(b));
+		goto out;
+	}
+	if (want_a && want_b) {
+		*idx_a = want_a;
+		*idx_b = want_b;
+		if (a == b)
+			a->next_ifindex = want_b + 1;
+		else {
+			a->next_ifindex++;
+			b->next_ifindex++;
+		}
+	} else {
+		rc = lookup(a, name_a, idx_a, err);
+		if (rc == 0)
+			rc = lookup(b, name_b, idx_b, err);
+	}
+out:
+	rtnl_link_put(l);
+	return rc;
+}
+
+int nsl_link_bridge(struct nsl_ns *ns, const char *name, int mtu, int *idx,
+		    struct nsl_err *err)
+{
+	struct rtnl_link *l = rtnl_link_bridge_alloc();
+	int rc, want = ns->next_ifindex;
+
+	if (!l)
+		return nsl_fail(err, ENOMEM, "bridge \"%s\"", name);
+again:
+	rtnl_link_set_name(l, name);
+	rtnl_link_set_flags(l, IFF_UP);
+	if (mtu)
+		rtnl_link_set_mtu(l, mtu);
+	rtnl_link_set_ifindex(l, want);
+	nsl_nl_reset(ns);
+	rc = rtnl_link_add(ns->sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	if ((ns->kerrno == EBUSY || rc == -NLE_BUSY) && want) {
+		want = ns->next_ifindex = 0;
+		goto again;
+	}
+	if (rc < 0) {
+		rc = nsl_nl_fail(ns, rc, err, "bridge \"%s\" in %s", name,
+			      where(ns));
+		goto out;
+	}
+	if (want) {
+		*idx = want;
+		ns->next_ifindex++;
+	} else
+		rc = lookup(ns, name, idx, err);
+out:
+	rtnl_link_put(l);
+	return rc;
+}
+
+int nsl_link_set(struct nsl_ns *ns, int ifindex, const char *name, int up,
+		 int mtu, int master, struct nsl_err *err)
+{
+	struct rtnl_link *orig = rtnl_link_alloc(), *chg = rtnl_link_alloc();
+	int rc = 0;
+
+	if (!orig || !chg) {
+		rc = nsl_fail(err, ENOMEM, "interface \"%s\"", name);
+		goto out;
+	}
+	rtnl_link_set_ifindex(orig, ifindex);
+	if (up == 1)
+		rtnl_link_set_flags(chg, IFF_UP);
+	else if (up == 0)
+		rtnl_link_unset_flags(chg, IFF_UP);
+	if (mtu > 0)
+		rtnl_link_set_mtu(chg, mtu);
+	if (master >= 0)
+		rtnl_link_set_master(chg, master);
+	nsl_nl_reset(ns);
+	rc = rtnl_link_change(ns->sk, orig, chg, 0);
+	if (rc < 0)
+		rc = nsl_nl_fail(ns, rc, err, "interface \"%s\" in %s",
+			      name, where(ns));
+out:
+	rtnl_link_put(orig);
+	rtnl_link_put(chg);
+	return rc;
+}
+
+int nsl_link_index(struct nsl_ns *ns, const char *name, int *idx,
+		   struct nsl_err *err)
+{
+	return lookup(ns, name, idx, err);
+}
+
+int nsl_link_delete(struct nsl_ns *ns, const char *name, struct nsl_err *err)
+{
+	struct rtnl_link *l = rtnl_link_alloc();
+	int rc;
+
+	if (!l)
+		return nsl_fail(err, ENOMEM, "interface \"%s\"", name);
+	rtnl_link_set_name(l, name);
+	nsl_nl_reset(ns);
+	rc = rtnl_link_delete(ns->sk, l);
+	rtnl_link_put(l);
+	if (rc < 0)
+		return nsl_nl_fail(ns, rc, err, "cannot delete \"%s\" in %s",
+				name, where(ns));
+	return 0;
+}

@@ -1,0 +1,145 @@
+/* lua_journal.c — the lab's record of what it created. */
+#include "lua_util.h"
+#include "journal.h"
+#include "paths.h"
+
+#include <string.h>
+
+static struct nsl_journal *checkj(lua_State *L)
+{
+	struct nsl_journal *j = luaL_checkudata(L, 1, NSL_JOURNAL_MT);
+
+	if (j->fd < 0)
+		luaL_argerror(L, 1, "journal is closed");
+	return j;
+}
+
+/* core.journal_begin(lab, labfile) -> journal | nil, msg, errno */
+static int l_begin(lua_State *L)
+{
+	const char *lab = luaL_checkstring(L, 1);
+	const char *file = luaL_optstring(L, 2, NULL);
+	struct nsl_journal *j = lua_newuserdatauv(L, sizeof *j, 0);
+	struct nsl_err e;
+
+	memset(j, 0, sizeof *j);
+	j->fd = -1;
+	luaL_setmetatable(L, NSL_JOURNAL_MT);
+	if (nsl_journal_begin(lab, file, j, &e) < 0)
+		return nsl_lua_fail(L, &e);
+	return 1;
+}
+
+static int m_add(lua_State *L)
+{
+	struct nsl_journal *j = checkj(L);
+	const char *line = luaL_checkstring(L, 2);
+	struct nsl_err e;
+
+	if (strchr(line, '\n'))
+		luaL_argerror(L, 2, "record holds a newline");
+	if (nsl_journal_add(j, &e, "%s", line) < 0)
+		return nsl_lua_fail(L, &e);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int m_release(lua_State *L)
+{
+	nsl_journal_release(checkj(L));
+	return 0;
+}
+
+static int m_close(lua_State *L)
+{
+	nsl_journal_close(luaL_checkudata(L, 1, NSL_JOURNAL_MT));
+	return 0;
+}
+
+static int m_dir(lua_State *L)
+{
+	lua_pushstring(L, ((struct nsl_journal *)luaL_checkudata(L, 1, NSL_JOURNAL_MT))->dir);
+	return 1;
+}
+
+/* core.journal_down(lab) -> records undone | nil, msg, errno */
+static int l_down(lua_State *L)
+{
+	struct nsl_err e;
+	int n = 0;
+
+	if (nsl_journal_down(luaL_checkstring(L, 1), &n, &e) < 0)
+		return nsl_lua_fail(L, &e);
+	lua_pushinteger(L, n);
+	return 1;
+}
+
+/* core.journal_owner(lab) -> pid (0 = up, no owner) | nil when no such lab */
+static int l_owner(lua_State *L)
+{
+	pid_t p = nsl_journal_owner(luaL_checkstring(L, 1));
+
+	if (p < 0)
+		lua_pushnil(L);
+	else
+		lua_pushinteger(L, p);
+	return 1;
+}
+
+static int each(const char *lab, void *arg)
+{
+	lua_State *L = arg;
+
+	lua_pushstring(L, lab);
+	lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
+	return 0;
+}
+
+static int l_list(lua_State *L)
+{
+	lua_newtable(L);
+	nsl_journal_each(each, L);
+	return 1;
+}
+
+static int l_count(lua_State *L)
+{
+	lua_pushinteger(L, nsl_journal_count(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+	return 1;
+}
+
+static int l_state_dir(lua_State *L)
+{
+	lua_pushstring(L, nsl_state_dir());
+	return 1;
+}
+
+void nsl_lua_open_journal(lua_State *L)
+{
+	static const luaL_Reg fns[] = {
+		{ "journal_begin", l_begin },
+		{ "journal_down", l_down },
+		{ "journal_owner", l_owner },
+		{ "journal_list", l_list },
+		{ "journal_count", l_count },
+		{ "state_dir", l_state_dir },
+		{ NULL, NULL },
+	};
+	static const luaL_Reg meths[] = {
+		{ "add", m_add },
+		{ "release", m_release },
+		{ "close", m_close },
+		{ "dir", m_dir },
+		{ NULL, NULL },
+	};
+
+	luaL_newmetatable(L, NSL_JOURNAL_MT);
+	luaL_newlib(L, meths);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, m_close);
+	lua_setfield(L, -2, "__gc");
+	lua_pushcfunction(L, m_close);
+	lua_setfield(L, -2, "__close");
+	lua_pop(L, 1);
+	nsl_lua_register(L, fns, NULL);
+}

@@ -1,0 +1,124 @@
+/* main.c — the nslab executable: an embedded Lua 5.4 with nslab.core
+ * registered, the Lua library found beside the source tree or where it was
+ * installed, and signals turned into a clean Lua error so that a lab is
+ * always torn down. The command line itself is handled by nslab.cli. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lua.h>
+#include <lualib.h>
+#include <lauxlib.h>
+
+#include "lua_util.h"
+
+static lua_State *G;                 /* for the signal hook only */
+static volatile sig_atomic_t caught;
+
+/* Raised inside Lua at the next instruction, as lua.c does for SIGINT. */
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	lua_sethook(L, NULL, 0, 0);
+	luaL_error(L, "interrupted by %s", caught == SIGINT ? "SIGINT (Ctrl-C)" :
+		   caught == SIGTERM ? "SIGTERM" : "SIGHUP");
+}
+
+static void on_signal(int sig)
+{
+	caught = sig;
+	lua_sethook(G, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+static int is_dir_with(const char *dir, const char *file)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof p, "%s/%s", dir, file);
+	return access(p, R_OK) == 0;
+}
+
+/* The Lua library: $NSLAB_LUA_DIR, else the source tree this binary was
+ * built from, else the install location. */
+static const char *lua_dir(void)
+{
+	const char *e = getenv("NSLAB_LUA_DIR");
+
+	if (e && *e)
+		return e;
+	if (is_dir_with(NSLAB_SOURCE_LUA_DIR, "nslab/init.lua"))
+		return NSLAB_SOURCE_LUA_DIR;
+	return NSLAB_INSTALL_LUA_DIR;
+}
+
+static int traceback(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+
+	if (!msg)
+		msg = luaL_tolstring(L, 1, NULL);
+	luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	lua_State *L = luaL_newstate();
+	int i, rc = 1;
+	struct sigaction sa;
+
+	if (!L) {
+		fputs("nslab: cannot create Lua state: out of memory\n", stderr);
+		return 1;
+	}
+	G = L;
+	luaL_openlibs(L);
+	luaL_requiref(L, "nslab.core", luaopen_nslab_core, 0);
+	lua_pop(L, 1);
+
+	/* package.path = LUADIR/?.lua;LUADIR/?/init.lua;<default> */
+	lua_getglobal(L, "package");
+	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", lua_dir(), lua_dir());
+	lua_getfield(L, -2, "path");
+	lua_concat(L, 2);
+	lua_setfield(L, -2, "path");
+	lua_pop(L, 1);
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	lua_pushcfunction(L, traceback);
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "nslab.cli");
+	if (lua_pcall(L, 1, 1, 1) != LUA_OK) {
+		fprintf(stderr, "nslab: cannot load its Lua library from %s: %s\n",
+			lua_dir(), lua_tostring(L, -1));
+		goto out;
+	}
+	lua_getfield(L, -1, "main");
+	lua_createtable(L, argc, 1);
+	for (i = 0; i < argc; i++) {
+		lua_pushstring(L, argv[i]);
+		lua_rawseti(L, -2, i);
+	}
+	if (lua_pcall(L, 1, 1, 1) != LUA_OK) {
+		fprintf(stderr, "nslab: internal error: %s\n", lua_tostring(L, -1));
+		goto out;
+	}
+	rc = (int)lua_tointeger(L, -1);
+out:
+	fflush(stdout);
+	lua_close(L);
+	if (caught && rc == 0)
+		rc = 128 + caught;
+	return rc;
+}

@@ -1,0 +1,269 @@
+/* netns.c — create, pin, open, enter and delete network namespaces.
+ *
+ * A node's namespace is made in-process: unshare(CLONE_NEWNET), bind-mount
+ * our own /proc/thread-self/ns/net on /run/netns/NAME, open the netlink
+ * socket while still inside (it stays bound to that namespace), then setns
+ * back. No process is spawned. Pins behave exactly like `ip netns add`. */
+#define _GNU_SOURCE
+#include "netns.h"
+#include "paths.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <nftables/libnftables.h>
+
+#define SELF_NS "/proc/thread-self/ns/net"
+
+static void pin_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", NSL_NETNS_DIR, name);
+}
+
+/* Make /run/netns a shared mount of itself, as iproute2 does on first use,
+ * so pins made by nslab and by `ip netns add` propagate alike. */
+int nsl_netns_prepare(struct nsl_err *err)
+{
+	if (mkdir(NSL_NETNS_DIR, 0755) < 0 && errno != EEXIST)
+		return nsl_fail(err, errno, "cannot create %s", NSL_NETNS_DIR);
+	if (mount("", NSL_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return nsl_fail(err, errno, "cannot make %s shared", NSL_NETNS_DIR);
+	/* not a mount point yet: bind it onto itself, then share it */
+	if (mount(NSL_NETNS_DIR, NSL_NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+		return nsl_fail(err, errno, "cannot bind-mount %s", NSL_NETNS_DIR);
+	if (mount("", NSL_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
+		return nsl_fail(err, errno, "cannot make %s shared", NSL_NETNS_DIR);
+	return 0;
+}
+
+long nsl_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return (long)rl.rlim_cur;
+}
+
+int nsl_netns_enter(int fd, int *saved, struct nsl_err *err)
+{
+	*saved = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	if (*saved < 0)
+		return nsl_fail(err, errno, "cannot open %s", SELF_NS);
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		int e = errno;
+		close(*saved);
+		*saved = -1;
+		return nsl_fail(err, e, "cannot enter network namespace");
+	}
+	return 0;
+}
+
+void nsl_netns_restore(int *saved)
+{
+	if (*saved >= 0) {
+		/* cannot fail for a namespace we were just in */
+		(void)setns(*saved, CLONE_NEWNET);
+		close(*saved);
+		*saved = -1;
+	}
+}
+
+/* A libnl route socket bound in the current namespace. Port 0 lets the
+ * kernel choose, so a lab is not limited by libnl's 1024 local ports. */
+static int open_route_socket(struct nsl_ns *ns, struct nsl_err *err)
+{
+	int rc;
+
+	ns->sk = nl_socket_alloc();
+	if (!ns->sk)
+		return nsl_fail(err, ENOMEM, "netlink socket for %s",
+				ns->is_host ? "host" : ns->name);
+	nl_socket_set_local_port(ns->sk, 0);
+	rc = nl_connect(ns->sk, NETLINK_ROUTE);
+	if (rc < 0) {
+		nl_socket_free(ns->sk);
+		ns->sk = NULL;
+		return nsl_fail(err, EIO, "netlink socket for %s: %s",
+				ns->is_host ? "host" : ns->name, nl_geterror(rc));
+	}
+	nl_socket_set_buffer_size(ns->sk, 1 << 20, 1 << 20);
+	nsl_nl_install(ns);
+	return 0;
+}
+
+static int loopback_up(struct nsl_ns *ns, struct nsl_err *err)
+{
+	struct rtnl_link *lo = rtnl_link_alloc(), *chg = rtnl_link_alloc();
+	int rc = 0;
+
+	if (!lo || !chg) {
+		rc = nsl_fail(err, ENOMEM, "loopback in %s", ns->name);
+		goto out;
+	}
+	rtnl_link_set_ifindex(lo, 1);
+	rtnl_link_set_flags(chg, IFF_UP);
+	nsl_nl_reset(ns);
+	rc = rtnl_link_change(ns->sk, lo, chg, 0);
+	if (rc < 0)
+		rc = nsl_nl_fail(ns, rc, err, "loopback up in %s", ns->name);
+out:
+	rtnl_link_put(lo);
+	rtnl_link_put(chg);
+	return rc;
+}
+
+static void ns_init(struct nsl_ns *ns, const char *name)
+{
+	memset(ns, 0, sizeof *ns);
+	ns->fd = -1;
+	snprintf(ns->name, sizeof ns->name, "%s", name ? name : "");
+}
+
+int nsl_netns_create(const char *name, struct nsl_ns *ns, struct nsl_err *err)
+{
+	char path[PATH_MAX];
+	int pin = -1, saved = -1, rc = 0;
+
+	ns_init(ns, name);
+	pin_path(path, sizeof path, name);
+	saved = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	if (saved < 0)
+		return nsl_fail(err, errno, "cannot open %s", SELF_NS);
+	pin = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (pin < 0) {
+		rc = nsl_fail(err, errno, "namespace %s", name);
+		goto out;
+	}
+	close(pin);
+	if (unshare(CLONE_NEWNET) < 0) {
+		rc = nsl_fail(err, errno, "cannot create namespace %s", name);
+		goto out_unlink;
+	}
+	if (mount(SELF_NS, path, "none", MS_BIND, NULL) < 0) {
+		rc = nsl_fail(err, errno, "cannot pin namespace %s on %s", name, path);
+		goto out_back;
+	}
+	ns->fd = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	if (ns->fd < 0) {
+		rc = nsl_fail(err, errno, "cannot open namespace %s", name);
+		goto out_umount;
+	}
+	rc = open_route_socket(ns, err);
+	if (rc < 0)
+		goto out_umount;
+	rc = loopback_up(ns, err);
+	if (rc < 0)
+		goto out_umount;
+	/* a fresh namespace holds only lo: links can ask for their ifindex */
+	ns->next_ifindex = 2;
+	goto out_back;
+
+out_umount:
+	nsl_netns_close(ns);
+	umount2(path, MNT_DETACH);
+out_back:
+	if (setns(saved, CLONE_NEWNET) < 0 && rc == 0)
+		rc = nsl_fail(err, errno, "cannot return from namespace %s", name);
+	if (rc == 0)
+		goto out;
+out_unlink:
+	unlink(path);
+out:
+	close(saved);
+	return rc;
+}
+
+int nsl_netns_open(const char *name, struct nsl_ns *ns, struct nsl_err *err)
+{
+	char path[PATH_MAX];
+	int saved = -1, rc;
+
+	ns_init(ns, name);
+	pin_path(path, sizeof path, name);
+	ns->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns->fd < 0)
+		return nsl_fail(err, errno, "namespace %s", name);
+	rc = nsl_netns_enter(ns->fd, &saved, err);
+	if (rc < 0)
+		goto fail;
+	rc = open_route_socket(ns, err);
+	nsl_netns_restore(&saved);
+	if (rc == 0)
+		return 0;
+fail:
+	nsl_netns_close(ns);
+	return rc;
+}
+
+int nsl_netns_host(struct nsl_ns *ns, struct nsl_err *err)
+{
+	ns_init(ns, "");
+	ns->is_host = 1;
+	ns->fd = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	if (ns->fd < 0)
+		return nsl_fail(err, errno, "cannot open %s", SELF_NS);
+	if (open_route_socket(ns, err) < 0) {
+		nsl_netns_close(ns);
+		return -err->code;
+	}
+	return 0;
+}
+
+void nsl_netns_close(struct nsl_ns *ns)
+{
+	if (ns->sk) {
+		nl_socket_free(ns->sk);
+		ns->sk = NULL;
+	}
+	if (ns->nft) {
+		nft_ctx_free(ns->nft);
+		ns->nft = NULL;
+	}
+	if (ns->fd >= 0) {
+		close(ns->fd);
+		ns->fd = -1;
+	}
+}
+
+int nsl_netns_exists(const char *name)
+{
+	char path[PATH_MAX];
+
+	pin_path(path, sizeof path, name);
+	return access(path, F_OK) == 0;
+}
+
+/* Unpin: the kernel frees the namespace (and every veth with an end in it)
+ * once no process and no open fd holds it any more. */
+int nsl_netns_delete(const char *name, struct nsl_err *err)
+{
+	char path[PATH_MAX];
+
+	pin_path(path, sizeof path, name);
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return nsl_fail(err, errno, "cannot unpin namespace %s", name);
+	if (unlink(path) < 0) {
+		if (errno == ENOENT)
+			return nsl_fail(err, ENOENT, "namespace %s", name);
+		return nsl_fail(err, errno, "cannot remove %s", path);
+	}
+	return 0;
+}

@@ -1,0 +1,22 @@
+/* netns.h — named network namespaces, pinned the iproute2 way. */
+#ifndef NSL_NETNS_H
+#define NSL_NETNS_H
+
+#include "nsl.h"
+
+int  nsl_netns_prepare(struct nsl_err *err);
+int  nsl_netns_create(const char *name, struct nsl_ns *ns, struct nsl_err *err);
+int  nsl_netns_open(const char *name, struct nsl_ns *ns, struct nsl_err *err);
+int  nsl_netns_host(struct nsl_ns *ns, struct nsl_err *err);
+void nsl_netns_close(struct nsl_ns *ns);
+int  nsl_netns_delete(const char *name, struct nsl_err *err);
+int  nsl_netns_exists(const char *name);
+/* Enter the namespace behind fd, saving the current one in *saved;
+ * every enter is paired with a restore. */
+int  nsl_netns_enter(int fd, int *saved, struct nsl_err *err);
+void nsl_netns_restore(int *saved);
+/* Raise RLIMIT_NOFILE's soft limit to the hard one (big labs hold
+ * several fds per node); returns the new soft limit. */
+long nsl_raise_nofile(void);
+
+#endif

@@ -1,0 +1,47 @@
+/* nsl.h — shared types of the nslab kernel layer (no Lua here).
+ *
+ * Every kernel-layer function returns 0 or a negative errno and, on failure,
+ * fills a caller-owned struct nsl_err whose text names the object and the
+ * namespace. The layer never prints and never exits. */
+#ifndef NSL_H
+#define NSL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct nsl_err {
+	int code;        /* positive errno */
+	char msg[512];
+};
+
+/* Record an error: fmt names the object; ": strerror(code)" is appended
+ * when code is non-zero. Returns -code so callers can `return nsl_fail(...)`. */
+int nsl_fail(struct nsl_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A namespace handle: a node's network namespace, its netlink socket and,
+ * lazily, its nftables context. The root namespace has is_host set. */
+struct nl_sock;
+struct nft_ctx;
+struct nsl_ns {
+	char name[256];          /* pinned name (LAB.NODE), "" for the host */
+	int fd;                  /* open fd of the namespace, -1 when closed */
+	int is_host;
+	struct nl_sock *sk;      /* NETLINK_ROUTE socket bound inside the ns */
+	struct nft_ctx *nft;     /* created inside the ns on first use */
+	int next_ifindex;        /* next ifindex to request, 0 = let kernel pick */
+	int kerrno;              /* errno of the last kernel refusal on sk */
+	char kext[160];          /* the kernel's extended-ack text for it */
+};
+
+#include <stdarg.h>
+int nsl_failv(struct nsl_err *err, int code, const char *fmt, va_list ap);
+
+/* nlerr.c: report a failed libnl request on ns with the kernel's own errno
+ * and extended-ack text; nsl_nl_reset() before each request. */
+void nsl_nl_install(struct nsl_ns *ns);
+void nsl_nl_reset(struct nsl_ns *ns);
+int  nsl_nl_fail(struct nsl_ns *ns, int nlrc, struct nsl_err *err,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif
