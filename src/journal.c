@@ -6,6 +6,7 @@
  *   sysctl KEY OLDVALUE        a host sysctl changed (restored on down)
  *   nft FAMILY TABLE           an nftables table made in the host namespace
  *   pid PID STARTTIME          a background process started by the lab
+ *   rmdir DIR                  a directory the lab made (removed if empty)
  * Everything inside a lab's own namespaces goes away with the namespace. */
 #define _GNU_SOURCE
 #include "journal.h"
@@ -290,6 +291,8 @@ static int undo(char *line, struct nsl_ns *h, int *hopen, struct nsl_err *e)
 	}
 	if (!strcmp(tok[0], "pid"))
 		return 0;   /* handled before, with the namespace scan */
+	if (!strcmp(tok[0], "rmdir"))
+		return 0;   /* last of all, once what is inside is gone */
 	if (host_ns(h, hopen, e) < 0)
 		return -1;
 	if (!strcmp(tok[0], "link") && n >= 2) {
@@ -397,6 +400,9 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 				*err = e1;
 		}
 	}
+	for (i = L.n - 1; i >= 0; i--)
+		if (!strncmp(L.v[i], "rmdir ", 6))
+			(void)rmdir(L.v[i] + 6);   /* only if empty: another lab may use it */
 	if (hopen)
 		nsl_netns_close(&h);
 	free(L.v);

@@ -100,10 +100,11 @@ again:
 		rtnl_link_set_mtu(l, o->mtu);
 		rtnl_link_set_mtu(peer, o->mtu);
 	}
-	if (!o || !o->down) {
+	/* only the first end can come up in the same request: the kernel
+	 * configures the peer before the pair is joined (veth_open would
+	 * fail with ENOTCONN), so the peer is raised just after */
+	if (!o || !o->down)
 		rtnl_link_set_flags(l, IFF_UP);
-		rtnl_link_set_flags(peer, IFF_UP);
-	}
 	if (o && o->master_a)
 		rtnl_link_set_master(l, o->master_a);
 	if (o && ((rc = set_mac(l, o->mac_a, err)) < 0 ||
@@ -137,6 +138,8 @@ again:
 		if (rc == 0)
 			rc = lookup(b, name_b, idx_b, err);
 	}
+	if (rc == 0 && (!o || !o->down))
+		rc = nsl_link_set(b, *idx_b, name_b, 1, 0, -1, err);
 out:
 	rtnl_link_put(l);
 	return rc;

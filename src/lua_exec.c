@@ -204,6 +204,20 @@ static int l_sleep(lua_State *L)
 	return 0;
 }
 
+/* core.block_signals(on): hold SIGINT/SIGTERM/SIGHUP during teardown so
+ * a second Ctrl-C cannot cut it short (children unblock them). */
+static int l_block_signals(lua_State *L)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigprocmask(lua_toboolean(L, 1) ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
+	return 0;
+}
+
 void nsl_lua_open_exec(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
@@ -214,6 +228,7 @@ void nsl_lua_open_exec(lua_State *L)
 		{ "waitpid", l_waitpid },
 		{ "clock", l_clock },
 		{ "sleep", l_sleep },
+		{ "block_signals", l_block_signals },
 		{ NULL, NULL },
 	};
 

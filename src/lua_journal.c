@@ -3,7 +3,10 @@
 #include "journal.h"
 #include "paths.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static struct nsl_journal *checkj(lua_State *L)
 {
@@ -108,6 +111,28 @@ static int l_count(lua_State *L)
 	return 1;
 }
 
+/* core.mkdir(path) -> true | nil, msg, errno (EEXIST is reported too) */
+static int l_mkdir(lua_State *L)
+{
+	const char *p = luaL_checkstring(L, 1);
+
+	if (mkdir(p, 0755) < 0) {
+		int e = errno;
+		lua_pushnil(L);
+		lua_pushfstring(L, "cannot create %s: %s", p, strerror(e));
+		lua_pushinteger(L, e);
+		return 3;
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int l_exists(lua_State *L)
+{
+	lua_pushboolean(L, access(luaL_checkstring(L, 1), F_OK) == 0);
+	return 1;
+}
+
 static int l_state_dir(lua_State *L)
 {
 	lua_pushstring(L, nsl_state_dir());
@@ -123,6 +148,8 @@ void nsl_lua_open_journal(lua_State *L)
 		{ "journal_list", l_list },
 		{ "journal_count", l_count },
 		{ "state_dir", l_state_dir },
+		{ "mkdir", l_mkdir },
+		{ "exists", l_exists },
 		{ NULL, NULL },
 	};
 	static const luaL_Reg meths[] = {

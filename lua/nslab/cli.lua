@@ -1,1 +1,217 @@
-return {}
+-- nslab.cli — the `nslab` command line: run, up, down, ls, clean.
+local core = require "nslab.core"
+local nslab = require "nslab"
+
+local M = {}
+
+local USAGE = [[
+usage: nslab <command> [options]
+
+  run LAB.lua [--name NAME] [--verbose]   build the lab, run its script, tear it down
+  up LAB.lua [--name NAME] [--verbose]    build the lab and leave it up
+  down NAME... [--force]                  tear down labs left up (or after a crash)
+  ls                                      list labs that are up
+  clean                                   tear down every lab no running nslab owns
+  version                                 print the version
+  help                                    this text
+
+A lab file is a Lua 5.4 script; `lab` is pre-bound to a lab named after the
+file (labs/crs.lua -> lab "crs", nodes are namespaces "crs.NODE").
+See docs/ for the manual and the Lua API.]]
+
+local function err(fmt, ...)
+  io.stderr:write("nslab: ", fmt:format(...), "\n")
+  return 1
+end
+
+-- Split argv into positional words and --options.
+local function parse(args, spec)
+  local pos, opt = {}, {}
+  local i = 1
+  while i <= #args do
+    local a = args[i]
+    if a == "--" then
+      for j = i + 1, #args do pos[#pos + 1] = args[j] end
+      break
+    elseif a:sub(1, 2) == "--" then
+      local k, v = a:match("^%-%-([%w-]+)=(.*)$")
+      k = k or a:sub(3)
+      local kind = spec[k]
+      if not kind then return nil, ("unknown option '%s'"):format(a) end
+      if kind == "value" then
+        if not v then
+          i = i + 1
+          v = args[i]
+          if v == nil then return nil, ("option '%s' needs a value"):format(a) end
+        end
+        opt[k] = v
+      else
+        if v then return nil, ("option '--%s' takes no value"):format(k) end
+        opt[k] = true
+      end
+    elseif a == "-v" and spec.verbose then
+      opt.verbose = true
+    else
+      pos[#pos + 1] = a
+    end
+    i = i + 1
+  end
+  return pos, opt
+end
+
+local function lab_name_of(file)
+  return (file:match("([^/]+)$") or file):gsub("%.lua$", "")
+end
+
+local function abspath(p)
+  if p:sub(1, 1) == "/" then return p end
+  local pwd = os.getenv("PWD")
+  return pwd and (pwd .. "/" .. p) or p
+end
+
+-- Run a lab file. mode "run" tears down at the end, "up" leaves it up.
+-- Returns the exit status, and the labs when kept.
+function M.run_file(file, mode, opt)
+  local f = io.open(file, "r")
+  if not f then return err("cannot open lab file %s (check the path)", file) end
+  f:close()
+  local name = opt.name or lab_name_of(file)
+  if not name:match("^[%w][%w_%-]*$") or #name > 64 then
+    return err("%s: cannot use \"%s\" as a lab name (letters, digits, '-', '_'); pass --name NAME",
+      file, name)
+  end
+  local env = setmetatable({}, { __index = _G })
+  env.nslab = nslab
+  env.lab = nslab.lab(name, { file = abspath(file) })
+  local chunk, lerr = loadfile(file, "t", env)
+  if not chunk then
+    io.stderr:write(lerr, "\n")
+    return 1
+  end
+  local ok, msg = xpcall(chunk, function(m)
+    m = type(m) == "string" and m or tostring(m)
+    if opt.verbose then return debug.traceback(m, 2) end
+    return m
+  end)
+  core.block_signals(true)
+  if ok and mode == "up" then
+    for _, l in ipairs(nslab.labs) do
+      if l:is_up() then
+        l:keep()
+        local names = {}
+        for _, n in ipairs(l.order) do names[#names + 1] = n.name end
+        io.stdout:write(("lab %s is up: %s\n  enter a node: ip netns exec %s.NODE bash  |  remove it: nslab down %s\n")
+          :format(l.name, table.concat(names, " "), l.name, l.name))
+      end
+    end
+  else
+    local derr = nslab.down_all()
+    if derr then io.stderr:write("nslab: ", derr, "\n") end
+  end
+  core.block_signals(false)
+  if not ok then
+    local sig = msg:match("interrupted by (%S+)")
+    if sig then
+      io.stderr:write(("nslab: %s interrupted by %s; lab torn down\n"):format(file, sig))
+      return sig:find("INT") and 130 or 143
+    end
+    io.stderr:write(msg, "\n")
+    return 1
+  end
+  return 0
+end
+
+local function cmd_down(args)
+  local pos, opt = parse(args, { force = "flag" })
+  if not pos then return err("down: %s", opt) end
+  if #pos == 0 then return err("down: which lab? (see `nslab ls`)") end
+  if not core.privileged() then return err("down needs root; run it as root (sudo nslab down ...)") end
+  local rc = 0
+  for _, name in ipairs(pos) do
+    local owner = core.journal_owner(name)
+    if owner == nil then
+      rc = err("no lab named \"%s\" is up (see `nslab ls`)", name)
+    elseif owner > 0 and not opt.force then
+      rc = err("lab \"%s\" is running in nslab process %d; stop that process (it tears the lab down) " ..
+        "or use --force", name, owner)
+    else
+      if owner > 0 then core.kill(owner, 15) end
+      local n, e = core.journal_down(name)
+      if n then
+        io.stdout:write(("lab %s is down (%d records undone)\n"):format(name, n))
+      else
+        rc = err("down %s: %s", name, e)
+      end
+    end
+  end
+  return rc
+end
+
+local function cmd_ls()
+  local labs = core.journal_list()
+  table.sort(labs)
+  if #labs == 0 then
+    io.stdout:write("no labs are up\n")
+    return 0
+  end
+  io.stdout:write(("%-20s %5s  %-22s %s\n"):format("LAB", "NODES", "STATE", "FILE"))
+  for _, name in ipairs(labs) do
+    local owner = core.journal_owner(name)
+    local f = io.open(core.state_dir() .. "/" .. name .. "/file")
+    local file = f and f:read("a") or "-"
+    if f then f:close() end
+    local state = owner and owner > 0 and ("running (pid %d)"):format(owner) or "up (no owner)"
+    io.stdout:write(("%-20s %5d  %-22s %s\n"):format(name, core.journal_count(name, "netns"), state, file))
+  end
+  return 0
+end
+
+local function cmd_clean()
+  if not core.privileged() then return err("clean needs root; run it as root (sudo nslab clean)") end
+  local labs, rc, done = core.journal_list(), 0, 0
+  table.sort(labs)
+  for _, name in ipairs(labs) do
+    local owner = core.journal_owner(name)
+    if owner and owner > 0 then
+      io.stdout:write(("lab %s is in use by nslab process %d; left alone\n"):format(name, owner))
+    elseif owner then
+      local n, e = core.journal_down(name)
+      if n then
+        done = done + 1
+        io.stdout:write(("removed lab %s (%d records undone)\n"):format(name, n))
+      else
+        rc = err("clean %s: %s", name, e)
+      end
+    end
+  end
+  if done == 0 and rc == 0 then io.stdout:write("nothing to clean\n") end
+  return rc
+end
+
+function M.main(argv)
+  local cmd = argv[1]
+  local args = table.move(argv, 2, #argv, 1, {})
+  if cmd == nil or cmd == "help" or cmd == "-h" or cmd == "--help" then
+    io.stdout:write(USAGE, "\n")
+    return cmd == nil and 2 or 0
+  elseif cmd == "version" or cmd == "--version" then
+    io.stdout:write("nslab ", core.version, " (", _VERSION, ")\n")
+    return 0
+  elseif cmd == "run" or cmd == "up" then
+    local pos, opt = parse(args, { name = "value", verbose = "flag" })
+    if not pos then return err("%s: %s", cmd, opt) end
+    if #pos ~= 1 then return err("%s: give exactly one lab file, like `nslab %s labs/client-router-server.lua`", cmd, cmd) end
+    return M.run_file(pos[1], cmd, opt)
+  elseif cmd == "repl" then
+    return require("nslab.repl").main(args)
+  elseif cmd == "down" then
+    return cmd_down(args)
+  elseif cmd == "ls" then
+    return cmd_ls()
+  elseif cmd == "clean" then
+    return cmd_clean()
+  end
+  return err("unknown command \"%s\" (try `nslab help`)", cmd)
+end
+
+return M

@@ -1,0 +1,184 @@
+-- nslab.lab — a lab: its nodes, switches and links, the journal of what it
+-- created, and teardown. A lab touches the kernel only from its first node.
+local core = require "nslab.core"
+local util = require "nslab.util"
+local Node = require "nslab.node"
+local Switch = require "nslab.switch"
+local Link = require "nslab.link"
+
+local raise = util.raise
+
+local Lab = {}
+Lab.__index = Lab
+Lab.__name = "nslab.lab"
+
+function Lab.new(name, opts)
+  util.check_name(name, "lab")
+  opts = util.check_opts(opts, util.set { "file" }, "nslab.lab")
+  return setmetatable({
+    name = name,
+    file = opts.file,
+    nodes = {},        -- name -> Node (switches' own namespaces included)
+    order = {},        -- nodes in creation order
+    switches = {},     -- name -> Switch
+    links = {},
+    line = util.where(),
+    addr_version = 0,  -- bumped on every address change (hosts files)
+  }, Lab)
+end
+
+function Lab:__tostring()
+  return ("nslab.lab(%s, %d nodes, %d links%s)"):format(self.name, #self.order,
+    #self.links, self.closed and ", down" or "")
+end
+
+-- First kernel action: root, /run/netns, and the claim on the lab name.
+function Lab:_begin()
+  if self.closed then raise(("lab \"%s\" is already down"):format(self.name)) end
+  if self.journal then return end
+  if not core.privileged() then
+    raise("nslab needs root to create network namespaces; run it as root (sudo nslab ...)")
+  end
+  local ok, err = core.prepare()
+  if not ok then raise(err) end
+  local j
+  j, err = core.journal_begin(self.name, self.file)
+  if not j then raise(err) end
+  self.journal = j
+end
+
+-- Record intent before acting, so a crash at any point is recoverable.
+function Lab:_record(line)
+  local ok, err = self.journal:add(line)
+  if not ok then raise(err) end
+end
+
+function Lab:_host_ns()
+  if not self.host_ns then
+    local ns, err = core.netns_host()
+    if not ns then raise(err) end
+    self.host_ns = ns
+  end
+  return self.host_ns
+end
+
+function Lab:_check_free(name, what)
+  local old = self.nodes[name]
+  if old then
+    raise(("%s \"%s\" already exists in lab \"%s\" (declared at %s)"):format(what, name,
+      self.name, (old.line or ""):gsub(": $", "")))
+  end
+end
+
+function Lab:_add_node(name, kind, opts)
+  util.check_name(name, kind == "switch" and "switch" or "node")
+  opts = util.check_opts(opts, util.set { "sysctl" }, "node")
+  self:_check_free(name, kind == "switch" and "switch" or "node")
+  self:_begin()
+  local node
+  if name == "host" then
+    node = Node.new(self, name, self:_host_ns(), "root", nil)
+  else
+    local nsname = self.name .. "." .. name
+    self:_record("netns " .. nsname)
+    local ns, err = core.netns_create(nsname)
+    if not ns then raise(err) end
+    node = Node.new(self, name, ns, kind, nsname)
+  end
+  self.nodes[name] = node
+  self.order[#self.order + 1] = node
+  for k, v in pairs(opts.sysctl or {}) do node:sysctl(k, v) end
+  return node
+end
+
+-- lab:host(name) -> a plain node. The name "host" means the root
+-- namespace itself, touched only because the script names it.
+function Lab:host(name, opts) return self:_add_node(name, "host", opts) end
+Lab.node = Lab.host
+
+-- lab:router(name) -> a node with IPv4 and IPv6 forwarding on.
+function Lab:router(name, opts)
+  local n = self:_add_node(name, "router", opts)
+  n:sysctl("net.ipv4.ip_forward", "1")
+  n:sysctl("net.ipv6.conf.all.forwarding", "1")
+  return n
+end
+
+-- lab:switch(name [, {node=, ifname=, mtu=}]) -> a bridge, in its own
+-- namespace or inside a node (a bridge that carries a gateway address).
+function Lab:switch(name, opts)
+  return Switch.new(self, name, opts)
+end
+
+-- lab:link(a, b [, {addrA, addrB}] [, {names=, mtu=, mac=, down=}])
+function Lab:link(a, b, addrs, opts)
+  local l = Link.new(self, a, b, addrs, opts)
+  self.links[#self.links + 1] = l
+  return l
+end
+
+-- Create the veth pair of a link (first end may be a switch port).
+function Lab.core_veth(first, second, opts)
+  local ia, ib = core.veth(first.node.ns, first.ifname, second.node.ns, second.ifname, {
+    mtu = opts.mtu, mac_a = first.mac, mac_b = second.mac,
+    master_a = first.sw and first.sw.index or nil, down = opts.down,
+  })
+  if not ia then raise(ib) end
+  return ia, ib
+end
+
+-- A node or switch by name (or the object itself).
+function Lab:get(x)
+  if type(x) == "table" and (getmetatable(x) == Node or getmetatable(x) == Switch) then
+    if x.lab ~= self then raise(("%s belongs to another lab"):format(tostring(x))) end
+    return x
+  end
+  if type(x) ~= "string" then
+    raise(("expected a node or a node name, got %s"):format(type(x)))
+  end
+  local sw = self.switches[x]
+  if sw then return sw end
+  local n = self.nodes[x]
+  if n then return n end
+  local names = {}
+  for _, o in ipairs(self.order) do names[#names + 1] = o.name end
+  raise(("unknown node \"%s\" in lab \"%s\" (nodes: %s)"):format(x, self.name,
+    #names > 0 and table.concat(names, ", ") or "none yet"))
+end
+
+function Lab:is_up()
+  return self.journal ~= nil and not self.closed
+end
+
+-- Leave the lab up after this process ends (nslab up).
+function Lab:keep()
+  if self.journal then
+    self.journal:release()
+    self.kept = true
+  end
+  self:_close_handles()
+end
+
+function Lab:_close_handles()
+  for _, n in ipairs(self.order) do
+    if n.ns then n.ns:close() end
+  end
+  if self.host_ns then self.host_ns:close() end
+end
+
+-- Tear everything down from the journal (processes first, then objects
+-- newest first). Harmless to call twice.
+function Lab:down()
+  if self.closed then return 0 end
+  self.closed = true
+  for _, n in ipairs(self.order) do n:_stop_all() end
+  self:_close_handles()
+  if not self.journal or self.kept then return 0 end
+  self.journal:close()
+  local n, err = core.journal_down(self.name)
+  if not n then error(("lab %s: teardown: %s"):format(self.name, err), 0) end
+  return n
+end
+Lab.__close = Lab.down
+
+return Lab

@@ -1,0 +1,347 @@
+-- nslab.node — a node is a network namespace (or, for "host", the root
+-- namespace): its interfaces, addresses, routes, sysctls, commands.
+local core = require "nslab.core"
+local util = require "nslab.util"
+local Process = require "nslab.process"
+
+local raise = util.raise
+
+local Node = {}
+Node.__index = Node
+Node.__name = "nslab.node"
+
+function Node.new(lab, name, ns, kind, netns)
+  return setmetatable({
+    lab = lab,
+    name = name,
+    ns = ns,
+    kind = kind,            -- "host", "router", "switch" or "root"
+    netns = netns,          -- pinned name (LAB.NODE); nil for the root
+    ifaces = {},            -- name -> { name, index, addrs = {} , peer }
+    iforder = {},
+    ifseq = 0,
+    procs = {},
+    line = util.where(),
+    is_node = true,
+  }, Node)
+end
+
+function Node:__tostring()
+  return ("nslab.node(%s%s)"):format(self.netns or "host", self.kind == "router" and ", router" or "")
+end
+
+function Node:is_root() return self.kind == "root" end
+
+-- The next default interface name: eth0, eth1, ... (in the root namespace
+-- a lab-tagged name, so it never clashes with the host's own interfaces).
+function Node:_next_ifname()
+  while true do
+    local name
+    if self:is_root() then
+      name = ("nsl%s-%d"):format(util.tag(self.lab.name), self.ifseq)
+    else
+      name = "eth" .. self.ifseq
+    end
+    self.ifseq = self.ifseq + 1
+    if not self.ifaces[name] then return name end
+  end
+end
+
+function Node:_add_iface(name, index, extra)
+  local i = extra or {}
+  i.name, i.index, i.addrs, i.node = name, index, i.addrs or {}, self
+  self.ifaces[name] = i
+  self.iforder[#self.iforder + 1] = i
+  return i
+end
+
+-- An interface of this node by name: one the lab made, or one the kernel
+-- already has (lo, or a host interface).
+function Node:iface(name)
+  util.check_ifname(name)
+  local i = self.ifaces[name]
+  if i then return i end
+  local idx = self.ns:link_index(name)
+  if not idx then
+    local known = {}
+    for _, x in ipairs(self.iforder) do known[#known + 1] = x.name end
+    raise(("node \"%s\" has no interface \"%s\" (it has: %s)"):format(self.name, name,
+      #known > 0 and table.concat(known, ", ") or "lo only"))
+  end
+  return self:_add_iface(name, idx, { foreign = true })
+end
+
+-- node:addr(ifname, "10.0.0.1/24" | {list}) adds addresses, v4 or v6.
+function Node:addr(ifname, cidr)
+  if type(cidr) == "table" then
+    for _, c in ipairs(cidr) do self:addr(ifname, c) end
+    return self
+  end
+  local c = util.check_cidr(cidr, true)
+  local i = self:iface(ifname)
+  self.lab:_begin()
+  if self:is_root() then self.lab:_record(("addr %s %s"):format(i.name, cidr)) end
+  local ok, err = self.ns:addr_add(i.index, i.name, cidr)
+  if not ok then raise(err) end
+  c.text = cidr
+  i.addrs[#i.addrs + 1] = c
+  self.lab.addr_version = self.lab.addr_version + 1
+  return self
+end
+
+-- All addresses of the node: list of parsed cidrs ({addr, prefix, family,
+-- network, text, iface}).
+function Node:addrs(family)
+  local out = {}
+  for _, i in ipairs(self.iforder) do
+    for _, c in ipairs(i.addrs) do
+      if not family or c.family == family then
+        out[#out + 1] = setmetatable({ iface = i.name }, { __index = c })
+      end
+    end
+  end
+  return out
+end
+
+-- First address of the node (IPv4 unless family 6), without prefix.
+function Node:ip(family)
+  local a = self:addrs(family or 4)[1] or (not family and self:addrs(6)[1])
+  return a and a.addr or nil
+end
+
+-- The address of this node on a network shared with other (a node), used
+-- for `route(..., via = node)` and Mininet-style name replacement.
+function Node:ip_towards(other)
+  for _, mine in ipairs(other:addrs()) do
+    for _, a in ipairs(self:addrs(mine.family)) do
+      if a.network == mine.network then return a.addr end
+    end
+  end
+  return nil
+end
+
+local ROUTE_OPTS = util.set { "dev", "metric", "family", "replace" }
+
+-- node:route(dst, via [, {dev=, metric=, family=, replace=}])
+-- dst: "default" or a prefix; via: gateway address, a node sharing a
+-- network with this one, an interface name of this node, or nil with dev.
+function Node:route(dst, via, opts)
+  opts = util.check_opts(opts, ROUTE_OPTS, "route")
+  if type(dst) ~= "string" then raise("route destination must be \"default\" or a prefix like 10.0.2.0/24") end
+  local gw, dev = nil, opts.dev
+  if type(via) == "table" and via.is_node then
+    gw = via:ip_towards(self)
+    if not gw then
+      raise(("route %s via node \"%s\": it shares no network with \"%s\""):format(dst, via.name, self.name))
+    end
+  elseif type(via) == "string" then
+    if core.cidr(via) then
+      gw = via
+      local c = util.check_cidr(via, false, "gateway")
+      if c.prefix then raise(("gateway \"%s\" must be an address without a prefix"):format(via)) end
+    elseif self.ifaces[via] or self.ns:link_index(via) then
+      dev = via
+    else
+      raise(("bad gateway \"%s\" (expected an address, a node, or an interface of \"%s\")")
+        :format(via, self.name))
+    end
+  elseif via ~= nil then
+    raise(("bad gateway %s (expected an address, a node, or an interface name)"):format(tostring(via)))
+  end
+  if not gw and not dev then
+    raise(("route %s needs a gateway or a device"):format(dst))
+  end
+  local family = opts.family
+  if dst ~= "default" then
+    local c = util.check_cidr(dst, false, "route destination")
+    family = c.family
+    if gw and core.cidr(gw).family ~= family then
+      raise(("route %s via %s mixes IPv4 and IPv6"):format(dst, gw))
+    end
+  end
+  if opts.metric ~= nil then util.check_int(opts.metric, 0, 4294967295, "metric") end
+  local oif = 0
+  if dev then oif = self:iface(dev).index end
+  self.lab:_begin()
+  if self:is_root() then
+    local d = dst == "default" and ((family == 6 or (gw and gw:find(":"))) and "::/0" or "0.0.0.0/0") or dst
+    self.lab:_record(("route %s %s %s %d"):format(d, gw or "-", dev or "-", opts.metric or -1))
+  end
+  local ok, err = self.ns:route_add(dst, gw, oif, dev, opts.metric or -1, opts.replace, family or 4)
+  if not ok then raise(err) end
+  return self
+end
+
+-- node:sysctl(key) reads; node:sysctl(key, value) writes and returns the
+-- old value. In the root namespace the old value is restored on teardown.
+function Node:sysctl(key, value)
+  if type(key) ~= "string" then raise("sysctl name must be a string like \"net.ipv4.ip_forward\"") end
+  if value == nil then
+    local v, err = self.ns:sysctl_get(key)
+    if not v then raise(err) end
+    return v
+  end
+  if type(value) == "boolean" then value = value and "1" or "0" end
+  value = tostring(value)
+  self.lab:_begin()
+  if self:is_root() then
+    local old, err = self.ns:sysctl_get(key)
+    if not old then raise(err) end
+    self.lab:_record(("sysctl %s %s"):format(key, old))
+  end
+  local old, err = self.ns:sysctl_set(key, value)
+  if not old then raise(err) end
+  return old
+end
+
+-- Bring an interface up or down, or change its MTU, at run time.
+function Node:set(ifname, opts)
+  opts = util.check_opts(opts, util.set { "up", "mtu" }, "set")
+  local i = self:iface(ifname)
+  if opts.mtu ~= nil then util.check_int(opts.mtu, 68, 65535, "mtu") end
+  local ok, err = self.ns:link_set(i.index, i.name, { up = opts.up, mtu = opts.mtu })
+  if not ok then raise(err) end
+  return self
+end
+
+---- running commands -------------------------------------------------------
+
+-- /etc/netns/LAB.NODE/hosts: every node of the lab by name, so commands
+-- in nodes (and `ip netns exec`) resolve each other.
+function Node:_write_hosts()
+  if self:is_root() or self.hosts_version == self.lab.addr_version then return end
+  local dir = core.etc_netns_dir .. "/" .. self.netns
+  if not core.exists(core.etc_netns_dir) then
+    self.lab:_record("rmdir " .. core.etc_netns_dir)
+    local ok, err, code = core.mkdir(core.etc_netns_dir)
+    if not ok and code ~= 17 then raise(err) end
+  end
+  local ok, err, code = core.mkdir(dir)
+  if not ok and code ~= 17 then raise(err) end
+  local lines = { "127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback",
+                  "127.0.1.1\t" .. self.name }
+  for _, n in ipairs(self.lab.order) do
+    if n.kind ~= "switch" and not n:is_root() then
+      for _, a in ipairs(n:addrs()) do
+        lines[#lines + 1] = a.addr .. "\t" .. n.name
+      end
+    end
+  end
+  local f = assert(io.open(dir .. "/hosts", "w"))
+  f:write(table.concat(lines, "\n"), "\n")
+  f:close()
+  self.hosts_version = self.lab.addr_version
+end
+
+local EXEC_OPTS = util.set { "timeout", "env", "input", "cwd", "check" }
+
+local Result = {}
+Result.__index = Result
+Result.__name = "nslab.result"
+Result.__tostring = function(r) return r.out end
+Result.__concat = function(a, b) return tostring(a) .. tostring(b) end
+
+local function argv_of(cmd)
+  if type(cmd) == "string" then return { "/bin/sh", "-c", cmd } end
+  if type(cmd) == "table" and #cmd > 0 then return cmd end
+  raise("command must be a string (run by /bin/sh) or a non-empty list of arguments")
+end
+
+function Node:_exec_opts(opts)
+  local o = { timeout = opts.timeout, env = opts.env, input = opts.input, cwd = opts.cwd }
+  if not self:is_root() then
+    self:_write_hosts()
+    o.ns, o.nsname, o.hostname = self.ns, self.netns, self.name
+  end
+  return o
+end
+
+-- node:exec(cmd [, opts]) -> result: r.out, r.err, r.status, r.ok
+-- (tostring(r) is the output, so print(node:exec "ip route") works).
+function Node:exec(cmd, opts)
+  opts = util.check_opts(opts, EXEC_OPTS, "exec")
+  local argv = argv_of(cmd)
+  if opts.timeout ~= nil and (type(opts.timeout) ~= "number" or opts.timeout <= 0) then
+    raise("exec timeout must be a positive number of seconds")
+  end
+  local status, out, err, timed_out = core.exec(argv, self:_exec_opts(opts))
+  if not status then raise(("in node \"%s\": %s"):format(self.name, out)) end
+  local r = setmetatable({ out = out, err = err, status = status, ok = status == 0,
+                           timed_out = timed_out, node = self, cmd = cmd }, Result)
+  if opts.check and not r.ok then
+    local first = (err:match("[^\n]+") or out:match("[^\n]+") or "")
+    raise(("command %q in node \"%s\" failed with status %d%s"):format(
+      type(cmd) == "string" and cmd or table.concat(cmd, " "), self.name, status,
+      first ~= "" and (": " .. first) or ""))
+  end
+  return r
+end
+
+-- node:spawn(cmd [, {env=, cwd=}]) -> a process running in the background,
+-- its output in a log file under the lab's state directory.
+function Node:spawn(cmd, opts)
+  opts = util.check_opts(opts, util.set { "env", "cwd" }, "spawn")
+  local argv = argv_of(cmd)
+  self.lab:_begin()
+  local logdir = self.lab.journal:dir() .. "/logs"
+  core.mkdir(logdir)
+  self.lab.nspawn = (self.lab.nspawn or 0) + 1
+  local log = ("%s/%s.%d.log"):format(logdir, self.name, self.lab.nspawn)
+  local pid, start = core.spawn(argv, self:_exec_opts(opts), log)
+  if not pid then raise(("in node \"%s\": %s"):format(self.name, start)) end
+  self.lab:_record(("pid %d %d"):format(pid, start))
+  local p = Process.new(self, pid, start, log, cmd)
+  self.procs[#self.procs + 1] = p
+  return p
+end
+
+function Node:_stop_all()
+  for _, p in ipairs(self.procs) do p:kill(9) end
+  for _, p in ipairs(self.procs) do p:wait(1) end
+end
+
+-- Resolve a ping/connect target: a node (its address on a shared network,
+-- else its first), a node name, or an address.
+function Node:_target(t, family)
+  if type(t) == "table" and t.is_node then
+    local a = t:ip_towards(self) or t:ip(family)
+    if not a then raise(("node \"%s\" has no address to reach"):format(t.name)) end
+    return a
+  end
+  if type(t) == "table" and t.is_switch then return self:_target(t.node, family) end
+  if type(t) == "string" then
+    if core.cidr(t) then return t end
+    return self:_target(self.lab:get(t), family)
+  end
+  raise(("bad target %s (expected a node, a node name or an address)"):format(tostring(t)))
+end
+
+-- node:ping(target [, {count=, timeout=, family=}]) -> ok, result
+function Node:ping(target, opts)
+  opts = util.check_opts(opts, util.set { "count", "timeout", "family" }, "ping")
+  local addr = self:_target(target, opts.family)
+  local count = opts.count or 1
+  util.check_int(count, 1, 1000, "ping count")
+  local wait = opts.timeout or 2
+  local r = self:exec({ "ping", "-n", "-q", "-c", tostring(count), "-W", tostring(wait), addr },
+    { timeout = wait * count + 5 })
+  return r.ok, r
+end
+
+-- node:connect(target, port [, {timeout=, send=}]) -> ok, output: a TCP
+-- connection from this node (socat), returning what the server sent.
+function Node:connect(target, port, opts)
+  opts = util.check_opts(opts, util.set { "timeout", "send" }, "connect")
+  local addr = self:_target(target)
+  util.check_int(port, 1, 65535, "port")
+  if addr:find(":") then addr = "[" .. addr .. "]" end
+  local t = opts.timeout or 3
+  local r = self:exec({ "socat", "-T" .. t, "-", ("TCP:%s:%d,connect-timeout=%s"):format(addr, port, t) },
+    { input = opts.send or "", timeout = t + 2 })
+  return r.ok, r.out, r
+end
+
+-- Mixins: NAT and filtering (nslab.nat).
+require("nslab.nat").install(Node)
+
+return Node

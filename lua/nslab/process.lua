@@ -1,0 +1,67 @@
+-- nslab.process — a background process started in a node by spawn().
+local core = require "nslab.core"
+
+local Process = {}
+Process.__index = Process
+Process.__name = "nslab.process"
+
+function Process.new(node, pid, start, log, cmd)
+  return setmetatable({ node = node, pid = pid, start = start, log = log, cmd = cmd }, Process)
+end
+
+function Process:__tostring()
+  return ("nslab.process(%d in %s%s)"):format(self.pid, self.node.name,
+    self:running() and "" or ", ended")
+end
+
+-- Reap it if it ended; true while it runs.
+function Process:running()
+  if self.status then return false end
+  local st = core.waitpid(self.pid, true)
+  if st == false then return true end
+  self.status = st or -1
+  return false
+end
+
+-- Signal the whole process group (it runs in its own session).
+function Process:kill(sig)
+  if not self:running() then return false end
+  core.kill(-self.pid, sig or 15)
+  core.kill(self.pid, sig or 15)
+  return true
+end
+
+-- Wait up to timeout seconds (forever if nil); returns the exit status
+-- (128+signal when killed) or nil if still running.
+function Process:wait(timeout)
+  if timeout == nil then
+    if not self.status then self.status = core.waitpid(self.pid, false) or -1 end
+    return self.status
+  end
+  local deadline = core.clock() + timeout
+  while self:running() do
+    if core.clock() >= deadline then return nil end
+    core.sleep(0.01)
+  end
+  return self.status
+end
+
+-- Stop politely, then firmly.
+function Process:stop()
+  if self:kill(15) and not self:wait(2) then
+    self:kill(9)
+    self:wait(2)
+  end
+  return self.status
+end
+
+-- What it wrote so far (stdout and stderr, interleaved).
+function Process:output()
+  local f = io.open(self.log, "r")
+  if not f then return "" end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+return Process

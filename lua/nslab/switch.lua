@@ -1,0 +1,68 @@
+-- nslab.switch — a Linux bridge, in a namespace of its own (LAB.NAME) or
+-- inside a node the script names (seed 000 puts it where the gateway is).
+local util = require "nslab.util"
+
+local raise = util.raise
+
+local Switch = {}
+Switch.__index = Switch
+Switch.__name = "nslab.switch"
+
+local OPTS = util.set { "node", "ifname", "mtu" }
+
+function Switch.new(lab, name, opts)
+  util.check_name(name, "switch")
+  opts = util.check_opts(opts, OPTS, "switch")
+  if lab.switches[name] then
+    raise(("switch \"%s\" already exists in lab \"%s\""):format(name, lab.name))
+  end
+  if opts.mtu ~= nil then util.check_int(opts.mtu, 68, 65535, "mtu") end
+  local holder, ifname
+  if opts.node ~= nil then
+    holder = opts.node == "host" and (lab.nodes.host or lab:host "host") or lab:get(opts.node)
+    if not holder.is_node then raise("switch option node= must name a node") end
+    ifname = util.check_ifname(opts.ifname or name, "bridge")
+    if holder.ifaces[ifname] then
+      raise(("node \"%s\" already has an interface \"%s\""):format(holder.name, ifname))
+    end
+  else
+    ifname = util.check_ifname(opts.ifname or "br0", "bridge")
+    lab:_check_free(name, "node or switch")
+    holder = lab:_add_node(name, "switch")
+  end
+  if holder:is_root() then lab:_record("link " .. ifname) end
+  local idx, err = holder.ns:bridge(ifname, opts.mtu)
+  if not idx then raise(err) end
+  local sw = setmetatable({
+    lab = lab, name = name, node = holder, ifname = ifname, index = idx,
+    ports = {}, portseq = 0, line = util.where(), is_switch = true,
+  }, Switch)
+  holder:_add_iface(ifname, idx, { bridge = sw })
+  lab.switches[name] = sw
+  return sw
+end
+
+function Switch:__tostring()
+  return ("nslab.switch(%s, bridge %s in %s)"):format(self.name, self.ifname,
+    self.node.netns or "host")
+end
+
+function Switch:_next_port()
+  while true do
+    self.portseq = self.portseq + 1
+    local base = self.node.kind == "switch" and "p" or (self.ifname .. "-p")
+    local name = base .. self.portseq
+    if #name > 15 then name = ("br%dp%d"):format(self.index, self.portseq) end
+    if not self.node.ifaces[name] then return name end
+  end
+end
+
+-- sw:addr("192.168.15.1/24"): an address on the bridge itself.
+function Switch:addr(cidr)
+  self.node:addr(self.ifname, cidr)
+  return self
+end
+
+function Switch:addrs(family) return self.node:addrs(family) end
+
+return Switch

@@ -1,0 +1,141 @@
+-- nslab.util — validation and error reporting shared by the library.
+--
+-- Errors a user causes are raised with the lab file's line in front
+-- (the first stack frame outside lua/nslab/), at level 0 so Lua adds
+-- nothing of ours: "labs/x.lua:12: interface name ... ".
+local core = require "nslab.core"
+
+local M = {}
+
+local libdir = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""
+
+-- The "file:line: " of the nearest caller outside this library.
+function M.where()
+  for level = 2, 60 do
+    local info = debug.getinfo(level, "Sl")
+    if not info then break end
+    local src = info.source
+    if info.what ~= "C" and info.currentline and info.currentline > 0 and
+       not (src:sub(1, 1) == "@" and src:sub(2, #libdir + 1) == libdir) then
+      local name = src:sub(1, 1) == "@" and src:sub(2) or info.short_src
+      return name .. ":" .. info.currentline .. ": "
+    end
+  end
+  return ""
+end
+
+function M.raise(msg)
+  error(M.where() .. msg, 0)
+end
+
+-- Refuse option keys we do not know, by name (a typo must not be ignored).
+function M.check_opts(opts, known, what)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then
+    M.raise(("%s: options must be a table, got %s"):format(what, type(opts)))
+  end
+  for k in pairs(opts) do
+    if not known[k] then
+      local names = {}
+      for n in pairs(known) do names[#names + 1] = n end
+      table.sort(names)
+      M.raise(("%s: unknown option '%s' (known: %s)"):format(what, tostring(k),
+        table.concat(names, ", ")))
+    end
+  end
+  return opts
+end
+
+function M.set(list)
+  local s = {}
+  for _, v in ipairs(list) do s[v] = true end
+  return s
+end
+
+local NAME = "^[%w][%w_%-]*$"
+
+-- Node, switch and lab names become part of namespace names (LAB.NODE).
+function M.check_name(name, what)
+  if type(name) ~= "string" then
+    M.raise(("%s name must be a string, got %s"):format(what, type(name)))
+  end
+  if #name == 0 then M.raise(what .. " name is empty") end
+  if #name > 64 then
+    M.raise(("%s name \"%s\" is %d bytes; use at most 64"):format(what, name, #name))
+  end
+  if not name:match(NAME) then
+    M.raise(("bad %s name \"%s\" (use letters, digits, '-' and '_', starting with a letter or digit)")
+      :format(what, name))
+  end
+  return name
+end
+
+-- Linux interface names: 1..15 bytes, no '/', ':' or whitespace.
+function M.check_ifname(name, what)
+  what = what or "interface"
+  if type(name) ~= "string" then
+    M.raise(("%s name must be a string, got %s"):format(what, type(name)))
+  end
+  if #name == 0 then M.raise(what .. " name is empty") end
+  if #name > 15 then
+    M.raise(("%s name \"%s\" is %d bytes; Linux allows at most 15"):format(what, name, #name))
+  end
+  if name == "." or name == ".." or name:find("[/:%s]") then
+    M.raise(("bad %s name \"%s\" (no '/', ':' or spaces)"):format(what, name))
+  end
+  return name
+end
+
+-- A parsed address; need_prefix makes "10.0.0.1" without /24 an error.
+function M.check_cidr(text, need_prefix, what)
+  what = what or "address"
+  if type(text) ~= "string" then
+    M.raise(("%s must be a string like \"10.0.0.1/24\", got %s"):format(what, type(text)))
+  end
+  local c, err = core.cidr(text)
+  if not c then M.raise(err) end
+  if need_prefix and not c.prefix then
+    M.raise(("%s \"%s\" needs a prefix length, like %s/%d"):format(what, text, text,
+      c.family == 4 and 24 or 64))
+  end
+  return c
+end
+
+function M.check_int(v, lo, hi, what)
+  if math.type(v) ~= "integer" then
+    M.raise(("%s must be an integer, got %s"):format(what, tostring(v)))
+  end
+  if v < lo or v > hi then
+    M.raise(("%s %d is out of range %d-%d"):format(what, v, lo, hi))
+  end
+  return v
+end
+
+-- Poll fn until it returns a truthy value or timeout seconds pass.
+function M.eventually(fn, opts)
+  opts = opts or {}
+  local timeout, interval = opts.timeout or 5, opts.interval or 0.02
+  local deadline = core.clock() + timeout
+  while true do
+    local v, detail = fn()
+    if v then return v end
+    if core.clock() >= deadline then return nil, detail end
+    core.sleep(interval)
+    interval = math.min(interval * 1.5, 0.25)
+  end
+end
+
+-- Short per-lab tag for names in the host namespace.
+function M.tag(s)
+  local h = 5381
+  for i = 1, #s do h = (h * 33 + s:byte(i)) % 2176782336 end
+  local digits, out = "0123456789abcdefghijklmnopqrstuvwxyz", ""
+  for _ = 1, 4 do
+    local d = h % 36
+    out = digits:sub(d + 1, d + 1) .. out
+    h = h // 36
+  end
+  return out
+end
+
+return M
