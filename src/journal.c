@@ -400,8 +400,9 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 				*err = e1;
 		}
 	}
+	/* undo() split each line in place: "rmdir\0PATH" */
 	for (i = L.n - 1; i >= 0; i--)
-		if (!strncmp(L.v[i], "rmdir ", 6))
+		if (!strcmp(L.v[i], "rmdir"))
 			(void)rmdir(L.v[i] + 6);   /* only if empty: another lab may use it */
 	if (hopen)
 		nsl_netns_close(&h);
