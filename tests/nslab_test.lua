@@ -1,0 +1,107 @@
+-- nslab_test — helpers for the busted specs: run commands, observe the
+-- kernel with independent tools (ip, nft), and snapshot the host so that
+-- a spec fails when anything of a lab is left behind.
+local M = {}
+
+M.NSLAB = os.getenv("NSLAB") or "build/nslab"
+M.SRC = os.getenv("NSLAB_SRC") or "."
+
+local function slurp(path)
+  local f = io.open(path, "r")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+M.slurp = slurp
+
+local tmpn = 0
+local function tmpname()
+  tmpn = tmpn + 1
+  return ("/tmp/nslab-test-%d-%d"):format(math.floor(os.clock() * 1e6) % 1000000, tmpn)
+end
+
+-- Run a shell command; returns status, stdout, stderr.
+function M.sh(cmd)
+  local out, err = tmpname() .. ".out", tmpname() .. ".err"
+  local ok, how, code = os.execute(("( %s ) >%s 2>%s"):format(cmd, out, err))
+  local o, e = slurp(out) or "", slurp(err) or ""
+  os.remove(out)
+  os.remove(err)
+  local status = ok and 0 or (how == "exit" and code or 128 + (code or 0))
+  return status, o, e
+end
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+M.q = q
+
+-- Run the nslab binary with arguments; returns status, stdout, stderr.
+function M.nslab(...)
+  local args = {}
+  for i, a in ipairs { ... } do args[i] = q(a) end
+  return M.sh(q(M.NSLAB) .. " " .. table.concat(args, " "))
+end
+
+-- The host as independent tools see it.
+function M.snapshot()
+  local s = {}
+  s.netns = select(2, M.sh("ip netns list | sort"))
+  s.links = select(2, M.sh("ip -o link show | sed -E 's/^[0-9]+: //; s/ .*//' | sort"))
+  s.routes = select(2, M.sh("ip route show table all | sort; ip -6 route show table all | sort"))
+  s.nft = select(2, M.sh("nft list ruleset"))
+  s.state = select(2, M.sh("ls -A /run/nslab 2>/dev/null | sort"))
+  s.etc = select(2, M.sh("ls -A /etc/netns 2>/dev/null | sort"))
+  s.fwd = select(2, M.sh("sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding"))
+  return s
+end
+
+local function diff(a, b)
+  local out = {}
+  for k, v in pairs(a) do
+    if b[k] ~= v then
+      out[#out + 1] = ("%s changed:\n--- before\n%s--- after\n%s"):format(k, v, b[k])
+    end
+  end
+  table.sort(out)
+  return table.concat(out, "\n")
+end
+
+-- Poll (the kernel frees namespaces asynchronously) until the host is as
+-- it was; returns true or false, difference.
+function M.same_as(before, timeout)
+  local core = require "nslab.core"
+  local deadline = core.clock() + (timeout or 5)
+  local d
+  repeat
+    d = diff(before, M.snapshot())
+    if d == "" then return true end
+    core.sleep(0.05)
+  until core.clock() > deadline
+  return false, d
+end
+
+-- Wait until fn() is truthy (polling), or fail after timeout seconds.
+function M.eventually(fn, timeout)
+  local core = require "nslab.core"
+  local deadline = core.clock() + (timeout or 5)
+  local v, x
+  repeat
+    v, x = fn()
+    if v then return v, x end
+    core.sleep(0.05)
+  until core.clock() > deadline
+  return v, x
+end
+
+-- Write a lab file into a temporary directory; returns its path.
+function M.write_lab(name, text)
+  local dir = "/tmp/nslab-labs"
+  os.execute("mkdir -p " .. dir)
+  local path = dir .. "/" .. name .. ".lua"
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+return M
