@@ -146,6 +146,22 @@ function Lab:get(x)
     #names > 0 and table.concat(names, ", ") or "none yet"))
 end
 
+-- lab:check(description, ok [, detail]): print what the lab proves; a
+-- failed check ends the run with the lab-file line.
+function Lab:check(desc, ok, detail)
+  if ok then
+    io.stdout:write("ok - ", desc, "\n")
+    io.stdout:flush()
+    return true
+  end
+  raise(("check failed: %s%s"):format(desc, detail and detail ~= "" and (" (" .. tostring(detail) .. ")") or ""))
+end
+
+-- lab:eventually(fn [, {timeout=, interval=}]) -> fn's value once truthy.
+function Lab:eventually(fn, opts)
+  return util.eventually(fn, opts)
+end
+
 function Lab:is_up()
   return self.journal ~= nil and not self.closed
 end
