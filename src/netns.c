@@ -130,6 +130,27 @@ out:
 	return rc;
 }
 
+/* Lab interfaces skip IPv6 duplicate address detection: while a link-local
+ * address is tentative the kernel sends no neighbour solicitations for
+ * forwarded packets, so the first second of every new link would drop
+ * IPv6 traffic. Called inside the new namespace; no IPv6 is fine. */
+static void no_dad(void)
+{
+	static const char *const keys[] = {
+		"/proc/sys/net/ipv6/conf/all/accept_dad",
+		"/proc/sys/net/ipv6/conf/default/accept_dad",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		int fd = open(keys[i], O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			(void)!write(fd, "0", 1);
+			close(fd);
+		}
+	}
+}
+
 static void ns_init(struct nsl_ns *ns, const char *name)
 {
 	memset(ns, 0, sizeof *ns);
@@ -172,6 +193,7 @@ int nsl_netns_create(const char *name, struct nsl_ns *ns, struct nsl_err *err)
 	rc = loopback_up(ns, err);
 	if (rc < 0)
 		goto out_umount;
+	no_dad();
 	/* a fresh namespace holds only lo: links can ask for their ifindex */
 	ns->next_ifindex = 2;
 	goto out_back;
