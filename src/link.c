@@ -50,7 +50,7 @@ static int set_mac(struct rtnl_link *l, const char *mac, struct nsl_err *err)
 		return 0;
 	if (nl_addr_parse(mac, AF_LLC, &a) < 0 || nl_addr_get_len(a) != 6) {
 		nl_addr_put(a);
-		return nsl_fail(err, EINVAL, "bad MAC address \"%s\"", mac);
+		return nsl_fail(err, 0, "bad MAC address \"%s\" (expected six hex bytes like 02:00:00:00:00:01)", mac);
 	}
 	rtnl_link_set_addr(l, a);
 	nl_addr_put(a);

@@ -80,8 +80,9 @@ function M.check_ifname(name, what)
   if #name > 15 then
     M.raise(("%s name \"%s\" is %d bytes; Linux allows at most 15"):format(what, name, #name))
   end
-  if name == "." or name == ".." or name:find("[/:%s]") then
-    M.raise(("bad %s name \"%s\" (no '/', ':' or spaces)"):format(what, name))
+  -- stricter than Linux on purpose: names end up quoted in nft rules
+  if name == "." or name == ".." or not name:match("^[%w%._@%-+]+$") then
+    M.raise(("bad %s name \"%s\" (use letters, digits and . _ - @ +)"):format(what, name))
   end
   return name
 end
