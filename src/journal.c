@@ -7,7 +7,14 @@
  *   nft FAMILY TABLE           an nftables table made in the host namespace
  *   pid PID STARTTIME          a background process started by the lab
  *   rmdir DIR                  a directory the lab made (removed if empty)
- * Everything inside a lab's own namespaces goes away with the namespace. */
+ *   del RECORD                 RECORD (the newest earlier line equal to it)
+ *                              was undone while the lab ran, e.g.
+ *                              `del netns LAB.NODE` after lab:remove(node);
+ *                              written after the undo, so a crash in
+ *                              between only makes teardown retry it
+ * Everything inside a lab's own namespaces goes away with the namespace.
+ * Readers apply `del` first (cancel_deleted), so counts, listings and
+ * teardown see only what still stands. */
 #define _GNU_SOURCE
 #include "journal.h"
 #include "paths.h"
@@ -207,6 +214,24 @@ static int load_lines(const char *dir, struct lines *L)
 	return 0;
 }
 
+/* Blank each record a later `del RECORD` line cancels, and the del
+ * line itself: what is left is what the lab still holds. */
+static void cancel_deleted(struct lines *L)
+{
+	int i, j;
+
+	for (i = L->n - 1; i >= 0; i--) {
+		if (strncmp(L->v[i], "del ", 4))
+			continue;
+		for (j = i - 1; j >= 0; j--)
+			if (!strcmp(L->v[j], L->v[i] + 4)) {
+				L->v[j][0] = 0;
+				break;
+			}
+		L->v[i][0] = 0;
+	}
+}
+
 struct nsid {
 	dev_t dev;
 	ino_t ino;
@@ -368,6 +393,7 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	if ((rc = load_lines(dir, &L)) < 0)
 		return nsl_fail(err, -rc, "cannot read journal of lab %s", lab);
 	rc = 0;
+	cancel_deleted(&L);
 	ids = calloc((size_t)L.n + 1, sizeof *ids);
 	for (i = 0; ids && i < L.n; i++) {
 		char path[PATH_MAX];
@@ -442,10 +468,33 @@ int nsl_journal_count(const char *lab, const char *kind)
 	nsl_journal_dir(lab, dir, sizeof dir);
 	if (load_lines(dir, &L) < 0)
 		return 0;
+	cancel_deleted(&L);
 	for (i = 0; i < L.n; i++)
 		if (!strncmp(L.v[i], kind, k) && L.v[i][k] == ' ')
 			n++;
 	free(L.v);
 	free(L.buf);
 	return n;
+}
+
+int nsl_journal_records(const char *lab, const char *kind,
+			int (*fn)(const char *rest, void *arg), void *arg)
+{
+	char dir[PATH_MAX];
+	struct lines L;
+	size_t k = strlen(kind);
+	int i, rc;
+
+	nsl_journal_dir(lab, dir, sizeof dir);
+	if (access(dir, F_OK) < 0)
+		return -ENOENT;
+	if ((rc = load_lines(dir, &L)) < 0)
+		return rc;
+	cancel_deleted(&L);
+	for (i = 0, rc = 0; i < L.n && rc == 0; i++)
+		if (!strncmp(L.v[i], kind, k) && L.v[i][k] == ' ')
+			rc = fn(L.v[i] + k + 1, arg);
+	free(L.v);
+	free(L.buf);
+	return rc;
 }

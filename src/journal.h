@@ -40,6 +40,12 @@ int nsl_journal_each(int (*fn)(const char *lab, void *arg), void *arg);
 /* Count records of kind ("netns", ...) in lab's journal. */
 int nsl_journal_count(const char *lab, const char *kind);
 
+/* Call fn with the rest of each record of kind that still stands (a
+ * later `del` line cancels one), oldest first; stops when fn returns
+ * non-zero and returns that. -ENOENT when no such lab. */
+int nsl_journal_records(const char *lab, const char *kind,
+			int (*fn)(const char *rest, void *arg), void *arg);
+
 /* Path of lab's state directory. */
 void nsl_journal_dir(const char *lab, char *buf, size_t len);
 

@@ -24,6 +24,7 @@ int luaopen_nslab_core(lua_State *L)
 		nsl_lua_open_nat,
 		nsl_lua_open_exec,
 		nsl_lua_open_journal,
+		nsl_lua_open_procs,
 	};
 	size_t i;
 

@@ -105,6 +105,33 @@ static int l_list(lua_State *L)
 	return 1;
 }
 
+static int each_record(const char *rest, void *arg)
+{
+	lua_State *L = arg;
+
+	lua_pushstring(L, rest);
+	lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
+	return 0;
+}
+
+/* core.journal_records(lab, kind) -> {rest of each standing record} | nil, msg, errno */
+static int l_records(lua_State *L)
+{
+	const char *lab = luaL_checkstring(L, 1);
+	const char *kind = luaL_checkstring(L, 2);
+	int rc;
+
+	lua_newtable(L);
+	rc = nsl_journal_records(lab, kind, each_record, L);
+	if (rc < 0) {
+		lua_pushnil(L);
+		lua_pushfstring(L, "journal of lab %s: %s", lab, strerror(-rc));
+		lua_pushinteger(L, -rc);
+		return 3;
+	}
+	return 1;
+}
+
 static int l_count(lua_State *L)
 {
 	lua_pushinteger(L, nsl_journal_count(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
@@ -147,6 +174,7 @@ void nsl_lua_open_journal(lua_State *L)
 		{ "journal_owner", l_owner },
 		{ "journal_list", l_list },
 		{ "journal_count", l_count },
+		{ "journal_records", l_records },
 		{ "state_dir", l_state_dir },
 		{ "mkdir", l_mkdir },
 		{ "exists", l_exists },

@@ -1,0 +1,97 @@
+/* lua_procs.c — processes and identity: which namespace a pin or process
+ * is (as a comparable "dev:ino" string), the pids inside one, and joining
+ * a node in-process for `nslab exec`. */
+#include "lua_util.h"
+#include "procs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static void push_id(lua_State *L, const struct nsl_nsid *id)
+{
+	lua_pushfstring(L, "%I:%I", (lua_Integer)id->dev, (lua_Integer)id->ino);
+}
+
+/* core.nsid(path) -> "dev:ino" | nil, msg, errno */
+static int l_nsid(lua_State *L)
+{
+	struct nsl_nsid id;
+	struct nsl_err e;
+
+	if (nsl_nsid_of(luaL_checkstring(L, 1), &id, &e) < 0)
+		return nsl_lua_fail(L, &e);
+	push_id(L, &id);
+	return 1;
+}
+
+/* core.nsid_of_pid(pid) -> "dev:ino" | nil, msg, errno */
+static int l_nsid_pid(lua_State *L)
+{
+	struct nsl_nsid id;
+	struct nsl_err e;
+
+	if (nsl_nsid_of_pid((pid_t)luaL_checkinteger(L, 1), &id, &e) < 0)
+		return nsl_lua_fail(L, &e);
+	push_id(L, &id);
+	return 1;
+}
+
+/* core.pids_in(path) -> {pid, ...} ascending | nil, msg, errno */
+static int l_pids_in(lua_State *L)
+{
+	struct nsl_nsid id;
+	struct nsl_err e;
+	pid_t *pids;
+	size_t n, i;
+
+	if (nsl_nsid_of(luaL_checkstring(L, 1), &id, &e) < 0 ||
+	    nsl_procs_in(&id, &pids, &n, &e) < 0)
+		return nsl_lua_fail(L, &e);
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		lua_pushinteger(L, pids[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	free(pids);
+	return 1;
+}
+
+/* core.exec_in(pin|nil, nsname|nil, hostname|nil, argv) -> nil, msg, errno
+ * (on success the process is replaced and nothing returns) */
+static int l_exec_in(lua_State *L)
+{
+	const char *pin = luaL_optstring(L, 1, NULL);
+	const char *nsname = luaL_optstring(L, 2, NULL);
+	const char *host = luaL_optstring(L, 3, NULL);
+	lua_Integer n, i;
+	char **argv;
+	struct nsl_err e;
+
+	luaL_checktype(L, 4, LUA_TTABLE);
+	n = luaL_len(L, 4);
+	luaL_argcheck(L, n >= 1, 4, "command is empty");
+	argv = lua_newuserdatauv(L, sizeof(char *) * (size_t)(n + 1), 0);
+	for (i = 1; i <= n; i++) {
+		lua_geti(L, 4, i);                       /* argv s */
+		luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 4, "arguments must be strings");
+		argv[i - 1] = (char *)lua_tostring(L, -1);
+		lua_pop(L, 1);                           /* the string lives in the table */
+	}
+	argv[n] = NULL;
+	fflush(NULL);
+	nsl_procs_exec_in(pin, nsname, host, argv, &e);
+	return nsl_lua_fail(L, &e);
+}
+
+void nsl_lua_open_procs(lua_State *L)
+{
+	static const luaL_Reg fns[] = {
+		{ "nsid", l_nsid },
+		{ "nsid_of_pid", l_nsid_pid },
+		{ "pids_in", l_pids_in },
+		{ "exec_in", l_exec_in },
+		{ NULL, NULL },
+	};
+
+	nsl_lua_register(L, fns, NULL);
+}

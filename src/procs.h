@@ -1,0 +1,37 @@
+/* procs.h — the processes inside a namespace and the namespace of a
+ * process: what `ip netns pids` and `ip netns identify` answer, for lab
+ * nodes. A namespace is named by the device and inode of its nsfs file
+ * (/proc/PID/ns/net, or a pin under /run/netns); equal ids, same stack. */
+#ifndef NSL_PROCS_H
+#define NSL_PROCS_H
+
+#include "nsl.h"
+#include <sys/types.h>
+
+struct nsl_nsid {
+	dev_t dev;
+	ino_t ino;
+};
+
+/* The namespace behind path (a pin or /proc/PID/ns/net). */
+int nsl_nsid_of(const char *path, struct nsl_nsid *id, struct nsl_err *err);
+/* The network namespace pid is in. */
+int nsl_nsid_of_pid(pid_t pid, struct nsl_nsid *id, struct nsl_err *err);
+static inline int nsl_nsid_eq(const struct nsl_nsid *a, const struct nsl_nsid *b)
+{
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+/* Every process whose network namespace is id, ascending; *pids is
+ * malloc'd (free it), *n its length. Processes that end while we look
+ * are skipped. */
+int nsl_procs_in(const struct nsl_nsid *id, pid_t **pids, size_t *n,
+		 struct nsl_err *err);
+
+/* Join a node in this very process (nsl_node_enter) and exec argv: what
+ * `nslab exec` does, with no fork, so the command's exit status is ours.
+ * Returns only on failure. */
+int nsl_procs_exec_in(const char *pin, const char *nsname, const char *hostname,
+		      char *const argv[], struct nsl_err *err);
+
+#endif
