@@ -229,6 +229,11 @@ int nsl_exec(char *const argv[], const struct nsl_exec_opts *o,
 			}
 			wait = (int)left;
 		}
+		if (o->cancel && *o->cancel) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			break;
+		}
 		if (poll(pf, 3, wait) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -344,6 +349,10 @@ unsigned long long nsl_proc_starttime(pid_t pid)
 	buf[n] = 0;
 	p = strrchr(buf, ')');   /* the command name may hold spaces */
 	if (!p)
+		return 0;
+	/* a zombie is not alive: nobody may have reaped it (PID 1 in a
+	 * container often does not) */
+	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
 		return 0;
 	/* after ")" come fields 3..; starttime is field 22 */
 	for (i = 3; i <= 22 && p; i++)

@@ -14,6 +14,8 @@ struct nsl_exec_opts {
 	size_t input_len;
 	int timeout_ms;          /* 0 = none; on expiry the process group is killed */
 	const char *cwd;
+	volatile int *cancel;    /* when it turns non-zero (a signal handler), the
+				    child's process group is killed at once */
 };
 
 struct nsl_exec_result {
@@ -39,7 +41,8 @@ int nsl_spawn(char *const argv[], const struct nsl_exec_opts *o,
 	      const char *logpath, pid_t *pid, struct nsl_err *err);
 
 /* Start time of pid in clock ticks since boot (field 22 of /proc/PID/stat),
- * 0 if it is gone: with the pid it names one process unambiguously. */
+ * 0 if it is gone or a zombie: with the pid it names one live process
+ * unambiguously. */
 unsigned long long nsl_proc_starttime(pid_t pid);
 
 #endif

@@ -68,6 +68,10 @@ static void check_opts(lua_State *L, int t, struct nsl_exec_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->nsfd = -1;
+	/* the embedding program may publish a cancel flag (nslab's signals) */
+	if (lua_getfield(L, LUA_REGISTRYINDEX, "nslab.cancel") == LUA_TLIGHTUSERDATA)
+		o->cancel = lua_touserdata(L, -1);
+	lua_pop(L, 1);
 	if (lua_isnoneornil(L, t))
 		return;
 	luaL_checktype(L, t, LUA_TTABLE);

@@ -5,7 +5,9 @@
 #include "procs.h"
 
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
+#include "paths.h"
 
 static void push_id(lua_State *L, const struct nsl_nsid *id)
 {
@@ -83,6 +85,26 @@ static int l_exec_in(lua_State *L)
 	return nsl_lua_fail(L, &e);
 }
 
+/* core.netns_pins() -> {name, ...}: every pin in /run/netns, ours or not */
+static int l_pins(lua_State *L)
+{
+	DIR *d = opendir(NSL_NETNS_DIR);
+	struct dirent *e;
+	lua_Integer n = 0;
+
+	lua_newtable(L);
+	if (!d)
+		return 1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		lua_pushstring(L, e->d_name);
+		lua_rawseti(L, -2, ++n);
+	}
+	closedir(d);
+	return 1;
+}
+
 void nsl_lua_open_procs(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
@@ -90,6 +112,7 @@ void nsl_lua_open_procs(lua_State *L)
 		{ "nsid_of_pid", l_nsid_pid },
 		{ "pids_in", l_pids_in },
 		{ "exec_in", l_exec_in },
+		{ "netns_pins", l_pins },
 		{ NULL, NULL },
 	};
 

@@ -18,7 +18,7 @@
 #include "lua_util.h"
 
 static lua_State *G;                 /* for the signal hook only */
-static volatile sig_atomic_t caught;
+static volatile int caught;   /* the signal; also exec's cancel flag */
 
 /* Raised inside Lua at the next instruction, as lua.c does for SIGINT. */
 static void stop_hook(lua_State *L, lua_Debug *ar)
@@ -80,6 +80,8 @@ int main(int argc, char **argv)
 	luaL_openlibs(L);
 	luaL_requiref(L, "nslab.core", luaopen_nslab_core, 0);
 	lua_pop(L, 1);
+	lua_pushlightuserdata(L, (void *)&caught);
+	lua_setfield(L, LUA_REGISTRYINDEX, "nslab.cancel");
 
 	/* package.path = LUADIR/?.lua;LUADIR/?/init.lua;<default> */
 	lua_getglobal(L, "package");
