@@ -5,10 +5,15 @@
 #include "exec.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Build a NULL-terminated char* array from the strings of table t; the
  * array lives in a userdata left on the stack, the strings in t. */
@@ -145,6 +150,162 @@ static int l_spawn(lua_State *L)
 	return 2;
 }
 
+/* The child of run_interactive: own process group in the terminal's
+ * foreground (so Ctrl-C and Ctrl-Z reach it, not nslab), default signals,
+ * extra environment, the node, exec. Failures go up the CLOEXEC pipe. */
+static void interactive_child(char *const argv[], const struct nsl_exec_opts *o,
+			      char *const setenv_kv[], int tty, int rep)
+{
+	static const int sigs[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU,
+				    SIGPIPE, SIGTERM, SIGHUP, SIGCHLD, SIGWINCH };
+	const char *stage = "";
+	char buf[200];
+	sigset_t none;
+	size_t i;
+	int rc, n;
+
+	if (tty >= 0) {
+		setpgid(0, 0);
+		signal(SIGTTOU, SIG_IGN);
+		(void)tcsetpgrp(tty, getpid());
+	}
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		signal(sigs[i], SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (i = 0; setenv_kv && setenv_kv[i]; i += 2)
+		setenv(setenv_kv[i], setenv_kv[i + 1], 1);
+	rc = nsl_node_enter(o, &stage);
+	if (rc < 0) {
+		errno = -rc;
+	} else {
+		if (o->envp)
+			execvpe(argv[0], argv, o->envp);
+		else
+			execvp(argv[0], argv);
+		stage = "run";
+	}
+	n = snprintf(buf, sizeof buf, "%d %s", errno, stage);
+	if (n > 0)
+		(void)!write(rep, buf, (size_t)n);
+	_exit(127);
+}
+
+/* Give the terminal to process group pg (SIGTTOU held while we do). */
+static void give_tty(int tty, pid_t pg)
+{
+	sigset_t s, old;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &s, &old);
+	(void)tcsetpgrp(tty, pg);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* core.run_interactive(argv [, opts]) -> status | nil, msg, errno
+ * Run argv in a node like a shell runs a foreground job: stdin, stdout
+ * and stderr are the terminal's, the job owns the terminal until it ends
+ * (Ctrl-C interrupts it, not us), and the terminal modes are restored
+ * after. opts as core.exec, plus setenv = {NAME = value} added to the
+ * inherited environment. A stopped job (Ctrl-Z) is continued: the REPL
+ * has no job control. When another signal reaches us (SIGTERM, SIGHUP:
+ * the program's handler set a hook) the job is sent SIGHUP. */
+static int l_run_interactive(lua_State *L)
+{
+	struct nsl_exec_opts o;
+	struct nsl_err e;
+	struct termios tio;
+	char **argv, **kv = NULL, buf[200];
+	int prep[2], tty = -1, have_tio = 0, st = 0, code = 0, off = 0;
+	size_t nkv = 0;
+	ssize_t n;
+	pid_t pid;
+
+	check_opts(L, 2, &o);
+	argv = check_argv(L, 1, "command");
+	if (lua_istable(L, 2) && lua_getfield(L, 2, "setenv") == LUA_TTABLE) {
+		int t = lua_gettop(L);
+
+		lua_pushnil(L);
+		while (lua_next(L, t)) {
+			nkv++;
+			lua_pop(L, 1);
+		}
+		kv = lua_newuserdatauv(L, sizeof(char *) * (2 * nkv + 1), 0);
+		nkv = 0;
+		lua_pushnil(L);
+		while (lua_next(L, t)) {             /* strings stay in the table */
+			if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+				luaL_error(L, "setenv names and values must be strings");
+			kv[nkv++] = (char *)lua_tostring(L, -2);
+			kv[nkv++] = (char *)lua_tostring(L, -1);
+			lua_pop(L, 1);
+		}
+		kv[nkv] = NULL;
+	}
+	if (isatty(0) && tcgetpgrp(0) == getpgrp()) {
+		tty = 0;
+		have_tio = tcgetattr(tty, &tio) == 0;
+	}
+	if (pipe2(prep, O_CLOEXEC) < 0) {
+		nsl_fail(&e, errno, "cannot run \"%s\": pipe", argv[0]);
+		return nsl_lua_fail(L, &e);
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		nsl_fail(&e, errno, "cannot run \"%s\": fork", argv[0]);
+		close(prep[0]);
+		close(prep[1]);
+		return nsl_lua_fail(L, &e);
+	}
+	if (pid == 0)
+		interactive_child(argv, &o, kv, tty, prep[1]);
+	close(prep[1]);
+	if (tty >= 0) {
+		setpgid(pid, pid);        /* both sides: whichever runs first */
+		give_tty(tty, pid);
+	}
+	do
+		n = read(prep[0], buf, sizeof buf - 1);
+	while (n < 0 && errno == EINTR);
+	close(prep[0]);
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WUNTRACED);
+
+		if (r == pid && WIFSTOPPED(st)) {
+			if (tty >= 0)
+				give_tty(tty, pid);
+			kill(tty >= 0 ? -pid : pid, SIGCONT);
+			continue;
+		}
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			break;
+		if (lua_gethook(L))
+			kill(tty >= 0 ? -pid : pid, SIGHUP);
+	}
+	if (tty >= 0) {
+		give_tty(tty, getpgrp());
+		if (have_tio)
+			(void)tcsetattr(tty, TCSADRAIN, &tio);
+	}
+	if (n > 0) {
+		buf[n] = 0;
+		if (sscanf(buf, "%d %n", &code, &off) < 1)
+			code = EIO;
+		if (strcmp(buf + off, "run") == 0)
+			nsl_fail(&e, code, "cannot run \"%s\"", argv[0]);
+		else
+			nsl_fail(&e, code, "cannot start \"%s\" (%s)", argv[0], buf + off);
+		return nsl_lua_fail(L, &e);
+	}
+	lua_pushinteger(L, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	return 1;
+}
+
 static int l_starttime(lua_State *L)
 {
 	lua_pushinteger(L, (lua_Integer)nsl_proc_starttime((pid_t)luaL_checkinteger(L, 1)));
@@ -227,6 +388,7 @@ void nsl_lua_open_exec(lua_State *L)
 	static const luaL_Reg fns[] = {
 		{ "exec", l_exec },
 		{ "spawn", l_spawn },
+		{ "run_interactive", l_run_interactive },
 		{ "starttime", l_starttime },
 		{ "kill", l_kill },
 		{ "waitpid", l_waitpid },
