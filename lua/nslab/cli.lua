@@ -12,6 +12,12 @@ usage: nslab <command> [options]
   down NAME... [--force]                  tear down labs left up (or after a crash)
   ls                                      list labs that are up
   clean                                   tear down every lab no running nslab owns
+  nodes LAB                               the lab's nodes, their namespaces and processes
+  exec LAB NODE -- CMD [ARG...]           run CMD inside NODE; exits with CMD's status
+  shell LAB NODE                          an interactive shell inside NODE
+  pids LAB NODE                           every process inside NODE, one pid a line
+  identify PID                            which lab and node process PID is in
+  monitor LAB                             nodes, links and addresses coming and going
   version                                 print the version
   help                                    this text
 
@@ -188,6 +194,10 @@ local function cmd_clean()
   return rc
 end
 
+-- Verbs that look into labs that are up (nslab.cli_nodes).
+local NODE_VERBS = { nodes = true, exec = true, shell = true, pids = true,
+                     identify = true, monitor = true }
+
 function M.main(argv)
   local cmd = argv[1]
   local args = table.move(argv, 2, #argv, 1, {})
@@ -210,6 +220,8 @@ function M.main(argv)
     return cmd_ls()
   elseif cmd == "clean" then
     return cmd_clean()
+  elseif NODE_VERBS[cmd] then
+    return require("nslab.cli_nodes")[cmd](args)
   end
   return err("unknown command \"%s\" (try `nslab help`)", cmd)
 end

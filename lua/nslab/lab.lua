@@ -117,6 +117,85 @@ function Lab:link(a, b, addrs, opts)
   return l
 end
 
+-- lab:remove(node | name): take a node (or a switch with its own
+-- namespace) out of the running lab: every process inside it ends, its
+-- namespace goes and with it every link to it; the journal records the
+-- removal (`del netns LAB.NODE`) so teardown and `nslab nodes` agree.
+function Lab:remove(x)
+  local node = self:get(x)
+  local sw
+  if node.is_switch then
+    sw = node
+    if sw.node.kind ~= "switch" then
+      raise(("switch \"%s\" lives in node \"%s\"; remove that node"):format(sw.name, sw.node.name))
+    end
+    node = sw.node
+  end
+  if node:is_root() then raise("cannot remove \"host\": it is the machine's own namespace") end
+  local pin = core.netns_dir .. "/" .. node.netns
+  node:_stop_all()
+  -- also what nslab did not start (`ip netns exec` shells, daemons)
+  local gone = util.eventually(function()
+    local pids = core.pids_in(pin) or {}
+    for _, pid in ipairs(pids) do core.kill(pid, 9) end
+    return #pids == 0
+  end, { timeout = 5 })
+  if not gone then raise(("node \"%s\": processes inside would not end"):format(node.name)) end
+  -- delete what the lab made in it now, so its links are gone when we
+  -- return (a namespace itself is freed later, asynchronously)
+  for k = #node.iforder, 1, -1 do
+    local i = node.iforder[k]
+    if not i.foreign then node.ns:link_delete(i.name) end
+  end
+  node.ns:close()
+  local ok, err = core.netns_delete(node.netns)
+  if not ok then raise(err) end
+  local etc = core.etc_netns_dir .. "/" .. node.netns
+  os.remove(etc .. "/hosts")
+  os.remove(etc .. "/resolv.conf")
+  os.remove(etc)
+  self:_record("del netns " .. node.netns)
+  -- forget the node, its switches, links and the far ends of those links
+  for _, i in ipairs(node.iforder) do
+    local peer = i.peer
+    if peer and peer.node ~= node then
+      local pn = peer.node
+      pn.ifaces[peer.ifname] = nil
+      for k, pi in ipairs(pn.iforder) do
+        if pi.name == peer.ifname then table.remove(pn.iforder, k) break end
+      end
+      if pn:is_root() then self:_record("del link " .. peer.ifname) end
+      if peer.sw then
+        for k, p in ipairs(peer.sw.ports) do
+          if p == peer then table.remove(peer.sw.ports, k) break end
+        end
+      end
+    end
+  end
+  for name, s in pairs(self.switches) do
+    if s.node == node then self.switches[name] = nil end
+  end
+  for k = #self.links, 1, -1 do
+    local l = self.links[k]
+    if l.a.node == node or l.b.node == node then table.remove(self.links, k) end
+  end
+  self.nodes[node.name] = nil
+  for k, n in ipairs(self.order) do
+    if n == node then table.remove(self.order, k) break end
+  end
+  node.removed = true
+  self.addr_version = self.addr_version + 1
+  return self
+end
+
+-- Write /etc/netns/LAB.NODE/hosts for every node now (nodes write their
+-- own before each exec; this serves `ip netns exec` and `nslab exec`).
+function Lab:write_hosts()
+  for _, n in ipairs(self.order) do
+    if n.kind ~= "switch" and not n:is_root() then n:_write_hosts() end
+  end
+end
+
 -- Create the veth pair of a link (first end may be a switch port).
 function Lab.core_veth(first, second, opts)
   local ia, ib = core.veth(first.node.ns, first.ifname, second.node.ns, second.ifname, {
@@ -168,6 +247,7 @@ end
 
 -- Leave the lab up after this process ends (nslab up).
 function Lab:keep()
+  if self.journal and not self.closed then self:write_hosts() end
   if self.journal then
     self.journal:release()
     self.kept = true

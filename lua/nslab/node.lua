@@ -230,6 +230,14 @@ function Node:_write_hosts()
   local f = assert(io.open(dir .. "/hosts", "w"))
   f:write(table.concat(lines, "\n"), "\n")
   f:close()
+  -- no name server is reachable from a lab node: ask one on the node's
+  -- own loopback, which fails at once instead of after DNS timeouts
+  if not self.hosts_version then
+    f = assert(io.open(dir .. "/resolv.conf", "w"))
+    f:write("# nslab: lab nodes find each other in /etc/hosts; no DNS server unless the lab runs one\n",
+            "nameserver 127.0.0.1\n")
+    f:close()
+  end
   self.hosts_version = self.lab.addr_version
 end
 
@@ -248,6 +256,7 @@ local function argv_of(cmd)
 end
 
 function Node:_exec_opts(opts)
+  if self.removed then raise(("node \"%s\" was removed from lab \"%s\""):format(self.name, self.lab.name)) end
   local o = { timeout = opts.timeout, env = opts.env, input = opts.input, cwd = opts.cwd }
   if not self:is_root() then
     self:_write_hosts()

@@ -1,0 +1,97 @@
+-- nslab.cli_nodes — the command-line verbs that look into labs that are
+-- up: exec, shell, nodes, pids, identify, monitor. Dispatched from
+-- nslab.cli; the work is in nslab.procs and nslab.core.
+local core = require "nslab.core"
+local procs = require "nslab.procs"
+
+local M = {}
+
+-- Exit statuses of exec and shell when the command itself never ran,
+-- as env(1), chroot(1) and timeout(1) use them.
+local FAILED, CANNOT_EXEC, NOT_FOUND = 125, 126, 127
+
+local function err(status, fmt, ...)
+  io.stderr:write("nslab: ", fmt:format(...), "\n")
+  return status
+end
+
+-- Join NODE of LAB in this very process and exec argv: no fork, so the
+-- command's exit status is nslab's. Returns only when that fails.
+local function exec_in(verb, lab, node, argv)
+  if not core.privileged() then
+    return err(FAILED, "%s needs root to enter a node; run it as root (sudo nslab %s ...)", verb, verb)
+  end
+  local pin, nsname, hostname
+  local n, e = procs.node(lab, node)
+  if n then
+    pin, nsname, hostname = n.pin, n.netns, n.node
+  elseif node == "host" and procs.nodes(lab) then
+    -- the root namespace: nothing to enter
+  else
+    return err(FAILED, "%s: %s", verb, e)
+  end
+  local _, msg, code = core.exec_in(pin, nsname, hostname, argv)
+  if code == 2 then return err(NOT_FOUND, "%s: %s", verb, msg) end
+  if code == 13 or code == 8 then return err(CANNOT_EXEC, "%s: %s", verb, msg) end
+  return err(FAILED, "%s: %s", verb, msg)
+end
+
+-- nslab exec LAB NODE [--] CMD ARG...
+function M.exec(args)
+  local lab, node = args[1], args[2]
+  local first = args[3] == "--" and 4 or 3
+  local argv = table.move(args, first, #args, 1, {})
+  if not lab or not node or #argv == 0 then
+    return err(FAILED, "exec: usage: nslab exec LAB NODE -- COMMAND [ARG...]")
+  end
+  return exec_in("exec", lab, node, argv)
+end
+
+-- nslab shell LAB NODE: $SHELL (else /bin/sh) inside the node; its
+-- prompt shows the node, since the node's hostname is its name.
+function M.shell(args)
+  if #args ~= 2 then return err(FAILED, "shell: usage: nslab shell LAB NODE") end
+  local sh = os.getenv("SHELL")
+  if not sh or sh == "" or not io.open(sh, "r") then sh = "/bin/sh" end
+  return exec_in("shell", args[1], args[2], { sh })
+end
+
+-- nslab nodes LAB: the lab's node namespaces and how many processes
+-- each holds.
+function M.nodes(args)
+  if #args ~= 1 then return err(1, "nodes: usage: nslab nodes LAB") end
+  local nodes, e = procs.nodes(args[1])
+  if not nodes then return err(1, "nodes: %s", e) end
+  io.stdout:write(("%-16s %-28s %5s\n"):format("NODE", "NETNS", "PIDS"))
+  for _, n in ipairs(nodes) do
+    local pids = core.pids_in(n.pin)
+    io.stdout:write(("%-16s %-28s %5s\n"):format(n.node, n.netns, pids and #pids or "-"))
+  end
+  return 0
+end
+
+-- nslab pids LAB NODE: one pid a line, as `ip netns pids` prints them.
+function M.pids(args)
+  if #args ~= 2 then return err(1, "pids: usage: nslab pids LAB NODE") end
+  local pids, e = procs.pids(args[1], args[2])
+  if not pids then return err(1, "pids: %s", e) end
+  for _, p in ipairs(pids) do io.stdout:write(p, "\n") end
+  return 0
+end
+
+-- nslab identify PID: "LAB NODE" for the node the process is in.
+function M.identify(args)
+  if #args ~= 1 then return err(1, "identify: usage: nslab identify PID") end
+  local pid = math.tointeger(tonumber(args[1]))
+  if not pid then return err(1, "identify: \"%s\" is not a process id", args[1]) end
+  local found, e = procs.identify(pid)
+  if not found then return err(1, "identify: %s", e) end
+  for _, f in ipairs(found) do io.stdout:write(f.lab, " ", f.node, "\n") end
+  return 0
+end
+
+function M.monitor()
+  return err(1, "monitor: not built yet")
+end
+
+return M
