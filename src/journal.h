@@ -13,6 +13,9 @@ struct nsl_journal {
 	int fd;                  /* journal file, O_APPEND; -1 when closed */
 	char lab[128];
 	char dir[PATH_MAX];
+	int nrec;                /* records written by this process */
+	int kill_before;         /* test-only fault hooks (NSLAB_FAULT_*): */
+	int kill_after;          /* SIGKILL ourselves around record N */
 };
 
 /* Claim the lab name: create its state directory and owner record.

@@ -112,8 +112,9 @@ again:
 		goto out;
 	nsl_nl_reset(a);
 	rc = rtnl_link_add(a->sk, l, NLM_F_CREATE | NLM_F_EXCL);
-	if ((a->kerrno == EBUSY || rc == -NLE_BUSY) && want_a) {
-		/* someone else holds the index we guessed: let the kernel pick */
+	if ((a->kerrno == EBUSY || a->kerrno == EEXIST || rc == -NLE_BUSY) && want_a) {
+		/* someone else holds the index we guessed (or the name is taken,
+		 * which the retry will report): let the kernel pick */
 		rtnl_link_put(l);
 		want_a = want_b = 0;
 		a->next_ifindex = b->next_ifindex = 0;
@@ -137,6 +138,11 @@ again:
 		rc = lookup(a, name_a, idx_a, err);
 		if (rc == 0)
 			rc = lookup(b, name_b, idx_b, err);
+		/* keep counting past what the kernel chose */
+		if (rc == 0 && a->next_ifindex && a->next_ifindex <= *idx_a)
+			a->next_ifindex = *idx_a + 1;
+		if (rc == 0 && b->next_ifindex && b->next_ifindex <= *idx_b)
+			b->next_ifindex = *idx_b + 1;
 	}
 	if (rc == 0 && (!o || !o->down))
 		rc = nsl_link_set(b, *idx_b, name_b, 1, 0, -1, err);

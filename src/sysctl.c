@@ -50,9 +50,11 @@ static int open_in(struct nsl_ns *ns, const char *key, int flags,
 	e = errno;
 	nsl_netns_restore(&saved);
 	if (fd < 0) {
-		if (e == ENOENT)
-			return nsl_fail(err, 0, "unknown sysctl \"%s\" in %s (no %s)",
-					key, where(ns), path);
+		if (e == ENOENT) {
+			nsl_fail(err, 0, "unknown sysctl \"%s\" in %s (no %s)",
+				 key, where(ns), path);
+			return -ENOENT;
+		}
 		return nsl_fail(err, e, "sysctl \"%s\" in %s", key, where(ns));
 	}
 	return fd;

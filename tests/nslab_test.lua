@@ -42,6 +42,23 @@ function M.nslab(...)
   return M.sh(q(M.NSLAB) .. " " .. table.concat(args, " "))
 end
 
+-- NSLAB_TEST_IGNORE="pat1,pat2": Lua patterns of lines to leave out of
+-- snapshots, for a developer whose machine runs other labs at the same
+-- time (CI leaves it unset: everything counts).
+local ignore = {}
+for p in (os.getenv("NSLAB_TEST_IGNORE") or ""):gmatch("[^,]+") do ignore[#ignore + 1] = p end
+
+local function filtered(text)
+  if #ignore == 0 then return text end
+  local out = {}
+  for l in text:gmatch("[^\n]*\n?") do
+    local keep = true
+    for _, p in ipairs(ignore) do if l:find(p) then keep = false break end end
+    if keep then out[#out + 1] = l end
+  end
+  return table.concat(out)
+end
+
 -- The host as independent tools see it.
 function M.snapshot()
   local s = {}
@@ -50,8 +67,9 @@ function M.snapshot()
   s.routes = select(2, M.sh("ip route show table all | sort; ip -6 route show table all | sort"))
   s.nft = select(2, M.sh("nft list ruleset"))
   s.state = select(2, M.sh("ls -A /run/nslab 2>/dev/null | sort"))
-  s.etc = select(2, M.sh("ls -A /etc/netns 2>/dev/null | sort"))
+  s.etc = select(2, M.sh("ls -A /etc/netns 2>/dev/null | sort || echo absent"))
   s.fwd = select(2, M.sh("sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding"))
+  for k, v in pairs(s) do s[k] = filtered(v) end
   return s
 end
 
