@@ -11,6 +11,9 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/link/vxlan.h>
+#include <netlink/route/link/macvlan.h>
+#include <netlink/route/link/vlan.h>
 
 static const char *where(const struct nsl_ns *ns)
 {
@@ -237,4 +240,176 @@ int nsl_link_delete(struct nsl_ns *ns, const char *name, struct nsl_err *err)
 		return nsl_nl_fail(ns, rc, err, "cannot delete \"%s\" in %s",
 				name, where(ns));
 	return 0;
+}
+
+/* ---- link kinds beyond veth ---- */
+
+static const struct feature {
+	const char *kind, *what, *module, *config;
+} FEATURES[] = {
+	{ "vxlan", "vxlan links", "vxlan", "CONFIG_VXLAN" },
+	{ "macvlan", "macvlan links", "macvlan", "CONFIG_MACVLAN" },
+	{ "vlan", "vlan links", "8021q", "CONFIG_VLAN_8021Q" },
+	{ "dummy", "dummy links", "dummy", "CONFIG_DUMMY" },
+	{ "wireguard", "wireguard links", "wireguard", "CONFIG_WIREGUARD" },
+	{ "netem", "netem qdiscs", "sch_netem", "CONFIG_NET_SCH_NETEM" },
+};
+
+int nsl_link_missing(const char *kind, struct nsl_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof FEATURES / sizeof FEATURES[0]; i++)
+		if (!strcmp(FEATURES[i].kind, kind)) {
+			const struct feature *f = &FEATURES[i];
+
+			nsl_fail(err, 0, "%s need the kernel's %s module, which this kernel "
+				 "does not have (modprobe %s failed or %s is off)",
+				 f->what, f->module, f->module, f->config);
+			break;
+		}
+	if (i == sizeof FEATURES / sizeof FEATURES[0])
+		nsl_fail(err, 0, "%s links need a kernel module this kernel does not have", kind);
+	if (err)
+		err->code = EOPNOTSUPP;
+	return -EOPNOTSUPP;
+}
+
+/* Send the create request for l (kind set) on sock, placing it in dev,
+ * then find its index there and bring it up. The kernel answers an
+ * unknown kind with EOPNOTSUPP ("Unknown device type") once its own
+ * modprobe has failed: that becomes the missing-feature message. */
+static int create_in(struct nsl_ns *sock, struct nsl_ns *dev, struct rtnl_link *l,
+		     const char *kind, const char *name, int mtu, int *idx,
+		     struct nsl_err *err)
+{
+	int rc;
+
+	rtnl_link_set_name(l, name);
+	if (mtu)
+		rtnl_link_set_mtu(l, mtu);
+	if (dev != sock)
+		rtnl_link_set_ns_fd(l, dev->fd);
+	nsl_nl_reset(sock);
+	rc = rtnl_link_add(sock->sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	if (rc < 0) {
+		int e = sock->kerrno ? sock->kerrno : nsl_nlerr_errno(rc);
+
+		if (e == EOPNOTSUPP && (!sock->kext[0] || strstr(sock->kext, "Unknown device type")))
+			return nsl_link_missing(kind, err);
+		if (dev != sock)
+			return nsl_nl_fail(sock, rc, err, "%s \"%s\" in %s (made from %s)",
+					   kind, name, where(dev), where(sock));
+		return nsl_nl_fail(sock, rc, err, "%s \"%s\" in %s", kind, name, where(dev));
+	}
+	rc = lookup(dev, name, idx, err);
+	if (rc < 0)
+		return rc;
+	/* the kernel picked the index: keep dev's counter ahead of it */
+	if (dev->next_ifindex && *idx >= dev->next_ifindex)
+		dev->next_ifindex = *idx + 1;
+	return nsl_link_set(dev, *idx, name, 1, 0, -1, err);
+}
+
+static int parse_addr(const char *text, struct nl_addr **a, const char *what,
+		      struct nsl_err *err)
+{
+	if (nl_addr_parse(text, AF_UNSPEC, a) < 0 ||
+	    (nl_addr_get_family(*a) != AF_INET && nl_addr_get_family(*a) != AF_INET6)) {
+		if (*a)
+			nl_addr_put(*a);
+		*a = NULL;
+		return nsl_fail(err, 0, "bad %s address \"%s\"", what, text);
+	}
+	return 0;
+}
+
+int nsl_link_vxlan(struct nsl_ns *sock, struct nsl_ns *dev, const char *name,
+		   const struct nsl_vxlan_opts *o, int *idx, struct nsl_err *err)
+{
+	struct rtnl_link *l = rtnl_link_vxlan_alloc();
+	struct nl_addr *local = NULL, *remote = NULL;
+	int rc;
+
+	if (!l)
+		return nsl_fail(err, ENOMEM, "vxlan \"%s\"", name);
+	if (o->id > 16777215) {
+		rc = nsl_fail(err, 0, "vxlan id %u is out of range 0-16777215", o->id);
+		goto out;
+	}
+	if ((o->local && (rc = parse_addr(o->local, &local, "vxlan local", err)) < 0) ||
+	    (o->remote && (rc = parse_addr(o->remote, &remote, "vxlan remote", err)) < 0))
+		goto out;
+	rtnl_link_vxlan_set_id(l, o->id);
+	rtnl_link_vxlan_set_port(l, (uint32_t)(o->port ? o->port : 4789));
+	if (local)
+		rtnl_link_vxlan_set_local(l, local);
+	if (remote)
+		rtnl_link_vxlan_set_group(l, remote);
+	rc = create_in(sock, dev, l, "vxlan", name, o->mtu, idx, err);
+out:
+	if (local)
+		nl_addr_put(local);
+	if (remote)
+		nl_addr_put(remote);
+	rtnl_link_put(l);
+	return rc;
+}
+
+int nsl_link_macvlan(struct nsl_ns *parent_ns, int parent_idx, struct nsl_ns *dev,
+		     const char *name, const char *mode, int *idx, struct nsl_err *err)
+{
+	struct rtnl_link *l = rtnl_link_macvlan_alloc();
+	int m, rc;
+
+	if (!l)
+		return nsl_fail(err, ENOMEM, "macvlan \"%s\"", name);
+	m = rtnl_link_macvlan_str2mode(mode ? mode : "bridge");
+	if (m < 0) {
+		rc = nsl_fail(err, 0, "macvlan mode \"%s\" (use bridge, private, vepa or passthru)", mode);
+		goto out;
+	}
+	rtnl_link_macvlan_set_mode(l, (uint32_t)m);
+	rtnl_link_set_link(l, parent_idx);
+	rc = create_in(parent_ns, dev, l, "macvlan", name, 0, idx, err);
+out:
+	rtnl_link_put(l);
+	return rc;
+}
+
+int nsl_link_vlan(struct nsl_ns *parent_ns, int parent_idx, struct nsl_ns *dev,
+		  const char *name, int vid, int *idx, struct nsl_err *err)
+{
+	struct rtnl_link *l = rtnl_link_vlan_alloc();
+	int rc;
+
+	if (!l)
+		return nsl_fail(err, ENOMEM, "vlan \"%s\"", name);
+	if (vid < 1 || vid > 4094) {
+		rc = nsl_fail(err, 0, "vlan id %d is out of range 1-4094", vid);
+		goto out;
+	}
+	rtnl_link_vlan_set_id(l, (uint16_t)vid);
+	rtnl_link_set_link(l, parent_idx);
+	rc = create_in(parent_ns, dev, l, "vlan", name, 0, idx, err);
+out:
+	rtnl_link_put(l);
+	return rc;
+}
+
+int nsl_link_kind(struct nsl_ns *sock, struct nsl_ns *dev, const char *kind,
+		  const char *name, int *idx, struct nsl_err *err)
+{
+	struct rtnl_link *l = rtnl_link_alloc();
+	int rc;
+
+	if (!l)
+		return nsl_fail(err, ENOMEM, "%s \"%s\"", kind, name);
+	rc = rtnl_link_set_type(l, kind);
+	if (rc < 0)
+		rc = nsl_fail(err, EINVAL, "link kind \"%s\"", kind);
+	else
+		rc = create_in(sock, dev, l, kind, name, 0, idx, err);
+	rtnl_link_put(l);
+	return rc;
 }
