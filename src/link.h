@@ -26,4 +26,38 @@ int nsl_link_index(struct nsl_ns *ns, const char *name, int *idx,
 		   struct nsl_err *err);
 int nsl_link_delete(struct nsl_ns *ns, const char *name, struct nsl_err *err);
 
+/* ---- link kinds beyond veth ----
+ * Each device is created by a request on the socket of one namespace
+ * (where its lower device or its UDP socket lives) and placed directly in
+ * another by fd, so a node can hold a tunnel whose underlay it cannot
+ * see (the WireGuard "netns trick", which vxlan honours too). A kind the
+ * kernel lacks fails with a message naming the module and config option. */
+
+struct nsl_vxlan_opts {
+	unsigned id;             /* VNI, 0..16777215 */
+	int port;                /* UDP port, 0 = 4789 */
+	const char *local;       /* underlay source address, NULL = any */
+	const char *remote;      /* underlay address of the far end */
+	int mtu;                 /* 0 = kernel default */
+};
+
+/* vxlan device name in dev, its UDP socket in sock; comes up at once. */
+int nsl_link_vxlan(struct nsl_ns *sock, struct nsl_ns *dev, const char *name,
+		   const struct nsl_vxlan_opts *o, int *idx, struct nsl_err *err);
+/* macvlan (mode "bridge", "private", "vepa", "passthru"; NULL = bridge)
+ * or 802.1Q vlan named name in dev, over interface parent_idx of
+ * parent_ns; comes up at once. */
+int nsl_link_macvlan(struct nsl_ns *parent_ns, int parent_idx, struct nsl_ns *dev,
+		     const char *name, const char *mode, int *idx, struct nsl_err *err);
+int nsl_link_vlan(struct nsl_ns *parent_ns, int parent_idx, struct nsl_ns *dev,
+		  const char *name, int vid, int *idx, struct nsl_err *err);
+/* A device of a kind that takes no options here (dummy, wireguard),
+ * requested from sock and placed in dev; comes up at once. */
+int nsl_link_kind(struct nsl_ns *sock, struct nsl_ns *dev, const char *kind,
+		  const char *name, int *idx, struct nsl_err *err);
+/* Fill err with "WHAT need the kernel's MODULE module, which this kernel
+ * does not have (modprobe MODULE failed or CONFIG is off)" for a kind (a
+ * link kind or "netem"); returns -EOPNOTSUPP. */
+int nsl_link_missing(const char *kind, struct nsl_err *err);
+
 #endif

@@ -112,6 +112,13 @@ end
 
 -- lab:link(a, b [, {addrA, addrB}] [, {names=, mtu=, mac=, down=}])
 function Lab:link(a, b, addrs, opts)
+  -- other kinds: nslab.kinds (kind = "veth" is the default, spelled out)
+  if type(opts) == "table" and opts.kind ~= nil then
+    if opts.kind ~= "veth" then return require("nslab.kinds").tunnel(self, a, b, addrs, opts) end
+    local o = {}
+    for k, v in pairs(opts) do if k ~= "kind" then o[k] = v end end
+    opts = o
+  end
   local l = Link.new(self, a, b, addrs, opts)
   self.links[#self.links + 1] = l
   return l
@@ -276,5 +283,7 @@ function Lab:down()
   return n
 end
 Lab.__close = Lab.down
+
+require("nslab.kinds").install(Lab, Node)
 
 return Lab
