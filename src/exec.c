@@ -88,6 +88,11 @@ static void child_defaults(void)
 {
 	sigset_t none;
 
+	/* the sanitizer test pass preloads its runtime into the test driver;
+	 * user commands must not inherit it */
+	if (getenv("NSLAB_SANITIZER_PRELOAD"))
+		unsetenv("LD_PRELOAD");
+
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);

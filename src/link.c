@@ -118,7 +118,8 @@ again:
 	if ((a->kerrno == EBUSY || a->kerrno == EEXIST || rc == -NLE_BUSY) && want_a) {
 		/* someone else holds the index we guessed (or the name is taken,
 		 * which the retry will report): let the kernel pick */
-		rtnl_link_put(l);
+		rtnl_link_put(peer);
+		rtnl_link_veth_release(l);
 		want_a = want_b = 0;
 		a->next_ifindex = b->next_ifindex = 0;
 		goto again;
@@ -150,7 +151,8 @@ again:
 	if (rc == 0 && (!o || !o->down))
 		rc = nsl_link_set(b, *idx_b, name_b, 1, 0, -1, err);
 out:
-	rtnl_link_put(l);
+	rtnl_link_put(peer);          /* get_peer took a reference */
+	rtnl_link_veth_release(l);
 	return rc;
 }
 

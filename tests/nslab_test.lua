@@ -21,9 +21,13 @@ local function tmpname()
   return ("/tmp/nslab-test-%d-%d"):format(math.floor(os.clock() * 1e6) % 1000000, tmpn)
 end
 
+local preload = os.getenv("NSLAB_SANITIZER_PRELOAD") and "unset LD_PRELOAD; " or ""
+
 -- Run a shell command; returns status, stdout, stderr.
 function M.sh(cmd)
+  cmd = preload .. cmd
   local out, err = tmpname() .. ".out", tmpname() .. ".err"
+  -- observers run without the sanitizer runtime the test driver may carry
   local ok, how, code = os.execute(("( %s ) >%s 2>%s"):format(cmd, out, err))
   local o, e = slurp(out) or "", slurp(err) or ""
   os.remove(out)

@@ -9,6 +9,8 @@ usage: nslab <command> [options]
 
   run LAB.lua [--name NAME] [--verbose]   build the lab, run its script, tear it down
   up LAB.lua [--name NAME] [--verbose]    build the lab and leave it up
+  repl LAB.lua [--keep] | repl NAME       build the lab (or attach to one that is up) and
+                                          explore it interactively (docs/repl.md)
   down NAME... [--force]                  tear down labs left up (or after a crash)
   ls                                      list labs that are up
   clean                                   tear down every lab no running nslab owns
@@ -121,7 +123,7 @@ function M.run_file(file, mode, opt)
       io.stderr:write(("nslab: %s interrupted by %s; lab torn down\n"):format(file, sig))
       return sig:find("INT") and 130 or 143
     end
-    io.stderr:write(msg, "\n")
+    io.stderr:write(opt.verbose and msg or require("nslab.util").oneline(msg), "\n")
     return 1
   end
   return 0

@@ -24,8 +24,17 @@ function M.where()
   return ""
 end
 
+-- Control characters in a message (a user's name with a newline in it)
+-- are escaped, so an error is always one line.
+local ESC = { ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+function M.oneline(msg)
+  return (tostring(msg):gsub("[%c\127]", function(c)
+    return ESC[c] or ("\\x%02x"):format(c:byte())
+  end))
+end
+
 function M.raise(msg)
-  error(M.where() .. msg, 0)
+  error(M.where() .. M.oneline(msg), 0)
 end
 
 -- Refuse option keys we do not know, by name (a typo must not be ignored).
