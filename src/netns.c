@@ -86,6 +86,8 @@ void nsl_netns_restore(int *saved)
 	}
 }
 
+static int limit_fail(struct nsl_err *err, int e, const char *what, const char *name);
+
 /* A libnl route socket bound in the current namespace. Port 0 lets the
  * kernel choose, so a lab is not limited by libnl's 1024 local ports. */
 static int open_route_socket(struct nsl_ns *ns, struct nsl_err *err)
@@ -99,8 +101,12 @@ static int open_route_socket(struct nsl_ns *ns, struct nsl_err *err)
 	nl_socket_set_local_port(ns->sk, 0);
 	rc = nl_connect(ns->sk, NETLINK_ROUTE);
 	if (rc < 0) {
+		int e = errno;
 		nl_socket_free(ns->sk);
 		ns->sk = NULL;
+		if (e == EMFILE || e == ENFILE)
+			return limit_fail(err, e, "netlink socket for",
+					  ns->is_host ? "host" : ns->name);
 		return nsl_fail(err, EIO, "netlink socket for %s: %s",
 				ns->is_host ? "host" : ns->name, nl_geterror(rc));
 	}
@@ -158,6 +164,35 @@ static void ns_init(struct nsl_ns *ns, const char *name)
 	snprintf(ns->name, sizeof ns->name, "%s", name ? name : "");
 }
 
+/* Resource limits get a message that says which limit and what to do;
+ * anything else the plain "what: strerror". */
+static int limit_fail(struct nsl_err *err, int e, const char *what, const char *name)
+{
+	struct rlimit rl;
+
+	if (e == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		return nsl_fail(err, 0, "%s %s: the open-file limit (%llu, hard limit %llu) is "
+				"reached; each node holds 2-3 files: raise it (ulimit -Hn / -n) or "
+				"build a smaller lab", what, name, (unsigned long long)rl.rlim_cur,
+				(unsigned long long)rl.rlim_max);
+	if (e == ENFILE)
+		return nsl_fail(err, 0, "%s %s: the system-wide open-file limit (fs.file-max) is "
+				"reached", what, name);
+	if (e == ENOSPC) {
+		char v[32] = "?";
+		int fd = open("/proc/sys/user/max_net_namespaces", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t n = read(fd, v, sizeof v - 1);
+			v[n > 0 ? n : 0] = 0;
+			v[strcspn(v, "\n")] = 0;
+			close(fd);
+		}
+		return nsl_fail(err, 0, "%s %s: the kernel's limit on network namespaces "
+				"(user.max_net_namespaces = %s) is reached", what, name, v);
+	}
+	return nsl_fail(err, e, "%s %s", what, name);
+}
+
 int nsl_netns_create(const char *name, struct nsl_ns *ns, struct nsl_err *err)
 {
 	char path[PATH_MAX];
@@ -167,15 +202,16 @@ int nsl_netns_create(const char *name, struct nsl_ns *ns, struct nsl_err *err)
 	pin_path(path, sizeof path, name);
 	saved = open(SELF_NS, O_RDONLY | O_CLOEXEC);
 	if (saved < 0)
-		return nsl_fail(err, errno, "cannot open %s", SELF_NS);
+		return limit_fail(err, errno, "cannot create namespace", name);
 	pin = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (pin < 0) {
-		rc = nsl_fail(err, errno, "namespace %s", name);
+		rc = errno == EEXIST ? nsl_fail(err, errno, "namespace %s", name)
+				     : limit_fail(err, errno, "cannot create namespace", name);
 		goto out;
 	}
 	close(pin);
 	if (unshare(CLONE_NEWNET) < 0) {
-		rc = nsl_fail(err, errno, "cannot create namespace %s", name);
+		rc = limit_fail(err, errno, "cannot create namespace", name);
 		goto out_unlink;
 	}
 	if (mount(SELF_NS, path, "none", MS_BIND, NULL) < 0) {
@@ -184,7 +220,7 @@ int nsl_netns_create(const char *name, struct nsl_ns *ns, struct nsl_err *err)
 	}
 	ns->fd = open(SELF_NS, O_RDONLY | O_CLOEXEC);
 	if (ns->fd < 0) {
-		rc = nsl_fail(err, errno, "cannot open namespace %s", name);
+		rc = limit_fail(err, errno, "cannot open namespace", name);
 		goto out_umount;
 	}
 	rc = open_route_socket(ns, err);

@@ -122,4 +122,26 @@ prev:exec "sleep 60"
     assert.is_truthy(err2:find("is running in nslab process", 1, true), err2)
     assert(wait_exit(pid, 15))
   end)
+
+  it("raises its own open-file soft limit, and past the hard limit fails early and clearly", function()
+    local lab = T.write_lab("lc-fd", 'for i = 1, 40 do lab:host("n" .. i) end\n')
+    local st, out, err = T.sh(("ulimit -Sn 48; %s run %s"):format(T.q(T.NSLAB), lab))
+    assert.are.equal(0, st, out .. err)
+    st, out, err = T.sh(("ulimit -n 48; ulimit -Hn 48; %s run %s"):format(T.q(T.NSLAB), lab))
+    assert.are.equal(1, st)
+    assert.is_truthy(err:match("^/tmp/nslab%-labs/lc%-fd%.lua:1: [%w ]+ lc%-fd%.n%d+: " ..
+      "the open%-file limit %(48, hard limit 48%) is reached; each node holds 2%-3 files: raise it " ..
+      "%(ulimit %-Hn / %-n%) or build a smaller lab\n$"), err)
+    assert.are.equal(0, count_netns("lc-fd."))
+  end)
+
+  it("two labs with the same node names, built at the same time, do not collide", function()
+    local text = 'local p\nfor i = 1, 25 do local n = lab:host("n" .. i)\n' ..
+      'if p then lab:link(p, n, { ("10.40.%d.1/30"):format(i), ("10.40.%d.2/30"):format(i) }) end p = n end\n' ..
+      'assert(lab.nodes.n1:ping "10.40.2.1")\n'
+    local a, b = T.write_lab("lc-twin-a", text), T.write_lab("lc-twin-b", text)
+    local st, out, err = T.sh(("%s run %s & %s run %s; s1=$?; wait $!; s2=$?; exit $((s1 + s2))")
+      :format(T.q(T.NSLAB), a, T.q(T.NSLAB), b))
+    assert.are.equal(0, st, out .. err)
+  end)
 end)
