@@ -20,6 +20,11 @@ usage: nslab <command> [options]
   pids LAB NODE                           every process inside NODE, one pid a line
   identify PID                            which lab and node process PID is in
   monitor LAB                             nodes, links and addresses coming and going
+  test FILE... [--junit F] [--keep-on-fail] [--prefix P]
+                                          build each lab, run its checks, tear down (TAP)
+  check LAB                               which exercises of a lab that is up pass, with hints
+  graph LAB.lua [-o FILE.dot|.svg|.png]   draw the lab (DOT; SVG/PNG through Graphviz)
+  inspect LAB [--json]                    a lab that is up, as the kernel holds it
   version                                 print the version
   help                                    this text
 
@@ -199,6 +204,8 @@ end
 -- Verbs that look into labs that are up (nslab.cli_nodes).
 local NODE_VERBS = { nodes = true, exec = true, shell = true, pids = true,
                      identify = true, monitor = true }
+-- Verbs for courses and CI (nslab.cli_tests).
+local TEST_VERBS = { test = true, check = true, graph = true, inspect = true }
 
 function M.main(argv)
   local cmd = argv[1]
@@ -210,6 +217,7 @@ function M.main(argv)
     io.stdout:write("nslab ", core.version, " (", _VERSION, ")\n")
     return 0
   elseif cmd == "run" or cmd == "up" then
+    require("nslab.progress").auto()
     local pos, opt = parse(args, { name = "value", verbose = "flag" })
     if not pos then return err("%s: %s", cmd, opt) end
     if #pos ~= 1 then return err("%s: give exactly one lab file, like `nslab %s labs/client-router-server.lua`", cmd, cmd) end
@@ -224,6 +232,8 @@ function M.main(argv)
     return cmd_clean()
   elseif NODE_VERBS[cmd] then
     return require("nslab.cli_nodes")[cmd](args)
+  elseif TEST_VERBS[cmd] then
+    return require("nslab.cli_tests")[cmd](args)
   end
   return err("unknown command \"%s\" (try `nslab help`)", cmd)
 end

@@ -232,22 +232,6 @@ function Lab:get(x)
     #names > 0 and table.concat(names, ", ") or "none yet"))
 end
 
--- lab:check(description, ok [, detail]): print what the lab proves; a
--- failed check ends the run with the lab-file line.
-function Lab:check(desc, ok, detail)
-  if ok then
-    io.stdout:write("ok - ", desc, "\n")
-    io.stdout:flush()
-    return true
-  end
-  raise(("check failed: %s%s"):format(desc, detail and detail ~= "" and (" (" .. tostring(detail) .. ")") or ""))
-end
-
--- lab:eventually(fn [, {timeout=, interval=}]) -> fn's value once truthy.
-function Lab:eventually(fn, opts)
-  return util.eventually(fn, opts)
-end
-
 function Lab:is_up()
   return self.journal ~= nil and not self.closed
 end
@@ -283,6 +267,10 @@ function Lab:down()
   return n
 end
 Lab.__close = Lab.down
+
+-- Checks, assertions and exercises (nslab.expect): lab:check,
+-- lab:eventually, lab:expect_*, lab:exercise.
+require("nslab.expect").install(Lab)
 
 require("nslab.kinds").install(Lab, Node)
 

@@ -1,0 +1,274 @@
+-- nslab.dry — run a lab file without building it.
+--
+-- A stand-in for nslab.core records what a lab declares (namespaces,
+-- interfaces, addresses, routes, sysctls, rules) instead of asking the
+-- kernel, and the library is loaded afresh on top of it. Two uses:
+--
+--   "dry"     `nslab graph LAB.lua`: nothing touches the kernel, no root
+--             needed; commands "succeed" with no output and time passes
+--             instantly, so a script's checks run through quickly (and
+--             never fail: nothing is proven in a dry run).
+--   "attach"  `nslab check LAB`: the lab is up (built by `nslab up`); the
+--             script is replayed dry to learn its nodes and exercises,
+--             then M.live() points observation (exec, spawn of helpers,
+--             netlink reads) at the real namespaces so exercise checks
+--             see the real lab. Nothing the script declares is applied
+--             again, and the lab's journal is never touched.
+--
+-- After M.load() this process's `require "nslab"` is the dry library for
+-- good: these modes are whole commands, not something to mix with
+-- building real labs in the same process.
+local real = require "nslab.core"
+
+local M = {}
+
+local function fake_ns(state, name, is_host)
+  local ns = { _name = name, _host = is_host, _links = {}, _addrs = {}, _routes = {},
+               _sysctl = {}, _nft = {}, _next = 1 }
+  local function idx(n)
+    ns._next = ns._next + 1
+    ns._links[#ns._links + 1] = { index = ns._next, name = n }
+    return ns._next
+  end
+  ns._links[1] = { index = 1, name = "lo", up = true }
+  -- the real namespace, opened on first live use
+  local realns
+  local function live_ns()
+    if not state.live then return nil end
+    if not realns then
+      local r, err
+      if is_host then r, err = real.netns_host() else r, err = real.netns_open(name) end
+      if not r then error(("node namespace %s: %s"):format(name, tostring(err)), 0) end
+      realns = r
+    end
+    return realns
+  end
+  ns._live = live_ns
+  local function mutating(what)
+    return function(self, ...)
+      if state.live then
+        return nil, ("%s: nslab check only observes a lab; it does not change it"):format(what)
+      end
+      return self["_" .. what](self, ...)
+    end
+  end
+  function ns:close()
+    if realns then realns:close() realns = nil end
+    return true
+  end
+  function ns:name() return name end
+  function ns:is_host() return is_host end
+  function ns:fd() local r = live_ns() return r and r:fd() or -1 end
+  function ns:link_index(n)
+    local r = live_ns()
+    if r then return r:link_index(n) end
+    for _, l in ipairs(self._links) do if l.name == n then return l.index end end
+    if is_host then return idx(n) end -- the machine's own interfaces: assume they exist
+    return nil, ("no interface %s in %s (dry run)"):format(n, name), 19
+  end
+  ns._new_link = idx
+  function ns:_bridge(n) return idx(n) end
+  ns.bridge = mutating("bridge")
+  function ns:_link_set() return true end
+  ns.link_set = mutating("link_set")
+  function ns:_link_delete() return true end
+  ns.link_delete = mutating("link_delete")
+  function ns:_addr_add(index, _, cidr)
+    self._addrs[#self._addrs + 1] = { ifindex = index, cidr = cidr,
+      family = cidr:find(":") and 6 or 4, scope = "global" }
+    return true
+  end
+  ns.addr_add = mutating("addr_add")
+  function ns:_addr_del() return true end
+  ns.addr_del = mutating("addr_del")
+  function ns:_route_add(dst, gw, oif, _, metric, _, family)
+    self._routes[#self._routes + 1] = { dst = dst, via = gw, oif = oif ~= 0 and oif or nil,
+      metric = metric >= 0 and metric or nil, family = family, table = 254, type = "unicast",
+      proto = "static", scope = gw and "global" or "link" }
+    return true
+  end
+  ns.route_add = mutating("route_add")
+  function ns:_route_del() return true end
+  ns.route_del = mutating("route_del")
+  function ns:sysctl_get(key)
+    local r = live_ns()
+    if r then return r:sysctl_get(key) end
+    return self._sysctl[key] or "0"
+  end
+  function ns:_sysctl_set(key, value)
+    local old = self._sysctl[key] or "0"
+    self._sysctl[key] = value
+    return old
+  end
+  ns.sysctl_set = mutating("sysctl_set")
+  function ns:nft(script)
+    local r = live_ns()
+    if r then
+      if not script:match("^%s*list ") then
+        return nil, "nft: nslab check only observes a lab; it does not change its rules"
+      end
+      return r:nft(script)
+    end
+    if script:match("^%s*list ") then return table.concat(self._nft, "\n") end
+    self._nft[#self._nft + 1] = script
+    return ""
+  end
+  function ns:links()
+    local r = live_ns()
+    if r then return r:links() end
+    return self._links
+  end
+  function ns:addresses()
+    local r = live_ns()
+    if r then return r:addresses() end
+    return self._addrs
+  end
+  function ns:routes()
+    local r = live_ns()
+    if r then return r:routes() end
+    return self._routes
+  end
+  function ns:nsid_for(other)
+    local r = live_ns()
+    if r and other._live then return r:nsid_for(other._live()) end
+    return -1
+  end
+  return setmetatable(ns, { __name = "nslab.netns (dry)", __index = function(_, k)
+    return function()
+      return nil, ("dry run: %s is not simulated"):format(k)
+    end
+  end })
+end
+
+local function fake_core(state)
+  local f = {}
+  local clock = 0
+  local fake_pid = 1000000000
+  local real_pids = {}
+
+  f.version = real.version
+  f.netns_dir = real.netns_dir
+  f.etc_netns_dir = real.etc_netns_dir
+  f.cidr = real.cidr
+  f.state_dir = real.state_dir
+  function f.privileged() return true end
+  function f.prepare() return true end
+  function f.clock()
+    if state.live then return real.clock() end
+    return clock
+  end
+  function f.sleep(s)
+    if state.live then return real.sleep(s) end
+    clock = clock + (s or 0)
+  end
+  function f.block_signals(on) return real.block_signals(on) end
+  function f.isatty() return false end
+  function f.exists(p) return real.exists(p) end
+  function f.mkdir(p)
+    if state.live then return real.mkdir(p) end
+    return true
+  end
+
+  function f.journal_begin(name)
+    state.name = name
+    local j = {}
+    function j.add() return true end
+    function j.release() return true end
+    function j.close() return true end
+    function j.dir()
+      return (state.mode == "attach" and real.state_dir() or "/nonexistent") .. "/" .. name
+    end
+    return j
+  end
+  function f.journal_down() return 0 end
+  function f.journal_owner() return nil end
+  function f.journal_list() return {} end
+  function f.journal_count() return 0 end
+  function f.journal_records() return {} end
+
+  function f.netns_create(name)
+    if state.mode == "attach" and not real.netns_exists(name) then
+      return nil, ("namespace %s does not exist: the lab is not up as this file describes it " ..
+        "(was the file changed since `nslab up`?)"):format(name), 2
+    end
+    local ns = fake_ns(state, name, false)
+    state.namespaces[#state.namespaces + 1] = ns
+    return ns
+  end
+  function f.netns_open(name) return f.netns_create(name) end
+  function f.netns_host()
+    local ns = fake_ns(state, "host", true)
+    state.namespaces[#state.namespaces + 1] = ns
+    return ns
+  end
+  function f.netns_delete() return true end
+  function f.netns_exists(name) return real.netns_exists(name) end
+
+  function f.veth(nsa, namea, nsb, nameb)
+    if state.live then return nil, "nslab check only observes a lab; it does not change it" end
+    return nsa._new_link(namea), nsb._new_link(nameb)
+  end
+
+  local function live_opts(opts)
+    local o = {}
+    for k, v in pairs(opts or {}) do o[k] = v end
+    if o.ns then o.ns = o.ns._live() end
+    return o
+  end
+  function f.exec(argv, opts)
+    if state.live then return real.exec(argv, live_opts(opts)) end
+    return 0, "", "", false
+  end
+  function f.spawn(argv, opts, log)
+    if state.live then
+      local pid, start = real.spawn(argv, live_opts(opts), log)
+      if pid then real_pids[pid] = true end
+      return pid, start
+    end
+    fake_pid = fake_pid + 1
+    return fake_pid, 0
+  end
+  function f.kill(pid, sig)
+    local p = math.abs(pid)
+    if real_pids[p] then return real.kill(pid, sig) end
+    return true
+  end
+  function f.waitpid(pid, nohang)
+    if real_pids[pid] then return real.waitpid(pid, nohang) end
+    return 0
+  end
+
+  return setmetatable(f, { __index = function(_, k)
+    local v = real[k]
+    if type(v) ~= "function" then return v end
+    return function()
+      return nil, ("dry run: %s is not simulated"):format(k)
+    end
+  end })
+end
+
+-- M.load(mode) -> nslab (the library on the stand-in core), state.
+-- mode: "dry" or "attach".
+function M.load(mode)
+  local state = { mode = mode or "dry", live = false, namespaces = {} }
+  local fake = fake_core(state)
+  for k in pairs(package.loaded) do
+    if k == "nslab" or (k:match("^nslab%.") and k ~= "nslab.dry") then package.loaded[k] = nil end
+  end
+  package.loaded["nslab.core"] = fake
+  local nslab = require "nslab"
+  -- hosts files belong to the lab that is up (attach) or to nobody (dry)
+  require("nslab.node")._write_hosts = function() end
+  -- nothing is proven in a dry run: checks are recorded, never fatal
+  local expect = require "nslab.expect"
+  expect.reporter = function() end
+  state.expect = expect
+  return nslab, state
+end
+
+-- Attach mode: from now on, observation reaches the real namespaces.
+function M.live(state)
+  state.live = true
+end
+
+return M
