@@ -19,6 +19,10 @@
  * (IFLA_NET_NS_FD on the link and on its peer) and already up, so no
  * interface ever exists in the host namespace.
  *
+ * The star's bridge gets a fixed MAC at creation; without one it takes the
+ * lowest MAC of its ports and changes it (with notifications and FDB
+ * updates) as ports join: 6.5 s instead of 4.7 s for N = 1000 here.
+ *
  * Sockets and namespace fds are closed as soon as a node is finished, so
  * N = 1000 needs no raised open-files limit.
  *
@@ -272,6 +276,15 @@ static void star(int n, const char *prefix)
 		die("out of memory");
 	rtnl_link_set_type(br, "bridge");
 	rtnl_link_set_name(br, "br0");
+	{	/* a fixed MAC: else the bridge re-takes the lowest port MAC as
+		 * ports join, with a notification and FDB update each time */
+		struct nl_addr *mac;
+
+		if (nl_addr_parse("02:00:00:00:00:01", AF_LLC, &mac) == 0) {
+			rtnl_link_set_addr(br, mac);
+			nl_addr_put(mac);
+		}
+	}
 	rtnl_link_set_flags(br, IFF_UP);
 	err = rtnl_link_add(sw.sk, br, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(br);

@@ -19,13 +19,17 @@
  * queued every one of them for destruction, but may not have destroyed
  * them yet (that is done later by the "netns" workqueue, cleanup_net()).
  *
- * Step 2 (freed): a sentinel.  The kernel destroys namespaces on one
- * ordered workqueue, in the order their last reference went away.  We make
- * a throw-away namespace S with a veth pair whose other end lives in an
- * observer namespace O, drop S, and wait on O's netlink socket for the
- * RTM_DELLINK of that end: it is sent when cleanup_net() has reached S, so
- * every namespace queued before S has been through cleanup_net() too.  The
- * time includes S's own destruction; `freewait -c` measures that alone.
+ * Step 2 (freed): two sentinels.  The kernel destroys namespaces on one
+ * ordered workqueue: each pass of cleanup_net() takes every namespace
+ * queued so far as one batch and runs it to the end before the next pass.
+ * A sentinel is a throw-away namespace S with a veth pair whose other end
+ * lives in an observer namespace O; we drop S and wait on O's netlink socket
+ * for the RTM_DELLINK of that end, sent when the pass holding S tears down
+ * devices -- early in that pass.  S1 may share its pass with the last lab
+ * namespaces, so its RTM_DELLINK only proves that pass has started; S2,
+ * dropped after that, must go to a later pass, so its RTM_DELLINK proves
+ * the pass holding the lab namespaces has run to its end.  The figure
+ * includes the two sentinels' own cost; `freewait -c` measures that alone.
  *
  * Step 3 (slab, only with -b): the struct net itself (a few KiB) is
  * returned to the allocator later still: cleanup_net() defers the final
@@ -309,7 +313,7 @@ int main(int argc, char **argv)
 		}
 	}
 	visible = now_ns();
-	if (sentinel(deadline, &freed) < 0) {
+	if (sentinel(deadline, &freed) < 0 || sentinel(deadline, &freed) < 0) {
 		fprintf(stderr, "freewait: sentinel failed\n");
 		return 1;
 	}
