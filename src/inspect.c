@@ -77,11 +77,13 @@ static void each_link(struct nl_object *o, void *p)
 		nl_addr2str(mac, i.mac, sizeof i.mac);
 	i.master = rtnl_link_get_master(l);
 	i.peer = rtnl_link_get_link(l);
-	if (i.peer == i.index)
-		i.peer = 0;
 	if (rtnl_link_get_link_netnsid(l, &nsid) < 0)
 		nsid = -1;
 	i.peer_nsid = nsid;
+	/* IFLA_LINK naming the interface itself says nothing (same
+	 * namespace); a veth in another namespace may share our index */
+	if (i.peer == i.index && nsid < 0)
+		i.peer = 0;
 	w->stop = fn(&i, w->arg);
 }
 

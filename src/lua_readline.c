@@ -152,6 +152,8 @@ static int read_plain(lua_State *L, const char *prompt)
 			lua_pushboolean(L, 0);
 			return 1;
 		}
+		if (*prompt)
+			fputc('\n', stdout);     /* end the prompt's line */
 		lua_pushnil(L);
 		lua_pushstring(L, intr ? "signal" : "eof");
 		return 2;
@@ -198,12 +200,14 @@ static int l_readline(lua_State *L)
 			read_L = NULL;
 			rl_point = rl_end;
 			rl_redisplay();
+			fputs("^C", rl_outstream ? rl_outstream : stdout);
+			fflush(rl_outstream ? rl_outstream : stdout);
 			rl_free_line_state();
 			rl_callback_sigcleanup();
 			rl_point = rl_end = rl_mark = 0;
 			rl_line_buffer[0] = 0;
 			rl_callback_handler_remove();
-			fputs("^C\n", rl_outstream ? rl_outstream : stdout);
+			fputc('\n', rl_outstream ? rl_outstream : stdout);
 			fflush(rl_outstream ? rl_outstream : stdout);
 			lua_pushboolean(L, 0);
 			return 1;
