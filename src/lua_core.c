@@ -28,6 +28,8 @@ int luaopen_nslab_core(lua_State *L)
 		nsl_lua_open_kinds,
 		nsl_lua_open_inspect,
 		nsl_lua_open_readline,
+		nsl_lua_open_shape,
+		nsl_lua_open_capture,
 	};
 	size_t i;
 

@@ -25,6 +25,12 @@ usage: nslab <command> [options]
   check LAB                               which exercises of a lab that is up pass, with hints
   graph LAB.lua [-o FILE.dot|.svg|.png]   draw the lab (DOT; SVG/PNG through Graphviz)
   inspect LAB [--json]                    a lab that is up, as the kernel holds it
+  shape LAB NODE:IFACE [rate=R] [delay=T] [loss=P%] ...
+                                          shape what leaves IFACE (no settings: show it)
+  unshape LAB NODE:IFACE                  remove the shaping of IFACE
+  link LAB NODE:IFACE up|down             set an interface (and so its link) up or down
+  capture LAB NODE:IFACE -w FILE.pcap [-c N] [FILTER]
+                                          write IFACE's packets to a pcap file until Ctrl-C
   version                                 print the version
   help                                    this text
 
@@ -206,6 +212,8 @@ local NODE_VERBS = { nodes = true, exec = true, shell = true, pids = true,
                      identify = true, monitor = true }
 -- Verbs for courses and CI (nslab.cli_tests).
 local TEST_VERBS = { test = true, check = true, graph = true, inspect = true }
+-- Verbs on the interfaces of labs that are up (nslab.cli_shape).
+local LINK_VERBS = { shape = true, unshape = true, link = true, capture = true }
 
 function M.main(argv)
   local cmd = argv[1]
@@ -234,6 +242,8 @@ function M.main(argv)
     return require("nslab.cli_nodes")[cmd](args)
   elseif TEST_VERBS[cmd] then
     return require("nslab.cli_tests")[cmd](args)
+  elseif LINK_VERBS[cmd] then
+    return require("nslab.cli_shape")[cmd](args)
   end
   return err("unknown command \"%s\" (try `nslab help`)", cmd)
 end

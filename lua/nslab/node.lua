@@ -352,5 +352,8 @@ end
 
 -- Mixins: NAT and filtering (nslab.nat).
 require("nslab.nat").install(Node)
+-- Shaping (node:shape, link:shape) and capture (nslab.shape, nslab.capture).
+require("nslab.shape").install(Node)
+require("nslab.capture").install(Node)
 
 return Node

@@ -1,0 +1,204 @@
+-- nslab.cli_shape — command-line verbs on the interfaces of labs that are
+-- up: shape, unshape, link (up/down) and capture. Dispatched from
+-- nslab.cli; nodes are found from the lab's record (nslab.procs), so they
+-- work for labs of any nslab process, `nslab up` and crashed ones alike.
+local core = require "nslab.core"
+local procs = require "nslab.procs"
+local shape = require "nslab.shape"
+
+local M = {}
+
+local function err(verb, fmt, ...)
+  io.stderr:write("nslab: ", verb, ": ", fmt:format(...), "\n")
+  return 1
+end
+
+-- The namespace of NODE in LAB (open it; close when done), the path whose
+-- disappearance means the node is gone, or nil, message.
+local function open_node(lab, node)
+  if node == "host" then
+    if not procs.nodes(lab) then return nil, ("no lab named \"%s\" is up (see `nslab ls`)"):format(lab) end
+    local ns, e = core.netns_host()
+    if not ns then return nil, e end
+    return ns, core.state_dir() .. "/" .. lab
+  end
+  local n, e = procs.node(lab, node)
+  if not n then return nil, e end
+  local ns, oe = core.netns_open(n.netns)
+  if not ns then return nil, oe end
+  return ns, n.pin
+end
+
+-- "NODE:IFACE" of LAB -> ns, ifindex, ifname, node, watch or nil, message.
+local function target(lab, spec)
+  local node, ifname = (spec or ""):match("^([^:]+):(.+)$")
+  if not node then
+    return nil, ("\"%s\" is not NODE:IFACE (like client:eth0)"):format(spec or "")
+  end
+  local ns, watch = open_node(lab, node)
+  if not ns then return nil, watch end
+  local idx = ns:link_index(ifname)
+  if not idx then
+    ns:close()
+    return nil, ("node \"%s\" of lab \"%s\" has no interface \"%s\""):format(node, lab, ifname)
+  end
+  return ns, idx, ifname, node, watch
+end
+
+local function need_root(verb)
+  if core.privileged() then return true end
+  err(verb, "needs root to enter a node; run it as root (sudo nslab %s ...)", verb)
+  return false
+end
+
+local function show_shape(node, ifname, ns, idx)
+  local t, e = shape.read(ns, idx, ifname)
+  if t == nil then return nil, e end
+  io.stdout:write(("%s:%s: %s\n"):format(node, ifname, t and t.text or "not shaped"))
+  return true
+end
+
+-- nslab shape LAB NODE:IFACE [rate=R burst=B latency=T limit=B delay=T
+-- jitter=T loss=P% duplicate=P%]: set (and print) the shaping of what
+-- leaves IFACE; without settings, print it.
+function M.shape(args)
+  if #args < 2 then
+    return err("shape", "usage: nslab shape LAB NODE:IFACE [rate=10mbit] [burst=32kb] [latency=50ms] " ..
+      "[delay=20ms] [jitter=5ms] [loss=1%%] [duplicate=1%%]")
+  end
+  local opts = {}
+  for k = 3, #args do
+    local key, value = args[k]:match("^([%a_]+)=(.*)$")
+    if not key then return err("shape", "\"%s\" is not KEY=VALUE (like rate=10mbit)", args[k]) end
+    opts[key] = value
+  end
+  local spec, perr
+  if next(opts) then
+    spec, perr = shape.parse(opts)
+    if not spec then return err("shape", "%s", (perr:gsub("^shape: ", ""))) end
+  end
+  if not need_root("shape") then return 1 end
+  local ns, idx, ifname, node = target(args[1], args[2])
+  if not ns then return err("shape", "%s", idx) end
+  local ok, e = true, nil
+  if spec then ok, e = shape.apply(ns, idx, ifname, spec) end
+  if ok then ok, e = show_shape(node, ifname, ns, idx) end
+  ns:close()
+  if not ok then return err("shape", "%s", e) end
+  return 0
+end
+
+-- nslab unshape LAB NODE:IFACE
+function M.unshape(args)
+  if #args ~= 2 then return err("unshape", "usage: nslab unshape LAB NODE:IFACE") end
+  if not need_root("unshape") then return 1 end
+  local ns, idx, ifname, node = target(args[1], args[2])
+  if not ns then return err("unshape", "%s", idx) end
+  local ok, e = ns:shape_clear(idx, ifname)
+  if ok then ok, e = show_shape(node, ifname, ns, idx) end
+  ns:close()
+  if not ok then return err("unshape", "%s", e) end
+  return 0
+end
+
+-- nslab link LAB NODE:IFACE up|down: a veth end down takes the link down
+-- (its peer loses carrier), as unplugging the cable would.
+function M.link(args)
+  if #args ~= 3 or (args[3] ~= "up" and args[3] ~= "down") then
+    return err("link", "usage: nslab link LAB NODE:IFACE up|down")
+  end
+  if not need_root("link") then return 1 end
+  local ns, idx, ifname, node = target(args[1], args[2])
+  if not ns then return err("link", "%s", idx) end
+  local ok, e = ns:link_set(idx, ifname, { up = args[3] == "up" })
+  ns:close()
+  if not ok then return err("link", "%s", e) end
+  io.stdout:write(("%s:%s: %s\n"):format(node, ifname, args[3]))
+  return 0
+end
+
+-- nslab capture LAB NODE:IFACE -w FILE [-c COUNT] [-s SNAPLEN] [-p]
+-- [FILTER...]: write what passes IFACE to FILE (pcap) until Ctrl-C,
+-- COUNT packets, or the lab going down.
+function M.capture(args)
+  local usage = "usage: nslab capture LAB NODE:IFACE -w FILE.pcap [-c COUNT] [-s SNAPLEN] [-p] [FILTER...]"
+  local pos, o, filter = {}, { promisc = true }, {}
+  local i = 1
+  while i <= #args do
+    local a = args[i]
+    local function value()
+      i = i + 1
+      if args[i] == nil then return nil end
+      return args[i]
+    end
+    if a == "-w" or a == "--write" then
+      o.file = value()
+      if not o.file then return err("capture", "-w needs a file name (\"-\" for standard output)") end
+    elseif a == "-c" or a == "--count" or a == "-s" or a == "--snaplen" then
+      local v = value()
+      local n = v and math.tointeger(tonumber(v))
+      local lo = (a == "-s" or a == "--snaplen") and 64 or 1
+      if not n or n < lo or n > 2147483647 then
+        return err("capture", "%s needs a number of %s, got \"%s\"", a,
+          lo == 1 and "packets" or "bytes (64 or more)", v or "")
+      end
+      if lo == 1 then o.count = n else o.snaplen = math.min(n, 262144) end
+    elseif a == "-p" or a == "--no-promiscuous-mode" then
+      o.promisc = false
+    elseif a == "--" then
+      table.move(args, i + 1, #args, #filter + 1, filter)
+      break
+    elseif a:sub(1, 1) == "-" and #a > 1 then
+      return err("capture", "unknown option '%s' (%s)", a, usage)
+    elseif #pos < 2 then
+      pos[#pos + 1] = a
+    else
+      filter[#filter + 1] = a
+    end
+    i = i + 1
+  end
+  if #pos < 2 then return err("capture", "%s", usage) end
+  if not o.file then return err("capture", "give the file to write with -w FILE.pcap (\"-\" for standard output)") end
+  if not need_root("capture") then return 1 end
+  local lab = pos[1]
+  local ns, idx, ifname, node, watch = target(lab, pos[2])
+  if not ns then return err("capture", "%s", idx) end
+  local pid, start = core.capture(ns, ifname, o.file, {
+    count = o.count, snaplen = o.snaplen, promisc = o.promisc,
+    filter = #filter > 0 and table.concat(filter, " ") or nil,
+    session = false, watch = watch,
+  })
+  ns:close()
+  if not pid then return err("capture", "%s", start) end
+  local quiet = o.file == "-"
+  if not quiet then
+    io.stderr:write(("capturing on %s:%s of lab %s into %s%s; Ctrl-C stops\n"):format(node, ifname,
+      lab, o.file, o.count and (" (%d packets)"):format(o.count) or ""))
+  end
+  -- wait for the helper; a signal (Ctrl-C reaches both of us) raises
+  -- "interrupted by ..." here, and the helper is asked to finish
+  local status
+  local ok, e = pcall(function()
+    while true do
+      local st = core.waitpid(pid, true)
+      if st ~= false then status = st return end
+      core.sleep(0.1)
+    end
+  end)
+  if not ok then
+    if not tostring(e):find("interrupted by", 1, true) then error(e, 0) end
+    core.kill(pid, 15)
+    status = core.waitpid(pid, false)
+  end
+  if status ~= 0 and status ~= 3 and status ~= 15 + 128 then
+    return err("capture", "the capture on %s:%s failed (status %s)", node, ifname, tostring(status))
+  end
+  if not quiet then
+    local n = core.pcap_count(o.file) or 0
+    local why = status == 3 and (" (%s:%s or lab %s went away)"):format(node, ifname, lab) or ""
+    io.stderr:write(("%d packet%s captured in %s%s\n"):format(n, n == 1 and "" or "s", o.file, why))
+  end
+  return 0
+end
+
+return M
