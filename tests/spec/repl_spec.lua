@@ -321,6 +321,28 @@ describe("nslab repl", function()
     assert.is_truthy(h:find("client ping -c1 server", 1, true), h)
   end)
 
+  it("tears the lab down on SIGTERM and when its terminal goes away", function()
+    tty = open("repl-term")
+    local owner = core.journal_owner("repl-term")
+    assert.is_true(owner > 0)
+    core.kill(owner, 15)
+    assert.are.equal(143, tty:wait_exit())
+    tty:wait_for("nslab: repl interrupted by SIGTERM; lab torn down")
+    assert.are.equal(0, netns_of("repl-term"))
+    tty:close()
+    -- the terminal closes while a command runs in a node
+    tty = open("repl-hup")
+    tty:type("client sleep 600")
+    tty:key("Enter")
+    assert.is_truthy(T.eventually(function()
+      return T.sh("ip netns pids repl-hup.client | grep -q .") == 0
+    end))
+    tty:close()
+    tty = nil
+    assert.is_truthy(T.eventually(function() return netns_of("repl-hup") == 0 end, 10))
+    assert.is_nil(core.journal_owner("repl-hup"))
+  end)
+
   it("exit with --keep leaves the lab up; a REPL attaches to it and leaves it up", function()
     tty = open("repl-keep", nil, { "--keep" })
     tty:type("exit")
