@@ -26,6 +26,7 @@ int luaopen_nslab_core(lua_State *L)
 		nsl_lua_open_journal,
 		nsl_lua_open_procs,
 		nsl_lua_open_kinds,
+		nsl_lua_open_monitor,
 		nsl_lua_open_inspect,
 		nsl_lua_open_readline,
 		nsl_lua_open_shape,

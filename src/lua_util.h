@@ -36,6 +36,7 @@ void nsl_lua_open_exec(lua_State *L);
 void nsl_lua_open_journal(lua_State *L);
 void nsl_lua_open_procs(lua_State *L);
 void nsl_lua_open_kinds(lua_State *L);
+void nsl_lua_open_monitor(lua_State *L);
 void nsl_lua_open_inspect(lua_State *L);
 void nsl_lua_open_readline(lua_State *L);
 void nsl_lua_open_shape(lua_State *L);

@@ -90,8 +90,55 @@ function M.identify(args)
   return 0
 end
 
-function M.monitor()
-  return err(1, "monitor: not built yet")
+-- One line per event (docs/processes.md):
+--   node add|del NODE          link add NODE IFNAME KIND    link del|up|down NODE IFNAME
+--   addr add|del NODE IFNAME CIDR                            lab up|down
+local function event_line(e)
+  if e.what == "lab" then return "lab " .. e.action end
+  local parts = { e.what, e.action, e.node }
+  if e.ifname then parts[#parts + 1] = e.ifname end
+  if e.what == "addr" or (e.what == "link" and e.action == "add") then
+    parts[#parts + 1] = (e.detail and e.detail ~= "") and e.detail or "-"
+  end
+  return table.concat(parts, " ")
+end
+
+-- nslab monitor LAB: events until the lab goes down (or Ctrl-C). A lab
+-- that is not up yet is waited for.
+function M.monitor(args)
+  if #args ~= 1 then return err(1, "monitor: usage: nslab monitor LAB") end
+  if not core.privileged() then
+    return err(1, "monitor needs root to look into the lab's namespaces; run it as root (sudo nslab monitor ...)")
+  end
+  local lab = args[1]
+  local m, e = core.monitor(lab)
+  if not m then return err(1, "monitor: %s", e) end
+  local nodes = procs.nodes(lab)
+  if nodes then
+    io.stderr:write(("nslab: monitor: watching lab \"%s\" (%d nodes); Ctrl-C stops\n"):format(lab, #nodes))
+  else
+    io.stderr:write(("nslab: monitor: lab \"%s\" is not up; waiting for it\n"):format(lab))
+  end
+  local ok, res = pcall(function()
+    while true do
+      local events, perr = m:poll(1)
+      if not events then return err(1, "monitor: %s", perr) end
+      for _, ev in ipairs(events) do
+        io.stdout:write(event_line(ev), "\n")
+        if ev.what == "lab" and ev.action == "down" then
+          io.stdout:flush()
+          return 0
+        end
+      end
+      io.stdout:flush()
+    end
+  end)
+  m:close()
+  if not ok then
+    if tostring(res):find("interrupted by", 1, true) then return 130 end
+    error(res, 0)
+  end
+  return res
 end
 
 return M
