@@ -56,16 +56,48 @@ function M.shell(args)
   return exec_in("shell", args[1], args[2], { sh })
 end
 
--- nslab nodes LAB: the lab's node namespaces and how many processes
--- each holds.
+-- "eth0 10.0.1.2/24, eth1 10.0.2.1/24": a node's interfaces (not lo)
+-- and their addresses (not link-local), as the kernel holds them.
+local function ifaces_of(pin_name)
+  local ns = core.netns_open(pin_name)
+  if not ns or not ns.links then
+    if ns then ns:close() end
+    return "-"
+  end
+  local ok, out = pcall(function()
+    local byidx, order = {}, {}
+    for _, l in ipairs(ns:links() or {}) do
+      if l.name ~= "lo" then
+        byidx[l.index] = { l.name }
+        order[#order + 1] = l.index
+      end
+    end
+    for _, a in ipairs(ns:addresses() or {}) do
+      if byidx[a.ifindex] and a.scope ~= "link" then
+        table.insert(byidx[a.ifindex], a.cidr)
+      end
+    end
+    local parts = {}
+    for _, i in ipairs(order) do parts[#parts + 1] = table.concat(byidx[i], " ") end
+    return #parts > 0 and table.concat(parts, ", ") or "-"
+  end)
+  ns:close()
+  return ok and out or "-"
+end
+
+-- nslab nodes LAB: the lab's node namespaces, how many processes each
+-- holds, and its interfaces with their addresses.
 function M.nodes(args)
   if #args ~= 1 then return err(1, "nodes: usage: nslab nodes LAB") end
   local nodes, e = procs.nodes(args[1])
   if not nodes then return err(1, "nodes: %s", e) end
-  io.stdout:write(("%-16s %-28s %5s\n"):format("NODE", "NETNS", "PIDS"))
+  local wn, wns = 4, 5
+  for _, n in ipairs(nodes) do wn, wns = math.max(wn, #n.node), math.max(wns, #n.netns) end
+  local fmt = ("%%-%ds  %%-%ds  %%4s  %%s\n"):format(wn, wns)
+  io.stdout:write(fmt:format("NODE", "NETNS", "PIDS", "INTERFACES"))
   for _, n in ipairs(nodes) do
     local pids = core.pids_in(n.pin)
-    io.stdout:write(("%-16s %-28s %5s\n"):format(n.node, n.netns, pids and #pids or "-"))
+    io.stdout:write(fmt:format(n.node, n.netns, pids and #pids or "-", ifaces_of(n.netns)))
   end
   return 0
 end

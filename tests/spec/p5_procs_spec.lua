@@ -148,8 +148,8 @@ describe("processes and identity", function()
     assert.are.equal("", out)
     st, out = T.nslab("nodes", "p5pr")
     assert.are.equal(0, st)
-    assert.is_truthy(out:find("\nr%s+p5pr%.r%s+1\n"), out)
-    assert.is_truthy(out:find("\na%s+p5pr%.a%s+0\n"), out)
+    assert.is_truthy(out:find("\nr%s+p5pr%.r%s+1%s+eth0 10%.51%.1%.1/24, eth1 10%.51%.2%.1/24\n"), out)
+    assert.is_truthy(out:find("\na%s+p5pr%.a%s+0%s+eth0 10%.51%.1%.2/24\n"), out)
     -- nslab itself is in the host's namespace
     local err
     st, out, err = T.nslab("identify", tostring(select(2, T.sh("echo $PPID")):match("%d+")))
@@ -177,7 +177,7 @@ describe("processes and identity", function()
     local spawned = c:spawn "sleep 100"
     local outside = start_outside("p5rm.c")
     local _, out = T.nslab("nodes", "p5rm")
-    local n = tonumber(out:match("\nc%s+p5rm%.c%s+(%d+)\n"))
+    local n = tonumber(out:match("\nc%s+p5rm%.c%s+(%d+)%s"))
     assert.is_truthy(n and n >= 2, out)   -- the spawned one (maybe under sh) and ours
     -- removed while running: processes end, the pin goes, the switch port with it
     lab:remove(c)
