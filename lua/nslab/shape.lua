@@ -106,14 +106,15 @@ function M.parse(opts)
   for _, key in ipairs(NETEM) do
     if opts[key] ~= nil then netem[#netem + 1] = key end
   end
-  if opts.rate == nil and #netem == 0 then
-    return nil, "shape: give rate=, delay=, jitter=, loss= or duplicate= (unshape removes shaping)"
-  end
   if opts.rate == nil then
     for _, key in ipairs { "burst", "latency", "limit" } do
       if opts[key] ~= nil then return nil, ("shape: %s= goes with rate="):format(key) end
     end
-  else
+  end
+  if opts.rate == nil and #netem == 0 then
+    return nil, "shape: give rate=, delay=, jitter=, loss= or duplicate= (unshape removes shaping)"
+  end
+  if opts.rate ~= nil then
     k.rate, e = M.rate(opts.rate)
     if not k.rate then return nil, e end
     if opts.burst ~= nil then
