@@ -452,13 +452,20 @@ function M.graph(args)
       return err(1, "graph: %s: cannot use \"%s\" as a lab name; pass --name NAME", target, name)
     end
     local dry = require "nslab.dry"
-    local nslab = dry.load("dry")
+    local nslab, state = dry.load("dry")
     local chunk, lerr = load_lab(nslab, target, name, { print = function() end })
     if not chunk then return err(1, "graph: %s", lerr) end
     local ok, msg = xpcall(chunk, handler(opt.verbose))
     local l = nslab.labs[1]
     if not ok then
-      io.stderr:write(("nslab: graph: %s (drawing what the lab declared before that)\n"):format(msg))
+      -- an error before the script ran any command is an error in the
+      -- lab's declarations; after, it is most likely the script using
+      -- output a dry run cannot give (the topology is declared by then)
+      if state.commands == 0 then return err(1, "graph: %s", msg) end
+      if opt.verbose then
+        io.stderr:write(("nslab: graph: the dry run stopped at %s (the lab is drawn as declared until then)\n")
+          :format(msg))
+      end
     end
     dot = graph.dot(l)
   elseif is_up(target) then

@@ -209,6 +209,16 @@ local function fake_core(state)
     return nsa._new_link(namea), nsb._new_link(nameb)
   end
 
+  -- other kinds of interface (nslab.kinds): made in the second namespace
+  local function made(ns, name)
+    if state.live then return nil, "nslab check only observes a lab; it does not change it" end
+    return ns._new_link(name)
+  end
+  function f.vxlan(_, ns, name) return made(ns, name) end
+  function f.link_kind(_, ns, _, name) return made(ns, name) end
+  function f.macvlan(_, _, ns, name) return made(ns, name) end
+  function f.vlan(_, _, ns, name) return made(ns, name) end
+
   local function live_opts(opts)
     local o = {}
     for k, v in pairs(opts or {}) do o[k] = v end
@@ -217,6 +227,7 @@ local function fake_core(state)
   end
   function f.exec(argv, opts)
     if state.live then return real.exec(argv, live_opts(opts)) end
+    state.commands = state.commands + 1
     return 0, "", "", false
   end
   function f.spawn(argv, opts, log)
@@ -225,6 +236,7 @@ local function fake_core(state)
       if pid then real_pids[pid] = true end
       return pid, start
     end
+    state.commands = state.commands + 1
     fake_pid = fake_pid + 1
     return fake_pid, 0
   end
@@ -250,7 +262,7 @@ end
 -- M.load(mode) -> nslab (the library on the stand-in core), state.
 -- mode: "dry" or "attach".
 function M.load(mode)
-  local state = { mode = mode or "dry", live = false, namespaces = {} }
+  local state = { mode = mode or "dry", live = false, namespaces = {}, commands = 0 }
   local fake = fake_core(state)
   for k in pairs(package.loaded) do
     if k == "nslab" or (k:match("^nslab%.") and k ~= "nslab.dry") then package.loaded[k] = nil end

@@ -493,7 +493,11 @@ function M.install(Lab)
     for _, c in ipairs(sink) do
       if not c.ok then
         all = false
-        failed[#failed + 1] = fmt_detail(c) or c.desc
+        if c.expected or c.found then
+          failed[#failed + 1] = ("expected %s, found %s"):format(c.expected or c.desc, c.found or "otherwise")
+        else
+          failed[#failed + 1] = c.desc .. (c.detail and (": " .. c.detail) or "")
+        end
       end
     end
     if #sink > 0 then
@@ -502,6 +506,7 @@ function M.install(Lab)
       res.ok = not not ret
     end
     if not res.ok then
+      res.failed = failed
       res.found = #failed > 0 and table.concat(failed, "; ") or (detail ~= nil and tostring(detail)) or "not yet"
     end
     return res
@@ -534,7 +539,11 @@ function M.print_exercises(lab, results, out)
     out:write(("%-8s %d. %s\n"):format(r.ok and "pass" or "not yet", e.n, e.goal))
     if not r.ok then
       if e.hint then out:write(("         hint: %s\n"):format(e.hint)) end
-      if r.found then out:write(("         found: %s\n"):format(r.found)) end
+      if r.failed and #r.failed > 0 then
+        for _, f in ipairs(r.failed) do out:write(("         %s\n"):format(f)) end
+      elseif r.found then
+        out:write(("         found: %s\n"):format(r.found))
+      end
     end
   end
   if #results > 0 and passed == #results then out:write("all exercises pass - well done\n") end

@@ -81,7 +81,11 @@ function M.dot(lab)
     local va, la = ends(l.a)
     local vb, lb = ends(l.b)
     if va and vb then
-      out[#out + 1] = ("  %s -- %s [taillabel=%s, headlabel=%s];"):format(q(va), q(vb), q(la), q(lb))
+      local extra = ""
+      if l.kind and l.kind ~= "veth" then
+        extra = (", style=dashed, color=\"#3b6fd6\", label=%s"):format(q(l.kind .. (l.id and (" " .. l.id) or "")))
+      end
+      out[#out + 1] = ("  %s -- %s [taillabel=%s, headlabel=%s%s];"):format(q(va), q(vb), q(la), q(lb), extra)
     end
   end
   out[#out + 1] = "}"
