@@ -101,7 +101,13 @@ static int open_route_socket(struct nsl_ns *ns, struct nsl_err *err)
 	nl_socket_set_local_port(ns->sk, 0);
 	rc = nl_connect(ns->sk, NETLINK_ROUTE);
 	if (rc < 0) {
-		int e = errno;
+		/* libnl may clobber errno: ask the fd table directly */
+		int e = 0, t = fcntl(0, F_DUPFD_CLOEXEC, 0);
+
+		if (t < 0)
+			e = errno;
+		else
+			close(t);
 		nl_socket_free(ns->sk);
 		ns->sk = NULL;
 		if (e == EMFILE || e == ENFILE)
