@@ -249,7 +249,13 @@ function M.test(args)
         end
         lines[#lines + 1] = "  ..."
         stdout:write(table.concat(lines, "\n"), "\n")
-        c.message = msg[1] or desc
+        if diag.message then
+          c.message = diag.message
+        elseif diag.expected or diag.found then
+          c.message = ("expected %s; found %s"):format(diag.expected or desc, diag.found or "otherwise")
+        else
+          c.message = diag.detail or desc
+        end
         c.text = table.concat(msg, "\n")
         if diag.at then c.text = diag.at .. ": " .. c.text end
       end
