@@ -1,0 +1,105 @@
+-- The man page nslab(1) and the bash completion: the page renders without
+-- a warning and names every verb `nslab help` lists; the completion, sourced
+-- into bash, completes verbs, lab files, labs that are up, their nodes and
+-- NODE:IFACE; both are installed where man and bash-completion look.
+local T = require "nslab_test"
+require "snapshot_filter"
+
+local SRC = T.SRC
+local BUILD = T.NSLAB:match("^(.*)/[^/]+$") or "."
+
+-- Verbs as the program lists them.
+local function verbs()
+  local _, out = T.nslab("help")
+  local list = {}
+  for v in out:gmatch("\n  ([a-z]+)") do list[#list + 1] = v end
+  return list
+end
+
+-- COMPREPLY for a command line (cursor at its end), as bash computes it
+-- from the completion file with nslab on PATH.
+local function complete(line)
+  local script = ([==[
+source %s/scripts/completion/nslab.bash
+COMP_LINE=%s
+COMP_POINT=${#COMP_LINE}
+read -ra COMP_WORDS <<< "$COMP_LINE"
+[[ $COMP_LINE == *' ' ]] && COMP_WORDS+=("")
+COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+_nslab
+printf '%%s\n' "${COMPREPLY[@]}"
+]==]):format(SRC, T.q(line))
+  local st, out, err = T.sh(("cd %s && PATH=%s:$PATH bash -c %s"):format(T.q(SRC), T.q(BUILD), T.q(script)))
+  assert.are.equal(0, st, err)
+  local got = {}
+  for w in out:gmatch("[^\n]+") do got[#got + 1] = w end
+  table.sort(got)
+  return got
+end
+
+describe("docs", function()
+  local before
+  before_each(function() before = T.snapshot() end)
+  after_each(function()
+    local same, d = T.same_as(before)
+    assert(same, d)
+  end)
+
+  it("nslab(1) renders without warnings and covers every verb", function()
+    local st, out = T.sh(("cd %s && MANWIDTH=80 man --warnings -l docs/nslab.1 2>&1 >/dev/null"):format(T.q(SRC)))
+    assert.are.equal(0, st)
+    assert.are.equal("", out)
+    local _, page = T.sh(("cd %s && MANWIDTH=80 man -l docs/nslab.1 2>/dev/null | col -b"):format(T.q(SRC)))
+    assert.is_truthy(page:find("NAME\n       nslab %- build, explore, test and tear down network labs"), page:sub(1, 300))
+    local vs = verbs()
+    assert.is_true(#vs >= 20, table.concat(vs, " "))
+    for _, v in ipairs(vs) do
+      assert.is_truthy(page:find("\n       nslab " .. v .. "[ \n]"), "SYNOPSIS lacks nslab " .. v)
+      assert.is_truthy(page:find("\n       " .. v .. "[ \n]"), "COMMANDS lacks " .. v)
+    end
+  end)
+
+  it("is installed where man and bash-completion look", function()
+    local dest = "/tmp/nslab-t8b-install"
+    T.sh("rm -rf " .. dest)
+    local st, _, err = T.sh(("cmake --install %s --prefix %s"):format(T.q(BUILD), dest))
+    assert.are.equal(0, st, err)
+    assert.are.equal(T.slurp(SRC .. "/docs/nslab.1"), T.slurp(dest .. "/share/man/man1/nslab.1"))
+    assert.are.equal(T.slurp(SRC .. "/scripts/completion/nslab.bash"),
+      T.slurp(dest .. "/share/bash-completion/completions/nslab"))
+    local st2, out = T.sh(("MANPATH=%s/share/man man -w nslab"):format(dest))
+    T.sh("rm -rf " .. dest)
+    assert.are.equal(0, st2)
+    assert.are.equal(dest .. "/share/man/man1/nslab.1\n", out)
+  end)
+
+  it("bash completes verbs, lab files, labs, nodes and NODE:IFACE", function()
+    assert.are.same({ "capture" }, complete("nslab ca"))
+    assert.are.same({ "capture", "check", "clean" }, complete("nslab c"))
+    assert.are.same({ "shape", "shell" }, complete("nslab sh"))
+    assert.are.same({ "labs/client-router-server.lua" }, complete("nslab run labs/client-r"))
+    assert.are.same({ "--name", "--verbose" }, complete("nslab up --"))
+    assert.are.same({ "rate=" }, complete("nslab shape crs client:eth0 ra"))
+    assert.are.same({ "-c", "-p", "-s", "-w" }, complete("nslab capture crs client:eth0 -"))
+
+    local labfile = T.write_lab("t8b-comp", table.concat({
+      'local a, router = lab:host "a", lab:router "router"',
+      'lab:link(a, router, { "10.92.0.1/24", "10.92.0.2/24" })',
+    }, "\n") .. "\n")
+    local st, _, e = T.nslab("up", labfile)
+    assert.are.equal(0, st, e)
+    local ok, err = pcall(function()
+      local labs = complete("nslab down t8b-co")
+      assert.are.same({ "t8b-comp" }, labs)
+      assert.are.same({ "a", "host", "router" }, complete("nslab exec t8b-comp "))
+      assert.are.same({ "router" }, complete("nslab shell t8b-comp r"))
+      assert.are.same({ "a:", "router:" }, complete("nslab capture t8b-comp "))
+      -- bash splits at ':', so only what follows it comes back
+      assert.are.same({ "eth0", "lo" }, complete("nslab capture t8b-comp router:"))
+      assert.are.same({ "eth0" }, complete("nslab shape t8b-comp a:e"))
+      assert.are.same({ "down", "up" }, complete("nslab link t8b-comp a:eth0 "))
+    end)
+    T.nslab("down", "t8b-comp")
+    assert(ok, err)
+  end)
+end)
