@@ -101,6 +101,44 @@ function M.unshape(args)
   return 0
 end
 
+-- Setting an interface down makes the kernel drop its IPv6 addresses and
+-- the routes through it. `link down` keeps them in the lab's state
+-- directory (gone with the lab) and `link up` puts them back, so the lab
+-- is as before, as node:set does for a lab's own objects.
+local function saved_path(lab, node, ifname)
+  return ("%s/%s/down.%s.%s"):format(core.state_dir(), lab, node, ifname)
+end
+
+local function snapshot(ns, idx)
+  local lines = {}
+  for _, a in ipairs(ns:addresses() or {}) do
+    if a.ifindex == idx and a.family == 6 and a.scope == "global" then
+      lines[#lines + 1] = "addr " .. a.cidr
+    end
+  end
+  for _, r in ipairs(ns:routes() or {}) do
+    if r.oif == idx and r.table == 254 and r.type == "unicast" and r.proto ~= "kernel" then
+      lines[#lines + 1] = ("route %s %s %d %d"):format(r.dst, r.via or "-", r.metric or -1, r.family)
+    end
+  end
+  return lines
+end
+
+local function restore(ns, idx, ifname, path)
+  local f = io.open(path)
+  if not f then return end
+  for line in f:lines() do
+    local cidr = line:match("^addr (%S+)$")
+    if cidr then ns:addr_add(idx, ifname, cidr) end
+    local dst, via, metric, fam = line:match("^route (%S+) (%S+) (%-?%d+) (%d)$")
+    if dst then
+      ns:route_add(dst, via ~= "-" and via or nil, idx, ifname, tonumber(metric), true, tonumber(fam))
+    end
+  end
+  f:close()
+  os.remove(path)
+end
+
 -- nslab link LAB NODE:IFACE up|down: a veth end down takes the link down
 -- (its peer loses carrier), as unplugging the cable would.
 function M.link(args)
@@ -110,7 +148,16 @@ function M.link(args)
   if not need_root("link") then return 1 end
   local ns, idx, ifname, node = target(args[1], args[2])
   if not ns then return err("link", "%s", idx) end
-  local ok, e = ns:link_set(idx, ifname, { up = args[3] == "up" })
+  local up, path = args[3] == "up", saved_path(args[1], node, ifname)
+  if not up and not core.exists(path) then
+    local f = io.open(path, "w")
+    if f then
+      f:write(table.concat(snapshot(ns, idx), "\n"), "\n")
+      f:close()
+    end
+  end
+  local ok, e = ns:link_set(idx, ifname, { up = up })
+  if ok and up then restore(ns, idx, ifname, path) end
   ns:close()
   if not ok then return err("link", "%s", e) end
   io.stdout:write(("%s:%s: %s\n"):format(node, ifname, args[3]))

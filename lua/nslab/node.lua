@@ -169,6 +169,8 @@ function Node:route(dst, via, opts)
   end
   local ok, err = self.ns:route_add(dst, gw, oif, dev, opts.metric or -1, opts.replace, family or 4)
   if not ok then raise(err) end
+  self.routes = self.routes or {}     -- for _restore after a link comes back up
+  self.routes[#self.routes + 1] = { dst, gw, oif, dev, opts.metric or -1, family or 4 }
   return self
 end
 
@@ -201,7 +203,21 @@ function Node:set(ifname, opts)
   if opts.mtu ~= nil then util.check_int(opts.mtu, 68, 65535, "mtu") end
   local ok, err = self.ns:link_set(i.index, i.name, { up = opts.up, mtu = opts.mtu })
   if not ok then raise(err) end
+  if opts.up then self:_restore(i) end
   return self
+end
+
+-- An interface set down loses its IPv6 addresses and every route through
+-- it (the kernel's doing, as with `ip link set down`): give back what the
+-- lab declared when it comes up. Routes whose gateway is still behind a
+-- link that is down fail here and come back with that link.
+function Node:_restore(i)
+  for _, c in ipairs(i.addrs) do
+    if c.text then self.ns:addr_add(i.index, i.name, c.text) end  -- IPv4 ones stayed
+  end
+  for _, r in ipairs(self.routes or {}) do
+    self.ns:route_add(r[1], r[2], r[3], r[4], r[5], true, r[6])
+  end
 end
 
 ---- running commands -------------------------------------------------------

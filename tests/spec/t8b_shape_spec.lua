@@ -161,16 +161,31 @@ describe("shaping", function()
 
   it("sets a link down and up at run time, proven with packets", function()
     lab = nslab.lab "t8b-updown"
-    local a, b = lab:host "a", lab:host "b"
-    local l = lab:link(a, b, { "10.86.0.1/24", "10.86.0.2/24" })
+    local a, r, b = lab:host "a", lab:router "r", lab:host "b"
+    local l = lab:link(a, r, { { "10.86.1.2/24", "fd86:1::2/64" }, { "10.86.1.1/24", "fd86:1::1/64" } })
+    lab:link(b, r, { { "10.86.2.2/24", "fd86:2::2/64" }, { "10.86.2.1/24", "fd86:2::1/64" } })
+    a:route("default", r)
+    a:route("default", "fd86:1::1")
+    b:route("default", "10.86.2.1")
+    b:route("default", "fd86:2::1")
     assert.is_true(a:ping(b))
+    assert.is_true(a:ping("fd86:2::2"))
     l:down()
     local _, st = ns_sh("t8b-updown.a", "ip -o link show eth0")
     assert.is_truthy(st:find("state DOWN", 1, true), st)
     assert.is_false(a:ping(b, { timeout = 1 }))
     assert.is_false(b:ping(a, { timeout = 1 }))
     l:up()
+    -- what the kernel dropped with the interface (its IPv6 address, the
+    -- routes through it) is back, as the lab declared it
+    local _, routes = ns_sh("t8b-updown.a", "ip route show default")
+    routes = routes .. select(2, ns_sh("t8b-updown.a", "ip -6 route show default"))
+    assert.is_truthy(routes:find("default via 10.86.1.1 dev eth0", 1, true), routes)
+    assert.is_truthy(routes:find("default via fd86:1::1 dev eth0", 1, true), routes)
+    local _, addrs = ns_sh("t8b-updown.a", "ip -br addr show eth0")
+    assert.is_truthy(addrs:find("fd86:1::2/64", 1, true), addrs)
     assert(T.eventually(function() return a:ping(b, { timeout = 1 }) end), "no ping after link:up()")
+    assert(T.eventually(function() return a:ping("fd86:2::2", { timeout = 1 }) end), "no IPv6 ping after link:up()")
     assert.is_true(b:ping(a))
     -- one end down is enough to cut the link (its peer loses carrier)
     a:set("eth0", { up = false })
@@ -182,7 +197,8 @@ describe("shaping", function()
   it("shape, unshape and link verbs work on a lab that is up", function()
     local file = T.write_lab("t8b-cli", table.concat({
       'local a, b = lab:host "a", lab:host "b"',
-      'lab:link(a, b, { "10.87.0.1/24", "10.87.0.2/24" })',
+      'lab:link(a, b, { { "10.87.0.1/24", "fd87::1/64" }, { "10.87.0.2/24", "fd87::2/64" } })',
+      'a:route("10.99.0.0/24", "10.87.0.2")',
     }, "\n") .. "\n")
     local st, _, e = T.nslab("up", file)
     assert.are.equal(0, st, e)
@@ -218,6 +234,18 @@ describe("shaping", function()
       s, _, e = T.nslab("link", "t8b-cli", "b:eth0", "up")
       assert.are.equal(0, s, e)
       assert(T.eventually(function() return ns_sh("t8b-cli.a", "ping -c1 -W1 10.87.0.2") == 0 end))
+      -- what the kernel dropped with b's interface came back
+      local _, routes = ns_sh("t8b-cli.b", "ip -6 addr show eth0")
+      assert.is_truthy(routes:find("fd87::2/64", 1, true), routes)
+      -- and so did a's route through its own interface
+      s, _, e = T.nslab("link", "t8b-cli", "a:eth0", "down")
+      assert.are.equal(0, s, e)
+      assert.are.equal("", select(2, ns_sh("t8b-cli.a", "ip route show 10.99.0.0/24")))
+      s, _, e = T.nslab("link", "t8b-cli", "a:eth0", "up")
+      assert.are.equal(0, s, e)
+      _, routes = ns_sh("t8b-cli.a", "ip route show 10.99.0.0/24")
+      assert.is_truthy(routes:find("10.99.0.0/24 via 10.87.0.2 dev eth0", 1, true), routes)
+      assert(T.eventually(function() return ns_sh("t8b-cli.a", "ping -c1 -W1 fd87::2") == 0 end))
     end)
     T.nslab("down", "t8b-cli")
     assert(ok, err)
