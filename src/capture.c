@@ -123,6 +123,7 @@ static void child(struct nsl_ns *ns, const struct nsl_capture_opts *o,
 	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)prctl(PR_SET_NAME, "nslab-capture");   /* for ps and pgrep */
 	if (o->own_session)
 		(void)setsid();
 	else if (prctl(PR_SET_PDEATHSIG, SIGTERM) == 0 && getppid() == 1)

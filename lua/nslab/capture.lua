@@ -78,11 +78,13 @@ function M.install(Node)
     if self.removed then
       raise(("node \"%s\" was removed from lab \"%s\""):format(self.name, self.lab.name))
     end
+    if self.lab.closed then raise(("lab \"%s\" is already down"):format(self.lab.name)) end
     local i = self:iface(ifname)
-    self.lab:_begin()
     -- the helper ends when this goes: the node's pin, or for the host
-    -- namespace the lab's state directory
-    local watch = self:is_root() and self.lab.journal:dir() or (core.netns_dir .. "/" .. self.netns)
+    -- namespace the lab's state directory (works for a REPL attached to a
+    -- lab another process owns, too: nothing is added to the journal)
+    local watch = self:is_root() and (core.state_dir() .. "/" .. self.lab.name)
+      or (core.netns_dir .. "/" .. self.netns)
     local pid, start = core.capture(self.ns, i.name, opts.file, {
       count = opts.count, filter = opts.filter, snaplen = opts.snaplen,
       promisc = opts.promisc, session = true, watch = watch,
