@@ -224,7 +224,8 @@ function M.test(args)
       local now = core.clock()
       local c = { name = desc, time = diag and diag.time or (now - last), where = diag and diag.at }
       last = now
-      if status == "skip" then
+      if status == "skip" or (status == "todo" and not ok) then
+        -- TAP: a TODO point may fail without failing the run
         c.status, c.message = "skip", directive
         su.skipped = su.skipped + 1
         skipped = skipped + 1
@@ -238,7 +239,7 @@ function M.test(args)
       end
       stdout:write(("%s %d - %s: %s%s\n"):format((ok or status == "skip") and "ok" or "not ok", n, base,
         desc:gsub("\n", " "), directive and (" # " .. (status == "skip" and "SKIP " or "TODO ") .. directive) or ""))
-      if not ok and diag then
+      if not ok and diag and status ~= "todo" then
         local lines = { "  ---" }
         local msg = {}
         for _, k in ipairs { "message", "at", "expected", "found", "detail" } do
@@ -320,8 +321,8 @@ function M.test(args)
                   { at = e.where, found = after.found })
               end
             else
-              point(before.ok, ("exercise %d: %s"):format(e.n, e.goal), nil, nil,
-                before.ok and nil or "no solution= to prove it can be solved")
+              point(before.ok, ("exercise %d: %s"):format(e.n, e.goal), nil, before.ok and nil or "todo",
+                before.ok and nil or "not solved yet (no solution= to prove it can be)")
             end
           end
         end

@@ -99,6 +99,24 @@ describe("nslab test", function()
     assert.is_truthy(out:find("declares no checks", 1, true), out)
   end)
 
+  it("an exercise without a solution is a TODO point and a JUnit skip, not a failure", function()
+    local junit = os.tmpname()
+    local file = T.write_lab("t8k-todo", [[
+local a = lab:host "a"
+local b = lab:host "b"
+lab:link(a, b, { "10.95.0.1/24", "10.95.0.2/24" })
+lab:expect_reach(a, b)
+lab:exercise { goal = "a reaches 10.95.0.9", check = function() return a:ping("10.95.0.9", { timeout = 1 }) end }
+]])
+    local st, out, err = T.nslab("test", "--junit", junit, file)
+    assert.are.equal(0, st, out .. err)
+    local pts = tap(out)
+    assert.are.equal(2, #pts)
+    assert.is_truthy(out:find("\nnot ok 2 - t8k-todo: exercise 1: a reaches 10.95.0.9 # TODO not solved yet", 1, true), out)
+    assert.are.equal("tests=2 failures=0 errors=0 skipped=1\n", junit_check(junit, 2, 0, 0))
+    os.remove(junit)
+  end)
+
   it("--keep-on-fail leaves the failed lab up, and only that one", function()
     local st, out, err = T.nslab("test", "--prefix", "t8k-", "--keep-on-fail", LABS .. "pass.lua", LABS .. "fail.lua")
     assert.are.equal(1, st, out .. err)
