@@ -90,6 +90,16 @@ local function fake_ns(state, name, is_host)
   ns.route_add = mutating("route_add")
   function ns:_route_del() return true end
   ns.route_del = mutating("route_del")
+  -- shaping (nslab.shape): taken as done; read back from the real namespace when live
+  function ns:_shape_set() return true end
+  ns.shape_set = mutating("shape_set")
+  function ns:_shape_clear() return true end
+  ns.shape_clear = mutating("shape_clear")
+  function ns:shape_get(...)
+    local r = live_ns()
+    if r then return r:shape_get(...) end
+    return false
+  end
   function ns:sysctl_get(key)
     local r = live_ns()
     if r then return r:sysctl_get(key) end
@@ -240,6 +250,13 @@ local function fake_core(state)
     fake_pid = fake_pid + 1
     return fake_pid, 0
   end
+  -- a capture (nslab.capture) is a process that writes nothing here
+  function f.capture()
+    if state.live then return nil, "nslab check only observes a lab; it does not change it" end
+    fake_pid = fake_pid + 1
+    return fake_pid, 0
+  end
+  function f.pcap_count() return 0 end
   function f.kill(pid, sig)
     local p = math.abs(pid)
     if real_pids[p] then return real.kill(pid, sig) end
