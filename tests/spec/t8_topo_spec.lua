@@ -111,6 +111,19 @@ describe("topology generators", function()
     assert.is_true(a:check() and b:check())
   end)
 
+  it("progress on a terminal while a lab builds, and none in a pipe", function()
+    local file = T.write_lab("t8t-prog", 'require("nslab.topo").tree { depth = 2, fanout = 3 }\n')
+    -- script(1) gives nslab a terminal; a zero delay makes even a small lab show it
+    local st, out = T.sh(("NSLAB_PROGRESS_DELAY=0 script -qec %s /dev/null")
+      :format(T.q(T.q(T.NSLAB) .. " run " .. T.q(file))))
+    assert.are.equal(0, st, out)
+    assert.is_truthy(out:find("\r\27%[Kbuilding t8t%-prog: %d+/13 nodes, %d+/12 links"), out)
+    -- wiped at the end: the last thing on the line is the erase
+    assert.is_truthy(out:find("\r\27%[K$") or out:find("\r\27%[K\r?\n?$"), out)
+    local _, _, err = T.sh(("NSLAB_PROGRESS_DELAY=0 %s run %s"):format(T.q(T.NSLAB), T.q(file)))
+    assert.are.equal("", err)
+  end)
+
   it("bad options are one line at the caller's line", function()
     lab = nslab.lab "t8t-bad"
     local ok, err = pcall(topo.tree, lab, { depht = 2 })
