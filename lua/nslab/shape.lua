@@ -124,7 +124,12 @@ function M.parse(opts)
         return nil, ("burst %s is smaller than one full-size frame; use at least 1600 bytes"):format(show(opts.burst))
       end
     else
-      k.burst = math.max(16384, k.rate // 100)
+      k.burst = math.max(1600, math.min(math.max(16384, k.rate // 100), k.rate * 100))
+    end
+    -- the kernel keeps the bucket as the time to send it, in 32 bits
+    if k.burst / k.rate > 100 then
+      return nil, ("burst of %d bytes takes more than 100 s at rate %s; give a higher rate or a smaller burst")
+        :format(k.burst, show(opts.rate))
     end
     if opts.limit ~= nil and opts.latency ~= nil then
       return nil, "shape: give latency= or limit=, not both"
@@ -132,6 +137,9 @@ function M.parse(opts)
     if opts.limit ~= nil then
       k.limit, e = M.size(opts.limit, "limit")
       if not k.limit then return nil, e end
+      if k.limit < 1600 then
+        return nil, ("limit %s is smaller than one full-size frame; use at least 1600 bytes"):format(show(opts.limit))
+      end
     else
       k.latency, e = M.time(opts.latency or "50ms", "latency")
       if not k.latency then return nil, e end
@@ -180,7 +188,7 @@ local function fmt_rate(bytes)
 end
 
 local function fmt_size(b)
-  if b >= 1024 * 1024 and b % (1024 * 1024) == 0 then return ("%dmb"):format(b // (1024 * 1024)) end
+  if b >= 1024 * 1024 then return ("%.4gmb"):format(b / (1024 * 1024)) end
   if b >= 1024 then return ("%.4gkb"):format(b / 1024) end
   return ("%db"):format(b)
 end
