@@ -33,6 +33,7 @@ function M.hold(name, file, env)
     end, 20)
     os.remove(stop)
     assert(gone, ("lab %s did not go down:\n%s"):format(name, T.slurp(log) or ""))
+    os.remove(log)
   end
   return h
 end
