@@ -97,6 +97,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* `nslab run lab.lua | head` must not kill nslab before teardown:
+	 * writes to a closed pipe fail instead (children get SIGPIPE back) */
+	signal(SIGPIPE, SIG_IGN);
 
 	lua_pushcfunction(L, traceback);
 	lua_getglobal(L, "require");
