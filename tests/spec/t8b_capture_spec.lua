@@ -97,6 +97,39 @@ describe("capture", function()
     assert.are.equal(4, #lines, table.concat(lines, "\n"))
   end)
 
+  it("REPL verbs shape, link and capture act on the live lab", function()
+    local labfile = T.write_lab("t8b-caprepl", table.concat({
+      'local a, b = lab:host "a", lab:host "b"',
+      'lab:link(a, b, { "10.97.0.1/24", "10.97.0.2/24" })',
+    }, "\n") .. "\n")
+    local file = DIR .. "/repl.pcap"
+    local lines = {
+      "shape a:eth0 rate=2mbit",
+      "capture b:eth0 " .. file .. " icmp",
+      "a ping -c2 -i0.2 -W2 b",
+      "link a b down",
+      "a ping -c1 -W1 b",
+      "link a b up",
+      "capture stop",
+      "unshape a:eth0",
+      "exit",
+    }
+    local st, out, e = T.sh(("printf '%%s\\n' %s | %s repl %s"):format(
+      table.concat((function() local q = {} for i, l in ipairs(lines) do q[i] = T.q(l) end return q end)(), " "),
+      T.q(T.NSLAB), T.q(labfile)))
+    assert.are.equal(0, st, out .. e)
+    assert.is_truthy(out:find("a:eth0: rate 2mbit burst 16kb", 1, true), out)
+    assert.is_truthy(out:find("1  capturing on b:eth0 into " .. file, 1, true), out)
+    assert.is_truthy(out:find("a:eth0 <-> b:eth0: down", 1, true), out)
+    assert.is_truthy(out:find("(exit status ", 1, true), out)           -- the ping across it failed
+    assert.is_truthy(out:find("1  b:eth0 -> " .. file .. "  4 packets (ended)", 1, true), out)
+    assert.is_truthy(out:find("a:eth0: not shaped", 1, true), out)
+    local st2, pk = tcpdump(file)
+    assert.are.equal(0, st2)
+    assert.are.equal(2, count(pk, "ICMP echo request"))
+    assert.are.equal(2, count(pk, "ICMP echo reply"))
+  end)
+
   it("nslab capture writes until Ctrl-C, or until the lab goes down", function()
     local labfile = T.write_lab("t8b-capcli", table.concat({
       'local a, b = lab:host "a", lab:host "b"',
@@ -128,11 +161,16 @@ describe("capture", function()
       assert.is_truthy(T.slurp(log):find(("\n%d packets captured in %s\n"):format(#n, file), 1, true), T.slurp(log))
 
       -- a count ends it with status 0
-      st, _, e = T.sh(("%s capture t8b-capcli a:eth0 -w %s -c 2 icmp & " ..
-        "until ip netns exec t8b-capcli.a ping -c1 -W1 10.91.0.2 >/dev/null && [ -s %s ]; do :; done; wait $!")
-        :format(T.NSLAB, DIR .. "/c2.pcap", DIR .. "/c2.pcap"))
-      assert.are.equal(0, st, e)
-      assert.is_truthy(e:find("2 packets captured in " .. DIR .. "/c2.pcap\n", 1, true), e)
+      local file1, log1, rc1 = DIR .. "/c2.pcap", DIR .. "/c2.log", DIR .. "/c2.rc"
+      T.sh(("sh -c '%s capture t8b-capcli a:eth0 -w %s -c 2 icmp >%s 2>&1; echo $? >%s' >/dev/null 2>&1 &")
+        :format(T.NSLAB, file1, log1, rc1))
+      assert(T.eventually(function() return (T.slurp(log1) or ""):find("Ctrl-C stops", 1, true) end, 10),
+        T.slurp(log1))
+      assert.are.equal(0, T.sh("ip netns exec t8b-capcli.a ping -c1 -W2 10.91.0.2"))
+      assert(T.eventually(function() return (T.slurp(rc1) or ""):find("\n") end, 10),
+        "capture -c 2 did not end: " .. (T.slurp(log1) or ""))
+      assert.are.equal("0\n", T.slurp(rc1))
+      assert.is_truthy(T.slurp(log1):find("\n2 packets captured in " .. file1 .. "\n", 1, true), T.slurp(log1))
 
       -- the lab going down ends it with status 0 and a whole file
       local file2, log2, rc2 = DIR .. "/down.pcap", DIR .. "/down.log", DIR .. "/down.rc"
