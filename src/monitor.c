@@ -31,6 +31,7 @@ struct mnode {
 	int attached;            /* 0 = pin seen, not bound to a namespace yet */
 	struct nl_cache_mngr *mngr;
 	struct nl_cache *links;
+	struct nl_sock *sk;      /* for names the link cache has not seen yet */
 	struct nsl_monitor *m;
 };
 
@@ -82,6 +83,9 @@ static const char *ifname_of(struct mnode *n, int ifindex, char *buf, size_t len
 {
 	struct rtnl_link *l = n->links ? rtnl_link_get(n->links, ifindex) : NULL;
 
+	/* an address event can come before its link's: ask the kernel */
+	if (!l && n->sk && rtnl_link_get_kernel(n->sk, ifindex, NULL, &l) < 0)
+		l = NULL;
 	if (l) {
 		snprintf(buf, len, "%s", rtnl_link_get_name(l));
 		rtnl_link_put(l);
@@ -182,6 +186,14 @@ static int attach(struct nsl_monitor *m, struct mnode *n, int announce)
 	close(fd);
 	if (rc < 0)
 		return rc;
+	n->sk = nl_socket_alloc();
+	if (n->sk) {
+		nl_socket_set_local_port(n->sk, 0);
+		if (nl_connect(n->sk, NETLINK_ROUTE) < 0) {
+			nl_socket_free(n->sk);
+			n->sk = NULL;
+		}
+	}
 	rc = nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, 0, &n->mngr);
 	if (rc == 0 && (rc = nl_cache_alloc_name("route/link", &n->links)) == 0)
 		rc = nl_cache_mngr_add_cache_v2(n->mngr, n->links, on_link, n);
@@ -193,6 +205,9 @@ static int attach(struct nsl_monitor *m, struct mnode *n, int announce)
 			nl_cache_mngr_free(n->mngr);
 		n->mngr = NULL;
 		n->links = NULL;
+		if (n->sk)
+			nl_socket_free(n->sk);
+		n->sk = NULL;
 		return -EIO;
 	}
 	n->attached = 1;
@@ -233,6 +248,8 @@ static void drop_node(struct nsl_monitor *m, int at)
 
 	if (n->mngr)
 		nl_cache_mngr_free(n->mngr);   /* frees its caches; our sockets let the namespace go */
+	if (n->sk)
+		nl_socket_free(n->sk);
 	free(n);
 	m->nodes[at] = m->nodes[--m->n];
 }
