@@ -50,6 +50,25 @@ int nsl_node_enter(const struct nsl_exec_opts *o, const char **stage)
 		*stage = "enter network namespace";
 		return -errno;
 	}
+	if (o->mntfd > 0 && o->utsfd > 0) {
+		/* joining a mount namespace moves us to its root: keep the cwd */
+		char cwd[PATH_MAX];
+		int have_cwd = getcwd(cwd, sizeof cwd) != NULL;
+
+		if (setns(o->mntfd, CLONE_NEWNS) < 0) {
+			*stage = "join the node's mount namespace";
+			return -errno;
+		}
+		if (setns(o->utsfd, CLONE_NEWUTS) < 0) {
+			*stage = "join the node's UTS namespace";
+			return -errno;
+		}
+		if (o->cwd ? chdir(o->cwd) < 0 : (have_cwd && chdir(cwd) < 0 && chdir("/") < 0)) {
+			*stage = "change directory";
+			return -errno;
+		}
+		return 0;
+	}
 	if (o->nsname) {
 		struct statvfs sv;
 		unsigned long fl = 0;
@@ -173,6 +192,71 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int nsl_node_template(const struct nsl_exec_opts *o, int *mntfd, int *utsfd,
+		      struct nsl_err *err)
+{
+	struct nsl_exec_opts t = *o;
+	int ready[2], go[2], rc = 0;
+	char path[64], c;
+	pid_t pid;
+
+	t.mntfd = t.utsfd = 0;
+	t.cwd = NULL;
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return nsl_fail(err, errno, "node template: pipe");
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		rc = nsl_fail(err, errno, "node template: pipe");
+		goto out_ready;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc = nsl_fail(err, errno, "node template: fork");
+		goto out;
+	}
+	if (pid == 0) {
+		const char *stage = "";
+		char ok;
+
+		/* keep only our ends, so the parent's close reaches us as EOF */
+		close(go[1]);
+		close(ready[0]);
+		ok = nsl_node_enter(&t, &stage) == 0 ? 'y' : 'n';
+
+		(void)!write(ready[1], &ok, 1);
+		(void)!read(go[0], &ok, 1);       /* parent has opened our fds */
+		_exit(0);
+	}
+	close(ready[1]);
+	ready[1] = -1;
+	if (read(ready[0], &c, 1) != 1 || c != 'y') {
+		rc = nsl_fail(err, EIO, "node %s: cannot prepare its mount and UTS namespaces",
+			      o->nsname ? o->nsname : "?");
+	} else {
+		snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)pid);
+		*mntfd = open(path, O_RDONLY | O_CLOEXEC);
+		snprintf(path, sizeof path, "/proc/%d/ns/uts", (int)pid);
+		*utsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*mntfd < 0 || *utsfd < 0) {
+			rc = nsl_fail(err, errno, "node template: open namespaces");
+			if (*mntfd >= 0)
+				close(*mntfd);
+			if (*utsfd >= 0)
+				close(*utsfd);
+		}
+	}
+	close(go[1]);
+	go[1] = -1;
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+out:
+	if (go[0] >= 0) close(go[0]);
+	if (go[1] >= 0) close(go[1]);
+out_ready:
+	close(ready[0]);
+	if (ready[1] >= 0) close(ready[1]);
+	return rc;
 }
 
 int nsl_exec(char *const argv[], const struct nsl_exec_opts *o,

@@ -16,6 +16,8 @@ struct nsl_exec_opts {
 	const char *cwd;
 	volatile int *cancel;    /* when it turns non-zero (a signal handler), the
 				    child's process group is killed at once */
+	int mntfd, utsfd;        /* > 0: join these (from nsl_node_template)
+				    instead of building mount and UTS namespaces */
 };
 
 struct nsl_exec_result {
@@ -29,6 +31,13 @@ struct nsl_exec_result {
  * does — network namespace, private mount namespace with /etc/netns binds
  * and a fresh /sys, hostname. Returns 0 or -errno with *stage set. */
 int nsl_node_enter(const struct nsl_exec_opts *o, const char **stage);
+
+/* Build the node's mount and UTS namespaces once (as nsl_node_enter would
+ * for nsname and hostname) in a short-lived child, and hand back fds to
+ * them: later commands join them with setns, which costs far less than
+ * unsharing and mounting for every command. */
+int nsl_node_template(const struct nsl_exec_opts *o, int *mntfd, int *utsfd,
+		      struct nsl_err *err);
 
 /* fork, enter the node, exec argv; collect output and status. */
 int nsl_exec(char *const argv[], const struct nsl_exec_opts *o,

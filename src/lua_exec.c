@@ -71,6 +71,8 @@ static char **env_array(lua_State *L, int t)
 /* Read exec options from table t; values stay anchored in t. */
 static void check_opts(lua_State *L, int t, struct nsl_exec_opts *o)
 {
+	struct nsl_ns *node = NULL;
+
 	memset(o, 0, sizeof *o);
 	o->nsfd = -1;
 	/* the embedding program may publish a cancel flag (nslab's signals) */
@@ -83,7 +85,7 @@ static void check_opts(lua_State *L, int t, struct nsl_exec_opts *o)
 	if (lua_getfield(L, t, "ns") != LUA_TNIL) {
 		struct nsl_ns *ns = nsl_lua_checkns(L, -1);
 		if (!ns->is_host)
-			o->nsfd = ns->fd;
+			node = ns;
 	}
 	lua_pop(L, 1);
 	if (lua_getfield(L, t, "nsname") != LUA_TNIL)
@@ -92,6 +94,18 @@ static void check_opts(lua_State *L, int t, struct nsl_exec_opts *o)
 	if (lua_getfield(L, t, "hostname") != LUA_TNIL)
 		o->hostname = luaL_checkstring(L, -1);
 	lua_pop(L, 1);
+	if (node) {
+		o->nsfd = node->fd;
+		/* first command in this node: build its mount and UTS namespaces
+		 * once; on failure every command builds its own, as before */
+		if (!node->have_tmpl && o->nsname && o->hostname &&
+		    nsl_node_template(o, &node->tmpl_mnt, &node->tmpl_uts, NULL) == 0)
+			node->have_tmpl = 1;
+		if (node->have_tmpl) {
+			o->mntfd = node->tmpl_mnt;
+			o->utsfd = node->tmpl_uts;
+		}
+	}
 	if (lua_getfield(L, t, "cwd") != LUA_TNIL)
 		o->cwd = luaL_checkstring(L, -1);
 	lua_pop(L, 1);

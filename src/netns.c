@@ -305,6 +305,11 @@ void nsl_netns_close(struct nsl_ns *ns)
 		close(ns->fd);
 		ns->fd = -1;
 	}
+	if (ns->have_tmpl) {
+		close(ns->tmpl_mnt);
+		close(ns->tmpl_uts);
+		ns->have_tmpl = 0;
+	}
 }
 
 int nsl_netns_exists(const char *name)

@@ -30,6 +30,10 @@ struct nsl_ns {
 	struct nl_sock *sk;      /* NETLINK_ROUTE socket bound inside the ns */
 	struct nft_ctx *nft;     /* created inside the ns on first use */
 	int next_ifindex;        /* next ifindex to request, 0 = let kernel pick */
+	int have_tmpl;           /* tmpl_mnt/tmpl_uts below are open fds */
+	int tmpl_mnt, tmpl_uts;  /* the node's mount and UTS namespaces as
+				    `ip netns exec` would make them, made once
+				    so each command only has to join them */
 	int kerrno;              /* errno of the last kernel refusal on sk */
 	char kext[160];          /* the kernel's extended-ack text for it */
 };

@@ -48,9 +48,19 @@ describe("nslab monitor", function()
   it("reports a running lab's nodes, links and addresses as they come and go", function()
     local read, finish = monitor("p5mon", 'lab "p5mon" is not up; waiting for it')
     lab = nslab.lab "p5mon"
+    -- each step waits for the monitor to have seen the one before: events
+    -- of different namespaces come through different sockets, and a node
+    -- the monitor reaches late is reported as a dump (links, then addresses)
+    local function seen(line)
+      assert(T.eventually(function() return read():find(line .. "\n", 1, true) end), read())
+    end
     local a, r = lab:host "a", lab:router "r"
+    seen("node add r")
     lab:link(a, r, { "10.80.0.1/24", "10.80.0.2/24" })
+    seen("addr add r eth0 10.80.0.2/24")
+    seen("addr add a eth0 10.80.0.1/24")
     local c = lab:host "c"
+    seen("node add c")
     lab:link(c, r, { "10.80.1.1/24", "10.80.1.2/24" }, { names = { "eth0", "to-c" } })
     assert(T.eventually(function() return read():find("addr add r to-c 10.80.1.2/24", 1, true) end), read())
     r:set("eth0", { up = false })
