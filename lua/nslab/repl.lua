@@ -1127,6 +1127,14 @@ end
 
 -- for tests and embedding
 M.substitute = substitute
+
+-- How a line would be read, without running it (for the fuzzer): its
+-- words, and the command text with every word offered for node-name
+-- replacement (here replaced by itself, upper-cased, to exercise quoting).
+function M.parse_line(line)
+  local words = split_words(line)
+  return words, substitute(line, function(w) return w:upper() end)
+end
 M.compile = compile
 M.attach = attach
 
