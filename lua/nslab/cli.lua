@@ -78,15 +78,7 @@ local function parse(args, spec)
   return pos, opt
 end
 
-local function lab_name_of(file)
-  return (file:match("([^/]+)$") or file):gsub("%.lua$", "")
-end
-
-local function abspath(p)
-  if p:sub(1, 1) == "/" then return p end
-  local pwd = os.getenv("PWD")
-  return pwd and (pwd .. "/" .. p) or p
-end
+local lab_name_of, abspath = require("nslab.util").lab_name_of, require("nslab.util").abspath
 
 -- Run a lab file. mode "run" tears down at the end, "up" leaves it up.
 -- Returns the exit status, and the labs when kept.

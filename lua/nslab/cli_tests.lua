@@ -55,15 +55,7 @@ local function parse(args, spec, short)
   return pos, opt
 end
 
-local function lab_name_of(file)
-  return (file:match("([^/]+)$") or file):gsub("%.lua$", "")
-end
-
-local function abspath(p)
-  if p:sub(1, 1) == "/" then return p end
-  local pwd = os.getenv("PWD")
-  return pwd and (pwd .. "/" .. p) or p
-end
+local lab_name_of, abspath = require("nslab.util").lab_name_of, require("nslab.util").abspath
 
 local function valid_name(name)
   return name:match("^[%w][%w_%-]*$") and #name <= 64

@@ -135,15 +135,7 @@ end
 
 ---- building the session -----------------------------------------------------
 
-local function lab_name_of(file)
-  return (file:match("([^/]+)$") or file):gsub("%.lua$", "")
-end
-
-local function abspath(p)
-  if p:sub(1, 1) == "/" then return p end
-  local pwd = os.getenv("PWD")
-  return pwd and (pwd .. "/" .. p) or p
-end
+local lab_name_of, abspath = require("nslab.util").lab_name_of, require("nslab.util").abspath
 
 -- Run the lab file; returns the lab, or nil and the exit status.
 local function build(file, opt)

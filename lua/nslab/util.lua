@@ -135,6 +135,18 @@ function M.eventually(fn, opts)
   end
 end
 
+-- The lab name a file gives by default: labs/bridge-nat.lua -> bridge-nat.
+function M.lab_name_of(file)
+  return ((file:match("([^/]+)$") or file):gsub("%.lua$", ""))
+end
+
+-- An absolute path for a lab file, as the user's shell sees it.
+function M.abspath(p)
+  if p:sub(1, 1) == "/" then return p end
+  local pwd = os.getenv("PWD")
+  return pwd and (pwd .. "/" .. p) or p
+end
+
 -- Short per-lab tag for names in the host namespace.
 function M.tag(s)
   local h = 5381
