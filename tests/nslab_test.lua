@@ -39,6 +39,11 @@ end
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 M.q = q
 
+-- Run a shell command inside namespace ns (observing, with iproute2).
+function M.ns_sh(ns, cmd)
+  return M.sh(("ip netns exec %s %s"):format(ns, cmd))
+end
+
 -- Run the nslab binary with arguments; returns status, stdout, stderr.
 function M.nslab(...)
   local args = {}
@@ -46,17 +51,22 @@ function M.nslab(...)
   return M.sh(q(M.NSLAB) .. " " .. table.concat(args, " "))
 end
 
--- NSLAB_TEST_IGNORE="pat1,pat2": Lua patterns of lines to leave out of
--- snapshots, for a developer whose machine runs other labs at the same
--- time (CI leaves it unset: everything counts).
+-- For a developer whose machine runs other labs at the same time (CI sets
+-- neither, so everything counts): NSLAB_TEST_IGNORE="pat1,pat2" leaves
+-- lines matching any Lua pattern out of snapshots; NSLAB_TEST_ONLY=PATTERN
+-- keeps only the namespace, link, route, lab-state and /etc/netns lines
+-- that match it.
 local ignore = {}
 for p in (os.getenv("NSLAB_TEST_IGNORE") or ""):gmatch("[^,]+") do ignore[#ignore + 1] = p end
+local only = os.getenv("NSLAB_TEST_ONLY")
+if only == "" then only = nil end
+local ONLY_KEYS = { netns = true, state = true, etc = true, links = true, routes = true }
 
-local function filtered(text)
-  if #ignore == 0 then return text end
+local function filtered(key, text)
+  if #ignore == 0 and not (only and ONLY_KEYS[key]) then return text end
   local out = {}
   for l in text:gmatch("[^\n]*\n?") do
-    local keep = true
+    local keep = not (only and ONLY_KEYS[key]) or l:find(only) ~= nil
     for _, p in ipairs(ignore) do if l:find(p) then keep = false break end end
     if keep then out[#out + 1] = l end
   end
@@ -73,7 +83,7 @@ function M.snapshot()
   s.state = select(2, M.sh("ls -A /run/nslab 2>/dev/null | sort"))
   s.etc = select(2, M.sh("ls -A /etc/netns 2>/dev/null | sort || echo absent"))
   s.fwd = select(2, M.sh("sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding"))
-  for k, v in pairs(s) do s[k] = filtered(v) end
+  for k, v in pairs(s) do s[k] = filtered(k, v) end
   return s
 end
 

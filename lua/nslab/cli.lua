@@ -43,40 +43,7 @@ local function err(fmt, ...)
   return 1
 end
 
--- Split argv into positional words and --options.
-local function parse(args, spec)
-  local pos, opt = {}, {}
-  local i = 1
-  while i <= #args do
-    local a = args[i]
-    if a == "--" then
-      for j = i + 1, #args do pos[#pos + 1] = args[j] end
-      break
-    elseif a:sub(1, 2) == "--" then
-      local k, v = a:match("^%-%-([%w-]+)=(.*)$")
-      k = k or a:sub(3)
-      local kind = spec[k]
-      if not kind then return nil, ("unknown option '%s'"):format(a) end
-      if kind == "value" then
-        if not v then
-          i = i + 1
-          v = args[i]
-          if v == nil then return nil, ("option '%s' needs a value"):format(a) end
-        end
-        opt[k] = v
-      else
-        if v then return nil, ("option '--%s' takes no value"):format(k) end
-        opt[k] = true
-      end
-    elseif a == "-v" and spec.verbose then
-      opt.verbose = true
-    else
-      pos[#pos + 1] = a
-    end
-    i = i + 1
-  end
-  return pos, opt
-end
+local parse = require("nslab.util").parse_args
 
 local lab_name_of, abspath = require("nslab.util").lab_name_of, require("nslab.util").abspath
 
@@ -218,7 +185,7 @@ function M.main(argv)
     return 0
   elseif cmd == "run" or cmd == "up" then
     require("nslab.progress").auto()
-    local pos, opt = parse(args, { name = "value", verbose = "flag" })
+    local pos, opt = parse(args, { name = "value", verbose = "flag" }, { v = "verbose" })
     if not pos then return err("%s: %s", cmd, opt) end
     if #pos ~= 1 then return err("%s: give exactly one lab file, like `nslab %s labs/client-router-server.lua`", cmd, cmd) end
     return M.run_file(pos[1], cmd, opt)

@@ -13,47 +13,7 @@ local function err(status, fmt, ...)
   return status
 end
 
--- argv -> positional words, options. spec: name -> "flag" | "value";
--- short: letter -> name.
-local function parse(args, spec, short)
-  local pos, opt = {}, {}
-  local i = 1
-  while i <= #args do
-    local a = args[i]
-    if a == "--" then
-      for j = i + 1, #args do pos[#pos + 1] = args[j] end
-      break
-    end
-    local k, v
-    if a:sub(1, 2) == "--" then
-      k, v = a:match("^%-%-([%w-]+)=(.*)$")
-      k = k or a:sub(3)
-    elseif a:match("^%-%a$") and short and short[a:sub(2)] then
-      k = short[a:sub(2)]
-    end
-    if k then
-      local kind = spec[k]
-      if not kind then return nil, ("unknown option '%s'"):format(a) end
-      if kind == "value" then
-        if not v then
-          i = i + 1
-          v = args[i]
-          if v == nil then return nil, ("option '%s' needs a value"):format(a) end
-        end
-        opt[k] = v
-      else
-        if v then return nil, ("option '--%s' takes no value"):format(k) end
-        opt[k] = true
-      end
-    elseif a:sub(1, 1) == "-" and #a > 1 then
-      return nil, ("unknown option '%s'"):format(a)
-    else
-      pos[#pos + 1] = a
-    end
-    i = i + 1
-  end
-  return pos, opt
-end
+local parse = require("nslab.util").parse_args
 
 local lab_name_of, abspath = require("nslab.util").lab_name_of, require("nslab.util").abspath
 

@@ -12,6 +12,7 @@ local Lab = require "nslab.lab"
 local Node = require "nslab.node"
 local Switch = require "nslab.switch"
 local Link = require "nslab.link"
+local util = require "nslab.util"
 
 local M = {}
 
@@ -135,7 +136,7 @@ end
 
 ---- building the session -----------------------------------------------------
 
-local lab_name_of, abspath = require("nslab.util").lab_name_of, require("nslab.util").abspath
+local lab_name_of, abspath = util.lab_name_of, util.abspath
 
 -- Run the lab file; returns the lab, or nil and the exit status.
 local function build(file, opt)
@@ -1029,30 +1030,8 @@ end
 ---- entry ------------------------------------------------------------------------
 
 local function parse(args)
-  local pos, opt = {}, {}
-  local i = 1
-  while i <= #args do
-    local a = args[i]
-    if a == "--keep" then
-      opt.keep = true
-    elseif a == "--verbose" or a == "-v" then
-      opt.verbose = true
-    elseif a == "--name" then
-      i = i + 1
-      opt.name = args[i]
-      if not opt.name then return nil, "option '--name' needs a value" end
-    elseif a:match("^%-%-name=") then
-      opt.name = a:sub(8)
-    elseif a == "-h" or a == "--help" then
-      opt.help = true
-    elseif a:sub(1, 1) == "-" then
-      return nil, ("unknown option '%s'"):format(a)
-    else
-      pos[#pos + 1] = a
-    end
-    i = i + 1
-  end
-  return pos, opt
+  return util.parse_args(args, { keep = "flag", verbose = "flag", name = "value", help = "flag" },
+    { v = "verbose", h = "help" })
 end
 
 function M.main(args)

@@ -4,9 +4,7 @@
 local nslab = require "nslab"
 local T = require "nslab_test"
 
-local function ns_sh(ns, cmd)
-  return T.sh(("ip netns exec %s %s"):format(ns, cmd))
-end
+local ns_sh = T.ns_sh
 
 describe("engine", function()
   local before, lab

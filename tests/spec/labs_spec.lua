@@ -7,9 +7,7 @@ local function up(file, name)
   assert(st == 0, ("nslab up %s failed: %s%s"):format(file, out, err))
 end
 
-local function ns_sh(ns, cmd)
-  return T.sh(("ip netns exec %s %s"):format(ns, cmd))
-end
+local ns_sh = T.ns_sh
 
 describe("seed labs", function()
   local before

@@ -3,11 +3,8 @@
 -- option, at the lab file's line, and leave nothing behind.
 local nslab = require "nslab"
 local T = require "nslab_test"
-require "snapshot_filter"
 
-local function ns_sh(ns, cmd)
-  return T.sh(("ip netns exec %s %s"):format(ns, cmd))
-end
+local ns_sh = T.ns_sh
 
 -- Does this kernel have link kind `kind`? Asked the way a person would,
 -- with ip in a throwaway namespace.

@@ -3,16 +3,13 @@
 -- with `nslab up` and proven again from outside, with ip, nsenter,
 -- tcpdump and curl, by a test that trusts nothing nslab says.
 local T = require "nslab_test"
-require "snapshot_filter"
 
 local function up(file, name)
   local st, out, err = T.nslab("up", "--name", name, file)
   assert(st == 0, ("nslab up %s failed: %s%s"):format(file, out, err))
 end
 
-local function ns_sh(ns, cmd)
-  return T.sh(("ip netns exec %s %s"):format(ns, cmd))
-end
+local ns_sh = T.ns_sh
 
 -- Start tcpdump in ns (background, lines to a file); returns a function
 -- that waits for n packets and returns what it printed.

@@ -3,7 +3,6 @@
 -- `nslab up` left and `nslab down` removes.
 local nslab = require "nslab"
 local T = require "nslab_test"
-require "snapshot_filter"
 
 -- Start `nslab monitor lab` in the background; returns a reader of
 -- its output and a waiter for its end.

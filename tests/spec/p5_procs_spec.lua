@@ -3,7 +3,6 @@
 -- processes nslab did not start.
 local nslab = require "nslab"
 local T = require "nslab_test"
-require "snapshot_filter"
 
 local LAB = [[
 local a = lab:host "a"

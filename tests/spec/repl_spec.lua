@@ -4,7 +4,6 @@
 -- wait polls the screen. The host must be as it was after each test.
 local T = require "nslab_test"
 local core = require "nslab.core"
-pcall(require, "snapshot_filter")
 
 local function q(s) return T.q(s) end
 

@@ -5,7 +5,6 @@
 -- and passes once its solution is applied.
 local T = require "nslab_test"
 local H = require "labhold"
-require "snapshot_filter"
 
 local LAB = T.SRC .. "/labs/exercise-broken-route.lua"
 local HOLD_ENV = "NSLAB_HOLD_FILE=" .. T.q(LAB)

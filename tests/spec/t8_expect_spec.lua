@@ -4,12 +4,11 @@
 local nslab = require "nslab"
 local expect = require "nslab.expect"
 local T = require "nslab_test"
-require "snapshot_filter"
 
 -- this file as error messages name it (busted may load it by a full path)
 local SELF = debug.getinfo(1, "S").source:sub(2)
 
-local function ns_sh(ns, cmd) return T.sh(("ip netns exec %s %s"):format(ns, cmd)) end
+local ns_sh = T.ns_sh
 
 describe("nslab.expect", function()
   local before, lab, a, r, b

@@ -4,7 +4,6 @@
 -- compared with what ip(8) and nft(8) see.
 local T = require "nslab_test"
 local H = require "labhold"
-require "snapshot_filter"
 
 local PY = io.open("/usr/bin/python3") and "/usr/bin/python3" or "python3"
 local SCHEMA = T.SRC .. "/docs/inspect.schema.json"

@@ -3,7 +3,6 @@
 -- check that does not stop the run, script errors, labs without checks,
 -- --keep-on-fail, and nothing left behind.
 local T = require "nslab_test"
-require "snapshot_filter"
 
 local LABS = T.SRC .. "/tests/labs/"
 local JUNIT_CHECK = T.SRC .. "/tests/tools/junit_check.py"

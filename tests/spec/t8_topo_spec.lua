@@ -3,9 +3,8 @@
 local nslab = require "nslab"
 local topo = require "nslab.topo"
 local T = require "nslab_test"
-require "snapshot_filter"
 
-local function ns_sh(ns, cmd) return T.sh(("ip netns exec %s %s"):format(ns, cmd)) end
+local ns_sh = T.ns_sh
 
 local function count_ns(lab)
   local _, list = T.sh("ip netns list")

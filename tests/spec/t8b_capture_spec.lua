@@ -3,7 +3,6 @@
 -- :stop(), by a packet count, by Ctrl-C, and by the lab going down.
 local nslab = require "nslab"
 local T = require "nslab_test"
-require "snapshot_filter"
 
 local DIR = "/tmp/nslab-t8b-capture"
 

@@ -3,7 +3,6 @@
 -- into bash, completes verbs, lab files, labs that are up, their nodes and
 -- NODE:IFACE; both are installed where man and bash-completion look.
 local T = require "nslab_test"
-require "snapshot_filter"
 
 local SRC = T.SRC
 local BUILD = T.NSLAB:match("^(.*)/[^/]+$") or "."

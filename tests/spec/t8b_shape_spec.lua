@@ -4,11 +4,8 @@
 -- the shape/unshape/link verbs on a lab that is up.
 local nslab = require "nslab"
 local T = require "nslab_test"
-require "snapshot_filter"
 
-local function ns_sh(ns, cmd)
-  return T.sh(("ip netns exec %s %s"):format(ns, cmd))
-end
+local ns_sh = T.ns_sh
 
 -- The root qdisc of dev in ns as tc sees it: kind, handle, options text.
 local function tc_root(ns, dev)
