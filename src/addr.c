@@ -28,11 +28,6 @@ static struct rtnl_addr *build(int ifindex, const struct nsl_cidr *c)
 	return a;
 }
 
-static const char *where(const struct nsl_ns *ns)
-{
-	return ns->is_host ? "host" : ns->name;
-}
-
 int nsl_addr_add(struct nsl_ns *ns, int ifindex, const char *ifname,
 		 const struct nsl_cidr *c, struct nsl_err *err)
 {
@@ -48,7 +43,7 @@ int nsl_addr_add(struct nsl_ns *ns, int ifindex, const char *ifname,
 	rtnl_addr_put(a);
 	if (rc < 0)
 		return nsl_nl_fail(ns, rc, err, "address %s on \"%s\" in %s", txt,
-				   ifname, where(ns));
+				   ifname, nsl_ns_where(ns));
 	return 0;
 }
 
@@ -67,6 +62,6 @@ int nsl_addr_del(struct nsl_ns *ns, int ifindex, const char *ifname,
 	rtnl_addr_put(a);
 	if (rc < 0)
 		return nsl_nl_fail(ns, rc, err, "cannot remove address %s from \"%s\" in %s",
-				   txt, ifname, where(ns));
+				   txt, ifname, nsl_ns_where(ns));
 	return 0;
 }

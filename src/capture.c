@@ -102,7 +102,7 @@ static int gone(const char *path, const struct stat *was)
 static void child(struct nsl_ns *ns, const struct nsl_capture_opts *o,
 		  const char *watch, int rep)
 {
-	const char *where = ns->is_host ? "host" : ns->name, *stage = "";
+	const char *where = nsl_ns_where(ns), *stage = "";
 	char eb[PCAP_ERRBUF_SIZE];
 	struct stat wst;
 	struct sigaction sa;
@@ -293,9 +293,7 @@ int nsl_capture_start(struct nsl_ns *ns, const struct nsl_capture_opts *o,
 	buf[n] = 0;
 	if (sscanf(buf, "%d %n", &e, &off) < 1 || e <= 0)
 		e = EIO;
-	nsl_fail(err, 0, "%s", buf + off);
-	err->code = e;
-	return -e;
+	return nsl_fail_quiet(err, e, "%s", buf + off);
 }
 
 int nsl_pcap_count(const char *file, long *count, struct nsl_err *err)
@@ -307,9 +305,7 @@ int nsl_pcap_count(const char *file, long *count, struct nsl_err *err)
 	long n = 0;
 
 	if (!p) {
-		nsl_fail(err, 0, "cannot read %s: %s", file, eb);
-		err->code = EIO;
-		return -EIO;
+		return nsl_fail_quiet(err, EIO, "cannot read %s: %s", file, eb);
 	}
 	/* a truncated last record (a helper killed mid-write) ends the count */
 	while (pcap_next_ex(p, &h, &data) == 1)

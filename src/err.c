@@ -21,6 +21,20 @@ int nsl_failv(struct nsl_err *err, int code, const char *fmt, va_list ap)
 	return -(code ? code : 1);
 }
 
+int nsl_fail_quiet(struct nsl_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (code < 0)
+		code = -code;
+	va_start(ap, fmt);
+	nsl_failv(err, 0, fmt, ap);
+	va_end(ap);
+	if (err)
+		err->code = code;
+	return -(code ? code : 1);
+}
+
 int nsl_fail(struct nsl_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;

@@ -259,6 +259,28 @@ out_ready:
 	return rc;
 }
 
+/* write() that turns a reader gone away into EPIPE, never into a
+ * SIGPIPE that would end the embedding process (busted has no handler). */
+static ssize_t write_nosig(int fd, const void *buf, size_t len)
+{
+	sigset_t pipe_set, old;
+	ssize_t n;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, &old);
+	n = write(fd, buf, len);
+	if (n < 0 && errno == EPIPE) {
+		struct timespec now = { 0, 0 };
+		int e = errno;
+
+		(void)sigtimedwait(&pipe_set, NULL, &now);   /* drop our SIGPIPE */
+		errno = e;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return n;
+}
+
 int nsl_exec(char *const argv[], const struct nsl_exec_opts *o,
 	     struct nsl_exec_result *r, struct nsl_err *err)
 {
@@ -280,11 +302,11 @@ int nsl_exec(char *const argv[], const struct nsl_exec_opts *o,
 		goto out;
 	}
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
+		int in = o->input ? pin[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 		child_defaults();
 		setpgid(0, 0);
-		dup2(o->input ? pin[0] : devnull, 0);
+		dup2(in, 0);
 		dup2(pout[1], 1);
 		dup2(perr[1], 2);
 		child_run(argv, o, prep[1]);
@@ -347,7 +369,7 @@ int nsl_exec(char *const argv[], const struct nsl_exec_opts *o,
 			}
 		}
 		if (pin[1] >= 0 && (pf[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-			ssize_t n = write(pin[1], o->input + in_off, o->input_len - in_off);
+			ssize_t n = write_nosig(pin[1], o->input + in_off, o->input_len - in_off);
 			if (n > 0)
 				in_off += (size_t)n;
 			if (n < 0 || in_off >= o->input_len) {
@@ -395,9 +417,9 @@ int nsl_spawn(char *const argv[], const struct nsl_exec_opts *o,
 		return rc;
 	}
 	if (p == 0) {
-		int in = open("/dev/null", O_RDONLY);
+		int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		int log = open(logpath ? logpath : "/dev/null",
-			       O_WRONLY | O_CREAT | O_APPEND, 0644);
+			       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
 		child_defaults();
 		setsid();

@@ -19,11 +19,6 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
 
-static const char *ns_label(const struct nsl_ns *ns)
-{
-	return ns->is_host ? "host" : ns->name;
-}
-
 /* "10.0.1.2" or "10.0.1.0/24" (with_prefix) from a libnl address;
  * "" when a is NULL. */
 static void fmt_addr(struct nl_addr *a, int with_prefix, char *buf, size_t len)
@@ -98,7 +93,7 @@ int nsl_inspect_links(struct nsl_ns *ns,
 	nsl_nl_reset(ns);
 	rc = rtnl_link_alloc_cache(ns->sk, AF_UNSPEC, &c);
 	if (rc < 0)
-		return nsl_nl_fail(ns, rc, err, "list interfaces in %s", ns_label(ns));
+		return nsl_nl_fail(ns, rc, err, "list interfaces in %s", nsl_ns_where(ns));
 	nl_cache_foreach(c, each_link, &w);
 	nl_cache_free(c);
 	return 0;
@@ -135,7 +130,7 @@ int nsl_inspect_addrs(struct nsl_ns *ns,
 	nsl_nl_reset(ns);
 	rc = rtnl_addr_alloc_cache(ns->sk, &c);
 	if (rc < 0)
-		return nsl_nl_fail(ns, rc, err, "list addresses in %s", ns_label(ns));
+		return nsl_nl_fail(ns, rc, err, "list addresses in %s", nsl_ns_where(ns));
 	nl_cache_foreach(c, each_addr, &w);
 	nl_cache_free(c);
 	return 0;
@@ -188,7 +183,7 @@ int nsl_inspect_routes(struct nsl_ns *ns,
 	nsl_nl_reset(ns);
 	rc = rtnl_route_alloc_cache(ns->sk, AF_UNSPEC, 0, &c);
 	if (rc < 0)
-		return nsl_nl_fail(ns, rc, err, "list routes in %s", ns_label(ns));
+		return nsl_nl_fail(ns, rc, err, "list routes in %s", nsl_ns_where(ns));
 	nl_cache_foreach(c, each_route, &w);
 	nl_cache_free(c);
 	return 0;
@@ -233,12 +228,12 @@ int nsl_inspect_nsid(struct nsl_ns *ns, int other_fd, int *nsid, struct nsl_err 
 	m = nlmsg_alloc_simple(RTM_GETNSID, NLM_F_REQUEST | NLM_F_ACK);
 	cb = nl_cb_clone(nl_socket_get_cb(ns->sk));
 	if (!m || !cb) {
-		rc = nsl_fail(err, ENOMEM, "namespace id in %s", ns_label(ns));
+		rc = nsl_fail(err, ENOMEM, "namespace id in %s", nsl_ns_where(ns));
 		goto out;
 	}
 	if (nlmsg_append(m, &g, sizeof g, NLMSG_ALIGNTO) < 0 ||
 	    nla_put_u32(m, NETNSA_FD, (uint32_t)other_fd) < 0) {
-		rc = nsl_fail(err, ENOMEM, "namespace id in %s", ns_label(ns));
+		rc = nsl_fail(err, ENOMEM, "namespace id in %s", nsl_ns_where(ns));
 		goto out;
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_nsid, &r);
@@ -246,7 +241,7 @@ int nsl_inspect_nsid(struct nsl_ns *ns, int other_fd, int *nsid, struct nsl_err 
 	nsl_nl_reset(ns);
 	rc = nl_send_auto(ns->sk, m);
 	if (rc < 0) {
-		rc = nsl_nl_fail(ns, rc, err, "namespace id in %s", ns_label(ns));
+		rc = nsl_nl_fail(ns, rc, err, "namespace id in %s", nsl_ns_where(ns));
 		goto out;
 	}
 	rc = 0;
@@ -254,7 +249,7 @@ int nsl_inspect_nsid(struct nsl_ns *ns, int other_fd, int *nsid, struct nsl_err 
 		int n = nl_recvmsgs(ns->sk, cb);
 
 		if (n < 0) {
-			rc = nsl_nl_fail(ns, n, err, "namespace id in %s", ns_label(ns));
+			rc = nsl_nl_fail(ns, n, err, "namespace id in %s", nsl_ns_where(ns));
 			goto out;
 		}
 	}

@@ -105,9 +105,9 @@ int nsl_journal_begin(const char *lab, const char *labfile,
 			return nsl_fail(err, errno, "cannot create %s", j->dir);
 		owner = nsl_journal_owner(lab);
 		if (owner > 0)
-			return nsl_fail(err, 0, "lab \"%s\" is in use by nslab process %d "
+			return nsl_fail_quiet(err, EBUSY, "lab \"%s\" is in use by nslab process %d "
 					"(wait for it, or pick another lab name)", lab, (int)owner);
-		return nsl_fail(err, 0, "lab \"%s\" is already up (left by `nslab up` or a "
+		return nsl_fail_quiet(err, EEXIST, "lab \"%s\" is already up (left by `nslab up` or a "
 				"crash); run `nslab down %s` first", lab, lab);
 	}
 	snprintf(buf, sizeof buf, "%d %llu\n", (int)getpid(),
@@ -402,7 +402,7 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 
 	nsl_journal_dir(lab, dir, sizeof dir);
 	if (access(dir, F_OK) < 0)
-		return nsl_fail(err, 0, "no lab named \"%s\" is up (see `nslab ls`)", lab);
+		return nsl_fail_quiet(err, ENOENT, "no lab named \"%s\" is up (see `nslab ls`)", lab);
 	if ((rc = load_lines(dir, &L)) < 0)
 		return nsl_fail(err, -rc, "cannot read journal of lab %s", lab);
 	rc = 0;

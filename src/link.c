@@ -15,11 +15,6 @@
 #include <netlink/route/link/macvlan.h>
 #include <netlink/route/link/vlan.h>
 
-static const char *where(const struct nsl_ns *ns)
-{
-	return ns->is_host ? "host" : ns->name;
-}
-
 /* libnl folds kernel errnos into its own codes; give back the errno the
  * kernel most likely sent so messages read like iproute2's. */
 int nsl_nlerr_errno(int nlerr);
@@ -53,7 +48,7 @@ static int set_mac(struct rtnl_link *l, const char *mac, struct nsl_err *err)
 		return 0;
 	if (nl_addr_parse(mac, AF_LLC, &a) < 0 || nl_addr_get_len(a) != 6) {
 		nl_addr_put(a);
-		return nsl_fail(err, 0, "bad MAC address \"%s\" (expected six hex bytes like 02:00:00:00:00:01)", mac);
+		return nsl_fail_quiet(err, EINVAL, "bad MAC address \"%s\" (expected six hex bytes like 02:00:00:00:00:01)", mac);
 	}
 	rtnl_link_set_addr(l, a);
 	nl_addr_put(a);
@@ -70,7 +65,7 @@ static int lookup(struct nsl_ns *ns, const char *name, int *idx,
 	rc = rtnl_link_get_kernel(ns->sk, 0, name, &l);
 	if (rc < 0)
 		return nsl_nl_fail(ns, rc, err, "interface \"%s\" in %s",
-				name, where(ns));
+				name, nsl_ns_where(ns));
 	*idx = rtnl_link_get_ifindex(l);
 	rtnl_link_put(l);
 	return 0;
@@ -126,7 +121,7 @@ again:
 	}
 	if (rc < 0) {
 		rc = nsl_nl_fail(a, rc, err, "veth \"%s\" in %s / \"%s\" in %s",
-			      name_a, where(a), name_b, where(b));
+			      name_a, nsl_ns_where(a), name_b, nsl_ns_where(b));
 		goto out;
 	}
 	if (want_a && want_b) {
@@ -178,7 +173,7 @@ again:
 	}
 	if (rc < 0) {
 		rc = nsl_nl_fail(ns, rc, err, "bridge \"%s\" in %s", name,
-			      where(ns));
+			      nsl_ns_where(ns));
 		goto out;
 	}
 	if (want) {
@@ -214,7 +209,7 @@ int nsl_link_set(struct nsl_ns *ns, int ifindex, const char *name, int up,
 	rc = rtnl_link_change(ns->sk, orig, chg, 0);
 	if (rc < 0)
 		rc = nsl_nl_fail(ns, rc, err, "interface \"%s\" in %s",
-			      name, where(ns));
+			      name, nsl_ns_where(ns));
 out:
 	rtnl_link_put(orig);
 	rtnl_link_put(chg);
@@ -240,7 +235,7 @@ int nsl_link_delete(struct nsl_ns *ns, const char *name, struct nsl_err *err)
 	rtnl_link_put(l);
 	if (rc < 0)
 		return nsl_nl_fail(ns, rc, err, "cannot delete \"%s\" in %s",
-				name, where(ns));
+				name, nsl_ns_where(ns));
 	return 0;
 }
 
@@ -265,16 +260,12 @@ int nsl_link_missing(const char *kind, struct nsl_err *err)
 		if (!strcmp(FEATURES[i].kind, kind)) {
 			const struct feature *f = &FEATURES[i];
 
-			nsl_fail(err, 0, "%s need the kernel's %s module, which this kernel "
-				 "does not have (modprobe %s failed or %s is off)",
-				 f->what, f->module, f->module, f->config);
-			break;
+			return nsl_fail_quiet(err, EOPNOTSUPP, "%s need the kernel's %s module, "
+					      "which this kernel does not have (modprobe %s failed "
+					      "or %s is off)", f->what, f->module, f->module, f->config);
 		}
-	if (i == sizeof FEATURES / sizeof FEATURES[0])
-		nsl_fail(err, 0, "%s links need a kernel module this kernel does not have", kind);
-	if (err)
-		err->code = EOPNOTSUPP;
-	return -EOPNOTSUPP;
+	return nsl_fail_quiet(err, EOPNOTSUPP, "%s links need a kernel module this kernel does not have",
+			      kind);
 }
 
 /* Send the create request for l (kind set) on sock, placing it in dev,
@@ -301,8 +292,8 @@ static int create_in(struct nsl_ns *sock, struct nsl_ns *dev, struct rtnl_link *
 			return nsl_link_missing(kind, err);
 		if (dev != sock)
 			return nsl_nl_fail(sock, rc, err, "%s \"%s\" in %s (made from %s)",
-					   kind, name, where(dev), where(sock));
-		return nsl_nl_fail(sock, rc, err, "%s \"%s\" in %s", kind, name, where(dev));
+					   kind, name, nsl_ns_where(dev), nsl_ns_where(sock));
+		return nsl_nl_fail(sock, rc, err, "%s \"%s\" in %s", kind, name, nsl_ns_where(dev));
 	}
 	rc = lookup(dev, name, idx, err);
 	if (rc < 0)
@@ -321,7 +312,7 @@ static int parse_addr(const char *text, struct nl_addr **a, const char *what,
 		if (*a)
 			nl_addr_put(*a);
 		*a = NULL;
-		return nsl_fail(err, 0, "bad %s address \"%s\"", what, text);
+		return nsl_fail_quiet(err, EINVAL, "bad %s address \"%s\"", what, text);
 	}
 	return 0;
 }
@@ -336,7 +327,7 @@ int nsl_link_vxlan(struct nsl_ns *sock, struct nsl_ns *dev, const char *name,
 	if (!l)
 		return nsl_fail(err, ENOMEM, "vxlan \"%s\"", name);
 	if (o->id > 16777215) {
-		rc = nsl_fail(err, 0, "vxlan id %u is out of range 0-16777215", o->id);
+		rc = nsl_fail_quiet(err, EINVAL, "vxlan id %u is out of range 0-16777215", o->id);
 		goto out;
 	}
 	if ((o->local && (rc = parse_addr(o->local, &local, "vxlan local", err)) < 0) ||
@@ -368,7 +359,7 @@ int nsl_link_macvlan(struct nsl_ns *parent_ns, int parent_idx, struct nsl_ns *de
 		return nsl_fail(err, ENOMEM, "macvlan \"%s\"", name);
 	m = rtnl_link_macvlan_str2mode(mode ? mode : "bridge");
 	if (m < 0) {
-		rc = nsl_fail(err, 0, "macvlan mode \"%s\" (use bridge, private, vepa or passthru)", mode);
+		rc = nsl_fail_quiet(err, EINVAL, "macvlan mode \"%s\" (use bridge, private, vepa or passthru)", mode);
 		goto out;
 	}
 	rtnl_link_macvlan_set_mode(l, (uint32_t)m);
@@ -388,7 +379,7 @@ int nsl_link_vlan(struct nsl_ns *parent_ns, int parent_idx, struct nsl_ns *dev,
 	if (!l)
 		return nsl_fail(err, ENOMEM, "vlan \"%s\"", name);
 	if (vid < 1 || vid > 4094) {
-		rc = nsl_fail(err, 0, "vlan id %d is out of range 1-4094", vid);
+		rc = nsl_fail_quiet(err, EINVAL, "vlan id %d is out of range 1-4094", vid);
 		goto out;
 	}
 	rtnl_link_vlan_set_id(l, (uint16_t)vid);

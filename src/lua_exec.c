@@ -15,8 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Build a NULL-terminated char* array from the strings of table t; the
- * array lives in a userdata left on the stack, the strings in t. */
+/* Build a NULL-terminated char* array from the strings (or numbers) of
+ * table t; the array lives in a userdata left on the stack. Strings live in
+ * t; a number's string form exists only on the stack, so those stay there
+ * until the caller returns. */
 static char **check_argv(lua_State *L, int t, const char *what)
 {
 	lua_Integer n, i;
@@ -28,11 +30,16 @@ static char **check_argv(lua_State *L, int t, const char *what)
 		luaL_argerror(L, t, lua_pushfstring(L, "%s is empty", what));
 	v = lua_newuserdatauv(L, sizeof(char *) * (size_t)(n + 1), 0);
 	for (i = 1; i <= n; i++) {
-		if (lua_geti(L, t, i) != LUA_TSTRING && !lua_isnumber(L, -1))
+		int type = lua_geti(L, t, i);
+
+		if (type != LUA_TSTRING && !lua_isnumber(L, -1))
 			luaL_argerror(L, t, lua_pushfstring(L, "%s[%d] is not a string",
 							     what, (int)i));
 		v[i - 1] = (char *)lua_tostring(L, -1);
-		lua_pop(L, 1);
+		if (type == LUA_TSTRING)
+			lua_pop(L, 1);
+		else
+			luaL_checkstack(L, 2, "too many arguments");
 	}
 	v[n] = NULL;
 	return v;
@@ -68,6 +75,21 @@ static char **env_array(lua_State *L, int t)
 	return v;                             /* ud anchor */
 }
 
+/* A string option of table t (nil when absent). Only real strings: they
+ * stay alive in t after the pop, a converted number would not. */
+static const char *opt_string(lua_State *L, int t, const char *k, size_t *len)
+{
+	const char *s = NULL;
+	int type = lua_getfield(L, t, k);
+
+	if (type == LUA_TSTRING)
+		s = lua_tolstring(L, -1, len);
+	else if (type != LUA_TNIL)
+		luaL_error(L, "exec option '%s' must be a string, got %s", k, lua_typename(L, type));
+	lua_pop(L, 1);
+	return s;
+}
+
 /* Read exec options from table t; values stay anchored in t. */
 static void check_opts(lua_State *L, int t, struct nsl_exec_opts *o)
 {
@@ -88,30 +110,22 @@ static void check_opts(lua_State *L, int t, struct nsl_exec_opts *o)
 			node = ns;
 	}
 	lua_pop(L, 1);
-	if (lua_getfield(L, t, "nsname") != LUA_TNIL)
-		o->nsname = luaL_checkstring(L, -1);
-	lua_pop(L, 1);
-	if (lua_getfield(L, t, "hostname") != LUA_TNIL)
-		o->hostname = luaL_checkstring(L, -1);
-	lua_pop(L, 1);
+	o->nsname = opt_string(L, t, "nsname", NULL);
+	o->hostname = opt_string(L, t, "hostname", NULL);
 	if (node) {
 		o->nsfd = node->fd;
 		/* first command in this node: build its mount and UTS namespaces
-		 * once; on failure every command builds its own, as before */
-		if (!node->have_tmpl && o->nsname && o->hostname &&
-		    nsl_node_template(o, &node->tmpl_mnt, &node->tmpl_uts, NULL) == 0)
-			node->have_tmpl = 1;
-		if (node->have_tmpl) {
+		 * once; if that fails (-1), every command builds its own */
+		if (!node->have_tmpl && o->nsname && o->hostname)
+			node->have_tmpl = nsl_node_template(o, &node->tmpl_mnt,
+							    &node->tmpl_uts, NULL) == 0 ? 1 : -1;
+		if (node->have_tmpl > 0) {
 			o->mntfd = node->tmpl_mnt;
 			o->utsfd = node->tmpl_uts;
 		}
 	}
-	if (lua_getfield(L, t, "cwd") != LUA_TNIL)
-		o->cwd = luaL_checkstring(L, -1);
-	lua_pop(L, 1);
-	if (lua_getfield(L, t, "input") != LUA_TNIL)
-		o->input = luaL_checklstring(L, -1, &o->input_len);
-	lua_pop(L, 1);
+	o->cwd = opt_string(L, t, "cwd", NULL);
+	o->input = opt_string(L, t, "input", &o->input_len);
 	if (lua_getfield(L, t, "timeout") != LUA_TNIL)
 		o->timeout_ms = (int)(luaL_checknumber(L, -1) * 1000.0);
 	lua_pop(L, 1);

@@ -102,7 +102,7 @@ static int m_name(lua_State *L)
 {
 	struct nsl_ns *ns = luaL_checkudata(L, 1, NSL_NETNS_MT);
 
-	lua_pushstring(L, ns->is_host ? "host" : ns->name);
+	lua_pushstring(L, nsl_ns_where(ns));
 	return 1;
 }
 
@@ -122,7 +122,7 @@ static int m_tostring(lua_State *L)
 {
 	struct nsl_ns *ns = luaL_checkudata(L, 1, NSL_NETNS_MT);
 
-	lua_pushfstring(L, "nslab.netns(%s%s)", ns->is_host ? "host" : ns->name,
+	lua_pushfstring(L, "nslab.netns(%s%s)", nsl_ns_where(ns),
 			ns->fd < 0 ? ", closed" : "");
 	return 1;
 }

@@ -70,9 +70,9 @@ static int traceback(lua_State *L)
 
 /* `nslab exec LAB NODE [--] CMD...` without starting Lua: when the lab
  * and node plainly exist, join the node and exec in this very process
- * (what `ip netns exec` does, with nslab's hostname). Anything unusual —
- * a missing lab, the host node, a failure — returns, and the Lua verb
- * handles it with its full messages and exit statuses. */
+ * (what `ip netns exec` does, with nslab's hostname). Anything unusual
+ * before that — a missing lab or node, the host node — returns, and the
+ * Lua verb handles it with its full messages. */
 static void fast_exec(int argc, char **argv)
 {
 	char pin[PATH_MAX], state[PATH_MAX], nsname[300];
@@ -95,6 +95,10 @@ static void fast_exec(int argc, char **argv)
 	if (access(state, F_OK) < 0 || access(pin, F_OK) < 0)
 		return;
 	nsl_procs_exec_in(pin, nsname, node, argv + first, &e);
+	/* we may be inside the node by now: report here, as the Lua verb
+	 * would (statuses of env(1): 127 not found, 126 not runnable) */
+	fprintf(stderr, "nslab: exec: %s\n", e.msg);
+	exit(e.code == ENOENT ? 127 : (e.code == EACCES || e.code == ENOEXEC) ? 126 : 125);
 }
 
 int main(int argc, char **argv)

@@ -15,18 +15,13 @@
 #include <linux/netlink.h>
 #include <nftables/libnftables.h>
 
-static const char *where(const struct nsl_ns *ns)
-{
-	return ns->is_host ? "host" : ns->name;
-}
-
 static int probe(struct nsl_ns *ns, struct nsl_err *err)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 
 	if (fd < 0)
 		return nsl_fail(err, errno, "nftables is not available in %s "
-				"(kernel built without CONFIG_NF_TABLES?)", where(ns));
+				"(kernel built without CONFIG_NF_TABLES?)", nsl_ns_where(ns));
 	close(fd);
 	return 0;
 }
@@ -52,7 +47,7 @@ int nsl_nft_run(struct nsl_ns *ns, const char *script, const char **out,
 			goto out;
 		ns->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 		if (!ns->nft) {
-			rc = nsl_fail(err, ENOMEM, "nftables context in %s", where(ns));
+			rc = nsl_fail(err, ENOMEM, "nftables context in %s", nsl_ns_where(ns));
 			goto out;
 		}
 		nft_ctx_buffer_output(ns->nft);
@@ -66,7 +61,7 @@ int nsl_nft_run(struct nsl_ns *ns, const char *script, const char **out,
 		trim(msg);
 		/* keep the first line: nft adds the echoed rule and carets */
 		msg[strcspn(msg, "\n")] = 0;
-		rc = nsl_fail(err, 0, "nft in %s: %s", where(ns), msg);
+		rc = nsl_fail_quiet(err, EINVAL, "nft in %s: %s", nsl_ns_where(ns), msg);
 		goto out;
 	}
 	if (out)

@@ -97,7 +97,7 @@ static int open_route_socket(struct nsl_ns *ns, struct nsl_err *err)
 	ns->sk = nl_socket_alloc();
 	if (!ns->sk)
 		return nsl_fail(err, ENOMEM, "netlink socket for %s",
-				ns->is_host ? "host" : ns->name);
+				nsl_ns_where(ns));
 	nl_socket_set_local_port(ns->sk, 0);
 	rc = nl_connect(ns->sk, NETLINK_ROUTE);
 	if (rc < 0) {
@@ -112,9 +112,9 @@ static int open_route_socket(struct nsl_ns *ns, struct nsl_err *err)
 		ns->sk = NULL;
 		if (e == EMFILE || e == ENFILE)
 			return limit_fail(err, e, "netlink socket for",
-					  ns->is_host ? "host" : ns->name);
+					  nsl_ns_where(ns));
 		return nsl_fail(err, EIO, "netlink socket for %s: %s",
-				ns->is_host ? "host" : ns->name, nl_geterror(rc));
+				nsl_ns_where(ns), nl_geterror(rc));
 	}
 	nl_socket_set_buffer_size(ns->sk, 1 << 20, 1 << 20);
 	nsl_nl_install(ns);
@@ -177,12 +177,12 @@ static int limit_fail(struct nsl_err *err, int e, const char *what, const char *
 	struct rlimit rl;
 
 	if (e == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		return nsl_fail(err, 0, "%s %s: the open-file limit (%llu, hard limit %llu) is "
+		return nsl_fail_quiet(err, e, "%s %s: the open-file limit (%llu, hard limit %llu) is "
 				"reached; each node holds 2-3 files: raise it (ulimit -Hn / -n) or "
 				"build a smaller lab", what, name, (unsigned long long)rl.rlim_cur,
 				(unsigned long long)rl.rlim_max);
 	if (e == ENFILE)
-		return nsl_fail(err, 0, "%s %s: the system-wide open-file limit (fs.file-max) is "
+		return nsl_fail_quiet(err, e, "%s %s: the system-wide open-file limit (fs.file-max) is "
 				"reached", what, name);
 	if (e == ENOSPC) {
 		char v[32] = "?";
@@ -193,7 +193,7 @@ static int limit_fail(struct nsl_err *err, int e, const char *what, const char *
 			v[strcspn(v, "\n")] = 0;
 			close(fd);
 		}
-		return nsl_fail(err, 0, "%s %s: the kernel's limit on network namespaces "
+		return nsl_fail_quiet(err, e, "%s %s: the kernel's limit on network namespaces "
 				"(user.max_net_namespaces = %s) is reached", what, name, v);
 	}
 	return nsl_fail(err, e, "%s %s", what, name);
@@ -279,16 +279,17 @@ fail:
 
 int nsl_netns_host(struct nsl_ns *ns, struct nsl_err *err)
 {
+	int rc;
+
 	ns_init(ns, "");
 	ns->is_host = 1;
 	ns->fd = open(SELF_NS, O_RDONLY | O_CLOEXEC);
 	if (ns->fd < 0)
 		return nsl_fail(err, errno, "cannot open %s", SELF_NS);
-	if (open_route_socket(ns, err) < 0) {
+	rc = open_route_socket(ns, err);
+	if (rc < 0)
 		nsl_netns_close(ns);
-		return -err->code;
-	}
-	return 0;
+	return rc;
 }
 
 void nsl_netns_close(struct nsl_ns *ns)
@@ -305,7 +306,7 @@ void nsl_netns_close(struct nsl_ns *ns)
 		close(ns->fd);
 		ns->fd = -1;
 	}
-	if (ns->have_tmpl) {
+	if (ns->have_tmpl > 0) {
 		close(ns->tmpl_mnt);
 		close(ns->tmpl_uts);
 		ns->have_tmpl = 0;

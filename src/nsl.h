@@ -18,6 +18,10 @@ struct nsl_err {
  * when code is non-zero. Returns -code so callers can `return nsl_fail(...)`. */
 int nsl_fail(struct nsl_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same, for a message that already says what is wrong: records code
+ * (so callers and Lua still get the errno) without the strerror suffix. */
+int nsl_fail_quiet(struct nsl_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* A namespace handle: a node's network namespace, its netlink socket and,
  * lazily, its nftables context. The root namespace has is_host set. */
@@ -30,13 +34,19 @@ struct nsl_ns {
 	struct nl_sock *sk;      /* NETLINK_ROUTE socket bound inside the ns */
 	struct nft_ctx *nft;     /* created inside the ns on first use */
 	int next_ifindex;        /* next ifindex to request, 0 = let kernel pick */
-	int have_tmpl;           /* tmpl_mnt/tmpl_uts below are open fds */
+	int have_tmpl;           /* 1: tmpl_mnt/tmpl_uts are open fds, -1: failed */
 	int tmpl_mnt, tmpl_uts;  /* the node's mount and UTS namespaces as
 				    `ip netns exec` would make them, made once
 				    so each command only has to join them */
 	int kerrno;              /* errno of the last kernel refusal on sk */
 	char kext[160];          /* the kernel's extended-ack text for it */
 };
+
+/* How messages name a namespace: "host", or its pinned name. */
+static inline const char *nsl_ns_where(const struct nsl_ns *ns)
+{
+	return ns->is_host ? "host" : ns->name;
+}
 
 #include <stdarg.h>
 int nsl_failv(struct nsl_err *err, int code, const char *fmt, va_list ap);

@@ -52,11 +52,6 @@ fail:
 	return NULL;
 }
 
-static const char *where(const struct nsl_ns *ns)
-{
-	return ns->is_host ? "host" : ns->name;
-}
-
 int nsl_route_add(struct nsl_ns *ns, const struct nsl_cidr *dst,
 		  const struct nsl_cidr *gw, int oif, const char *oifname,
 		  int metric, int replace, struct nsl_err *err)
@@ -75,12 +70,12 @@ int nsl_route_add(struct nsl_ns *ns, const struct nsl_cidr *dst,
 	rtnl_route_put(r);
 	if (rc < 0) {
 		if (gw && ns->kerrno == ENETUNREACH)
-			return nsl_fail(err, 0, "route %s via %s in %s: gateway %s is not on any "
+			return nsl_fail_quiet(err, ENETUNREACH, "route %s via %s in %s: gateway %s is not on any "
 					"connected network of this node (add an address in its "
-					"subnet first)", d, g, where(ns), g);
+					"subnet first)", d, g, nsl_ns_where(ns), g);
 		return nsl_nl_fail(ns, rc, err, "route %s%s%s%s%s in %s", d,
 				   gw ? " via " : "", g, oifname ? " dev " : "",
-				   oifname ? oifname : "", where(ns));
+				   oifname ? oifname : "", nsl_ns_where(ns));
 	}
 	return 0;
 }
@@ -100,6 +95,6 @@ int nsl_route_del(struct nsl_ns *ns, const struct nsl_cidr *dst,
 	rc = rtnl_route_delete(ns->sk, r, 0);
 	rtnl_route_put(r);
 	if (rc < 0)
-		return nsl_nl_fail(ns, rc, err, "cannot remove route %s in %s", d, where(ns));
+		return nsl_nl_fail(ns, rc, err, "cannot remove route %s in %s", d, nsl_ns_where(ns));
 	return 0;
 }

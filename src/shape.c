@@ -23,11 +23,6 @@
 #include <netlink/route/qdisc/tbf.h>
 #include <netlink/route/tc.h>
 
-static const char *where(const struct nsl_ns *ns)
-{
-	return ns->is_host ? "host" : ns->name;
-}
-
 static struct rtnl_qdisc *new_qdisc(int ifindex, uint32_t parent,
 				    uint32_t handle, const char *kind)
 {
@@ -55,7 +50,7 @@ static int load(struct nsl_ns *ns, const char *ifname, struct nl_cache **cache,
 	rc = rtnl_qdisc_alloc_cache(ns->sk, cache);
 	if (rc < 0)
 		return nsl_nl_fail(ns, rc, err, "qdiscs of \"%s\" in %s", ifname,
-				   where(ns));
+				   nsl_ns_where(ns));
 	return 0;
 }
 
@@ -92,7 +87,7 @@ static int add(struct nsl_ns *ns, struct rtnl_qdisc *q, const char *kind,
 		if (failed)
 			*failed = kind;
 		return nsl_nl_fail(ns, rc, err, "%s qdisc on \"%s\" in %s", kind,
-				   ifname, where(ns));
+				   ifname, nsl_ns_where(ns));
 	}
 	return 0;
 }
@@ -111,7 +106,7 @@ int nsl_shape_set(struct nsl_ns *ns, int ifindex, const char *ifname,
 		*failed = NULL;
 	if (!netem && !s->rate)
 		return nsl_fail(err, EINVAL, "shaping \"%s\" in %s: no rate, delay, jitter, loss or duplicate",
-				ifname, where(ns));
+				ifname, nsl_ns_where(ns));
 	if (s->rate > UINT32_MAX)
 		return nsl_fail(err, ERANGE, "rate on \"%s\": tbf takes at most %u bytes/s (34gbit)",
 				ifname, UINT32_MAX);
@@ -170,7 +165,7 @@ int nsl_shape_clear(struct nsl_ns *ns, int ifindex, const char *ifname,
 	/* ENOENT: only the default qdisc (handle 0), nothing to remove */
 	if (rc < 0 && ns->kerrno != ENOENT)
 		return nsl_nl_fail(ns, rc, err, "shaping of \"%s\" in %s", ifname,
-				   where(ns));
+				   nsl_ns_where(ns));
 	return 0;
 }
 

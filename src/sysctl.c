@@ -12,21 +12,16 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *where(const struct nsl_ns *ns)
-{
-	return ns->is_host ? "host" : ns->name;
-}
-
 static int key_path(const char *key, char *path, size_t len, struct nsl_err *err)
 {
 	size_t n;
 	char *p;
 
 	if (!*key || strstr(key, "..") || key[0] == '/' || key[0] == '.')
-		return nsl_fail(err, 0, "bad sysctl name \"%s\"", key);
+		return nsl_fail_quiet(err, EINVAL, "bad sysctl name \"%s\"", key);
 	n = (size_t)snprintf(path, len, "/proc/sys/%s", key);
 	if (n >= len)
-		return nsl_fail(err, 0, "sysctl name too long \"%s\"", key);
+		return nsl_fail_quiet(err, ENAMETOOLONG, "sysctl name too long \"%s\"", key);
 	/* dotted form: dots become slashes, as sysctl(8) does without '/' */
 	if (!strchr(key, '/'))
 		for (p = path + 10; *p; p++)
@@ -51,11 +46,10 @@ static int open_in(struct nsl_ns *ns, const char *key, int flags,
 	nsl_netns_restore(&saved);
 	if (fd < 0) {
 		if (e == ENOENT) {
-			nsl_fail(err, 0, "unknown sysctl \"%s\" in %s (no %s)",
-				 key, where(ns), path);
-			return -ENOENT;
+			return nsl_fail_quiet(err, ENOENT, "unknown sysctl \"%s\" in %s (no %s)",
+					      key, nsl_ns_where(ns), path);
 		}
-		return nsl_fail(err, e, "sysctl \"%s\" in %s", key, where(ns));
+		return nsl_fail(err, e, "sysctl \"%s\" in %s", key, nsl_ns_where(ns));
 	}
 	return fd;
 }
@@ -82,7 +76,7 @@ int nsl_sysctl_get(struct nsl_ns *ns, const char *key, char *val, size_t len,
 	rc = read_fd(fd, val, len);
 	close(fd);
 	if (rc < 0)
-		return nsl_fail(err, -rc, "sysctl \"%s\" in %s", key, where(ns));
+		return nsl_fail(err, -rc, "sysctl \"%s\" in %s", key, nsl_ns_where(ns));
 	return 0;
 }
 
@@ -95,11 +89,11 @@ int nsl_sysctl_set(struct nsl_ns *ns, const char *key, const char *val,
 	if (fd < 0)
 		return fd;
 	if (old && oldlen && (rc = read_fd(fd, old, oldlen)) < 0) {
-		rc = nsl_fail(err, -rc, "sysctl \"%s\" in %s", key, where(ns));
+		rc = nsl_fail(err, -rc, "sysctl \"%s\" in %s", key, nsl_ns_where(ns));
 		goto out;
 	}
 	if (pwrite(fd, val, n, 0) != (ssize_t)n)
-		rc = nsl_fail(err, errno, "sysctl %s = \"%s\" in %s", key, val, where(ns));
+		rc = nsl_fail(err, errno, "sysctl %s = \"%s\" in %s", key, val, nsl_ns_where(ns));
 out:
 	close(fd);
 	return rc;
