@@ -224,9 +224,7 @@ function M.test(args)
       end
     end
     local first_lab = #nslab.labs + 1
-    local checks0 = 0
     expect.reporter = function(res)
-      checks0 = checks0 + 1
       point(res.ok, res.desc, { at = res.where, expected = res.expected, found = res.found,
         detail = res.detail, time = res.time })
     end

@@ -45,8 +45,6 @@ function M.dot(lab)
   local out = {}
   header(out, lab.name, "lab " .. lab.name)
   local vertex = {} -- node or switch -> vertex id
-  local sw_holder = {}
-  for _, sw in pairs(lab.switches) do sw_holder[sw.node] = sw_holder[sw.node] or {} end
   -- nodes in creation order; a switch's own namespace is drawn as the switch
   for _, n in ipairs(lab.order) do
     if n.kind ~= "switch" then

@@ -62,8 +62,9 @@ function Lab:_host_ns()
   return self.host_ns
 end
 
+-- Node and switch names share one space (lab:get finds either).
 function Lab:_check_free(name, what)
-  local old = self.nodes[name]
+  local old = self.nodes[name] or self.switches[name]
   if old then
     raise(("%s \"%s\" already exists in lab \"%s\" (declared at %s)"):format(what, name,
       self.name, (old.line or ""):gsub(": $", "")))
@@ -112,6 +113,11 @@ end
 
 -- lab:link(a, b [, {addrA, addrB}] [, {names=, mtu=, mac=, down=}])
 function Lab:link(a, b, addrs, opts)
+  -- lab:link(a, b, {names=...}): a table with named keys in third place is
+  -- the options (addresses are a list), whatever the keys are
+  if opts == nil and type(addrs) == "table" and type(next(addrs)) == "string" then
+    addrs, opts = nil, addrs
+  end
   -- other kinds: nslab.kinds (kind = "veth" is the default, spelled out)
   if type(opts) == "table" and opts.kind ~= nil then
     if opts.kind ~= "veth" then return require("nslab.kinds").tunnel(self, a, b, addrs, opts) end

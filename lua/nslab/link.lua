@@ -44,9 +44,6 @@ local function endpoint(lab, x, name, addrs, which)
 end
 
 function Link.new(lab, a, b, addrs, opts)
-  if opts == nil and type(addrs) == "table" and (addrs.names or addrs.mtu or addrs.mac or addrs.down ~= nil) then
-    addrs, opts = nil, addrs     -- lab:link(a, b, {names=...})
-  end
   opts = util.check_opts(opts, OPTS, "link")
   if addrs ~= nil and type(addrs) ~= "table" then
     raise("link addresses must be a list: { \"10.0.0.1/24\", \"10.0.0.2/24\" }")

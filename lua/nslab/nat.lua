@@ -21,8 +21,9 @@ local function tname(node)
   return "nslab"
 end
 
--- Run one atomic script that first makes sure table and chain exist.
-local function run(node, chain, rules)
+-- Run one atomic script that first makes sure table and chain(s) exist:
+-- run(node, chain, rules [, chain2, rules2 ...]).
+local function run(node, ...)
   node.lab:_begin()
   local t = tname(node)
   if node:is_root() and not node.nft_recorded then
@@ -30,9 +31,14 @@ local function run(node, chain, rules)
     node.nft_recorded = true
   end
   node.nft_policy = node.nft_policy or "accept"
-  local head = ("add table inet %s\nadd chain inet %s %s { %s }\n"):format(t, t, chain,
-    CHAINS[chain]:format(node.nft_policy))
-  local out, err = node.ns:nft(head .. table.concat(rules, "\n") .. "\n")
+  local script = { ("add table inet %s"):format(t) }
+  local parts = table.pack(...)
+  for i = 1, parts.n, 2 do
+    local chain, rules = parts[i], parts[i + 1]
+    script[#script + 1] = ("add chain inet %s %s { %s }"):format(t, chain, CHAINS[chain]:format(node.nft_policy))
+    table.move(rules, 1, #rules, #script + 1, script)
+  end
+  local out, err = node.ns:nft(table.concat(script, "\n") .. "\n")
   if not out then raise(err) end
   return out
 end
@@ -120,11 +126,13 @@ function M.install(Node)
     local target = port and (c.family == 4 and ("%s:%d"):format(c.addr, port)
       or ("[%s]:%d"):format(c.addr, port)) or c.addr
     local rules = { ("add rule inet %s prerouting %s dnat %s to %s"):format(tname(self), join(m), fam, target) }
-    run(self, "prerouting", rules)
-    -- the node's own connections to dst are forwarded too
     if o.dst then
-      run(self, "output", { ("add rule inet %s output %s dnat %s to %s"):format(tname(self),
-        join { (addr_match("daddr", o.dst, "dnat dst")), proto_port(o, "dnat") }, fam, target) })
+      -- the node's own connections to dst are forwarded too, in the same
+      -- atomic script
+      run(self, "prerouting", rules, "output", { ("add rule inet %s output %s dnat %s to %s"):format(
+        tname(self), join { (addr_match("daddr", o.dst, "dnat dst")), proto_port(o, "dnat") }, fam, target) })
+    else
+      run(self, "prerouting", rules)
     end
     return self
   end

@@ -109,10 +109,11 @@ function Node:ip(family)
   return a and a.addr or nil
 end
 
--- The address of this node on a network shared with other (a node), used
+-- The address of this node (of family 4 or 6, or either) on a network
+-- shared with other (a node), used
 -- for `route(..., via = node)` and Mininet-style name replacement.
-function Node:ip_towards(other)
-  for _, mine in ipairs(other:addrs()) do
+function Node:ip_towards(other, family)
+  for _, mine in ipairs(other:addrs(family)) do
     for _, a in ipairs(self:addrs(mine.family)) do
       if a.network == mine.network then return a.addr end
     end
@@ -129,16 +130,25 @@ function Node:route(dst, via, opts)
   opts = util.check_opts(opts, ROUTE_OPTS, "route")
   if type(dst) ~= "string" then raise("route destination must be \"default\" or a prefix like 10.0.2.0/24") end
   local gw, dev = nil, opts.dev
+  -- the family comes from the destination, so a node gateway on a
+  -- dual-stack link gives the address of the same family
+  local family = opts.family
+  if dst ~= "default" then family = util.check_cidr(dst, false, "route destination").family end
   if type(via) == "table" and via.is_node then
-    gw = via:ip_towards(self)
+    gw = via:ip_towards(self, family)
     if not gw then
       raise(("route %s via node \"%s\": it shares no network with \"%s\""):format(dst, via.name, self.name))
     end
+    family = family or (gw:find(":", 1, true) and 6 or 4)
   elseif type(via) == "string" then
-    if core.cidr(via) then
+    local c = core.cidr(via)
+    if c then
       gw = via
-      local c = util.check_cidr(via, false, "gateway")
       if c.prefix then raise(("gateway \"%s\" must be an address without a prefix"):format(via)) end
+      if family and c.family ~= family then
+        raise(("route %s via %s mixes IPv4 and IPv6"):format(dst, gw))
+      end
+      family = c.family
     elseif self.ifaces[via] or self.ns:link_index(via) then
       dev = via
     else
@@ -150,14 +160,6 @@ function Node:route(dst, via, opts)
   end
   if not gw and not dev then
     raise(("route %s needs a gateway or a device"):format(dst))
-  end
-  local family = opts.family
-  if dst ~= "default" then
-    local c = util.check_cidr(dst, false, "route destination")
-    family = c.family
-    if gw and core.cidr(gw).family ~= family then
-      raise(("route %s via %s mixes IPv4 and IPv6"):format(dst, gw))
-    end
   end
   if opts.metric ~= nil then util.check_int(opts.metric, 0, 4294967295, "metric") end
   local oif = 0
@@ -226,25 +228,34 @@ end
 -- in nodes (and `ip netns exec`) resolve each other.
 function Node:_write_hosts()
   if self:is_root() or self.hosts_version == self.lab.addr_version then return end
+  local lab = self.lab
   local dir = core.etc_netns_dir .. "/" .. self.netns
-  if not core.exists(core.etc_netns_dir) then
-    self.lab:_record("rmdir " .. core.etc_netns_dir)
-    local ok, err, code = core.mkdir(core.etc_netns_dir)
-    if not ok and code ~= 17 then raise(err) end
+  if not lab._etc_ready then
+    if not core.exists(core.etc_netns_dir) then
+      lab:_record("rmdir " .. core.etc_netns_dir)
+      local ok, err, code = core.mkdir(core.etc_netns_dir)
+      if not ok and code ~= 17 then raise(err) end
+    end
+    lab._etc_ready = true
   end
   local ok, err, code = core.mkdir(dir)
   if not ok and code ~= 17 then raise(err) end
-  local lines = { "127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback",
-                  "127.0.1.1\t" .. self.name }
-  for _, n in ipairs(self.lab.order) do
-    if n.kind ~= "switch" and not n:is_root() then
-      for _, a in ipairs(n:addrs()) do
-        lines[#lines + 1] = a.addr .. "\t" .. n.name
+  -- every node's file lists the same addresses: build that part once per
+  -- change of the lab's addresses, not once per node
+  if lab._hosts_version ~= lab.addr_version then
+    local lines = {}
+    for _, n in ipairs(lab.order) do
+      if n.kind ~= "switch" and not n:is_root() then
+        for _, i in ipairs(n.iforder) do
+          for _, a in ipairs(i.addrs) do lines[#lines + 1] = a.addr .. "\t" .. n.name end
+        end
       end
     end
+    lab._hosts_body, lab._hosts_version = table.concat(lines, "\n"), lab.addr_version
   end
   local f = assert(io.open(dir .. "/hosts", "w"))
-  f:write(table.concat(lines, "\n"), "\n")
+  f:write("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t", self.name, "\n",
+    lab._hosts_body, lab._hosts_body ~= "" and "\n" or "")
   f:close()
   -- no name server is reachable from a lab node: ask one on the node's
   -- own loopback, which fails at once instead of after DNS timeouts
@@ -329,7 +340,7 @@ end
 -- else its first), a node name, or an address.
 function Node:_target(t, family)
   if type(t) == "table" and t.is_node then
-    local a = t:ip_towards(self) or t:ip(family)
+    local a = t:ip_towards(self, family) or t:ip(family)
     if not a then raise(("node \"%s\" has no address to reach"):format(t.name)) end
     return a
   end

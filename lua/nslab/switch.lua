@@ -21,13 +21,13 @@ function Switch.new(lab, name, opts)
   if opts.node ~= nil then
     holder = opts.node == "host" and (lab.nodes.host or lab:host "host") or lab:get(opts.node)
     if not holder.is_node then raise("switch option node= must name a node") end
+    lab:_check_free(name, "switch")
     ifname = util.check_ifname(opts.ifname or name, "bridge")
     if holder.ifaces[ifname] then
       raise(("node \"%s\" already has an interface \"%s\""):format(holder.name, ifname))
     end
   else
     ifname = util.check_ifname(opts.ifname or "br0", "bridge")
-    lab:_check_free(name, "node or switch")
     holder = lab:_add_node(name, "switch")
   end
   if holder:is_root() then lab:_record("link " .. ifname) end

@@ -50,6 +50,11 @@ describe("engine", function()
     local _, k = ns_sh("te-veth.b", "ip -o link show right")
     assert.are.equal(b.ifaces.right.index, tonumber(k:match("^(%d+):")))
     assert.is_truthy(k:find("state UP", 1, true), k)
+    -- options in third place, the kind spelled out
+    local d = lab:host "d"
+    lab:link(a, d, { kind = "veth", mtu = 1300, names = { "to-d", "eth0" } })
+    local _, m = ns_sh("te-veth.d", "ip -o link show eth0")
+    assert.is_truthy(m:find("mtu 1300", 1, true), m)
     -- default names eth0, eth1 per node
     local c = lab:host "c"
     local l2 = lab:link(a, c)
@@ -80,8 +85,13 @@ describe("engine", function()
     assert.is_truthy(r4:find("via 10.6.2.1", 1, true), r4)
     local _, f6 = ns_sh("te-v6.r", "sysctl -n net.ipv6.conf.all.forwarding")
     assert.are.equal("1\n", f6)
+    -- a node as gateway on a dual-stack link gives the destination's family
+    a:route("fd00:9::/64", r)
+    local _, r9 = ns_sh("te-v6.a", "ip -6 route show fd00:9::/64")
+    assert.is_truthy(r9:find("via fd00:1::1", 1, true), r9)
     assert.is_true(a:ping "10.6.2.2")
     assert.is_true(a:ping "fd00:2::2")
+    assert.is_true(a:ping(b, { family = 6 }))
     assert.is_true(b:ping "10.6.1.3")
   end)
 
