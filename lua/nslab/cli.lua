@@ -45,34 +45,22 @@ end
 
 local parse = require("nslab.util").parse_args
 
-local lab_name_of, abspath = require("nslab.util").lab_name_of, require("nslab.util").abspath
+local runner = require "nslab.runner"
 
 -- Run a lab file. mode "run" tears down at the end, "up" leaves it up.
 -- Returns the exit status, and the labs when kept.
 function M.run_file(file, mode, opt)
-  local f = io.open(file, "r")
-  if not f then return err("cannot open lab file %s (check the path)", file) end
-  f:close()
-  local name = opt.name or lab_name_of(file)
-  if not name:match("^[%w][%w_%-]*$") or #name > 64 then
-    return err("%s: cannot use \"%s\" as a lab name (letters, digits, '-', '_'); pass --name NAME",
-      file, name)
-  end
-  local env = setmetatable({}, { __index = _G })
-  env.nslab = nslab
-  env.lab = nslab.lab(name, { file = abspath(file) })
-  local chunk, lerr = loadfile(file, "t", env)
+  local name, status = runner.lab_name(file, opt)
+  if not name then return status end
+  local chunk, lerr = runner.load(nslab, file, name)
   if not chunk then
     io.stderr:write(lerr, "\n")
     return 1
   end
-  local ok, msg = xpcall(chunk, function(m)
-    m = type(m) == "string" and m or tostring(m)
-    if opt.verbose then return debug.traceback(m, 2) end
-    return m
-  end)
+  local ok, msg = xpcall(chunk, runner.handler(opt.verbose))
+  if not ok then return runner.fail(nslab, file, msg, opt.verbose) end
   core.block_signals(true)
-  if ok and mode == "up" then
+  if mode == "up" then
     for _, l in ipairs(nslab.labs) do
       if l:is_up() then
         l:keep()
@@ -87,15 +75,6 @@ function M.run_file(file, mode, opt)
     if derr then io.stderr:write("nslab: ", derr, "\n") end
   end
   core.block_signals(false)
-  if not ok then
-    local sig = msg:match("interrupted by (%S+)")
-    if sig then
-      io.stderr:write(("nslab: %s interrupted by %s; lab torn down\n"):format(file, sig))
-      return sig:find("INT") and 130 or 143
-    end
-    io.stderr:write(opt.verbose and msg or require("nslab.util").oneline(msg), "\n")
-    return 1
-  end
   return 0
 end
 

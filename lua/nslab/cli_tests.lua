@@ -13,13 +13,9 @@ local function err(status, fmt, ...)
   return status
 end
 
-local parse = require("nslab.util").parse_args
-
-local lab_name_of, abspath = require("nslab.util").lab_name_of, require("nslab.util").abspath
-
-local function valid_name(name)
-  return name:match("^[%w][%w_%-]*$") and #name <= 64
-end
+local util = require "nslab.util"
+local runner = require "nslab.runner"
+local parse, lab_name_of, valid_name = util.parse_args, util.lab_name_of, util.valid_name
 
 local function readable(file)
   local f = io.open(file, "r")
@@ -42,28 +38,7 @@ local function is_up(name)
   return core.journal_records(name, "netns") ~= nil
 end
 
--- Load a lab file into an environment with `lab` and `nslab` bound, as
--- `nslab run` does; the lab file's directory is searched by require.
-local function load_lab(nslab, file, name, env_extra)
-  local env = setmetatable({}, { __index = _G })
-  env.nslab = nslab
-  env.lab = nslab.lab(name, { file = abspath(file) })
-  for k, v in pairs(env_extra or {}) do env[k] = v end
-  local dir = file:match("^(.*)/[^/]*$") or "."
-  if not package.path:find(dir .. "/?.lua", 1, true) then
-    package.path = dir .. "/?.lua;" .. package.path
-  end
-  local chunk, lerr = loadfile(file, "t", env)
-  return chunk, lerr, env
-end
-
-local function handler(verbose)
-  return function(m)
-    m = type(m) == "string" and m or tostring(m)
-    if verbose then return debug.traceback(m, 2) end
-    return m
-  end
-end
+local load_lab, handler = runner.load, runner.handler
 
 ---- nslab test ------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ local Node = require "nslab.node"
 local Switch = require "nslab.switch"
 local Link = require "nslab.link"
 local util = require "nslab.util"
+local runner = require "nslab.runner"
 
 local M = {}
 
@@ -136,43 +137,18 @@ end
 
 ---- building the session -----------------------------------------------------
 
-local lab_name_of, abspath = util.lab_name_of, util.abspath
 
 -- Run the lab file; returns the lab, or nil and the exit status.
 local function build(file, opt)
-  local f = io.open(file, "r")
-  if not f then return nil, err("cannot open lab file %s (check the path)", file) end
-  f:close()
-  local name = opt.name or lab_name_of(file)
-  if not name:match("^[%w][%w_%-]*$") or #name > 64 then
-    return nil, err("%s: cannot use \"%s\" as a lab name (letters, digits, '-', '_'); pass --name NAME",
-      file, name)
-  end
-  local env = setmetatable({}, { __index = _G })
-  env.nslab = nslab
-  env.lab = nslab.lab(name, { file = abspath(file) })
-  local chunk, lerr = loadfile(file, "t", env)
+  local name, status = runner.lab_name(file, opt)
+  if not name then return nil, status end
+  local chunk, lerr, env = runner.load(nslab, file, name)
   if not chunk then
     io.stderr:write(lerr, "\n")
     return nil, 1
   end
-  local ok, msg = xpcall(chunk, function(m)
-    m = type(m) == "string" and m or tostring(m)
-    return opt.verbose and debug.traceback(m, 2) or m
-  end)
-  if not ok then
-    core.block_signals(true)
-    local derr = nslab.down_all()
-    core.block_signals(false)
-    if derr then io.stderr:write("nslab: ", derr, "\n") end
-    local sig = msg:match("interrupted by (%S+)")
-    if sig then
-      io.stderr:write(("nslab: %s interrupted by %s; lab torn down\n"):format(file, sig))
-      return nil, sig:find("INT") and 130 or 143
-    end
-    io.stderr:write(msg, "\n")
-    return nil, 1
-  end
+  local ok, msg = xpcall(chunk, runner.handler(opt.verbose))
+  if not ok then return nil, runner.fail(nslab, file, msg, opt.verbose) end
   return env.lab, env
 end
 

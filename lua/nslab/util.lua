@@ -64,6 +64,10 @@ end
 local NAME = "^[%w][%w_%-]*$"
 
 -- Node, switch and lab names become part of namespace names (LAB.NODE).
+function M.valid_name(name)
+  return type(name) == "string" and #name <= 64 and name:match(NAME) ~= nil
+end
+
 function M.check_name(name, what)
   if type(name) ~= "string" then
     M.raise(("%s name must be a string, got %s"):format(what, type(name)))
