@@ -103,6 +103,9 @@ int nsl_node_enter(const struct nsl_exec_opts *o, const char **stage)
 	return 0;
 }
 
+static void child_run(char *const argv[], const struct nsl_exec_opts *o, int rep)
+	__attribute__((noreturn));
+
 static void child_defaults(void)
 {
 	sigset_t none;
@@ -122,7 +125,7 @@ static void child_defaults(void)
 }
 
 /* In the child: report errno and stage through the CLOEXEC pipe, then die. */
-static void child_fail(int rep, int e, const char *stage)
+static __attribute__((noreturn)) void child_fail(int rep, int e, const char *stage)
 {
 	char buf[200];
 	int n = snprintf(buf, sizeof buf, "%d %s", e, stage);
@@ -130,6 +133,12 @@ static void child_fail(int rep, int e, const char *stage)
 	if (n > 0)
 		(void)!write(rep, buf, (size_t)n);
 	_exit(127);
+}
+
+void nsl_exec_child(char *const argv[], const struct nsl_exec_opts *o, int rep)
+{
+	child_defaults();
+	child_run(argv, o, rep);
 }
 
 static void child_run(char *const argv[], const struct nsl_exec_opts *o, int rep)
@@ -146,12 +155,22 @@ static void child_run(char *const argv[], const struct nsl_exec_opts *o, int rep
 	child_fail(rep, errno, "run");
 }
 
+int nsl_exec_report(const char *buf, char *const argv[], struct nsl_err *err)
+{
+	int e = 0, off = 0;
+
+	if (sscanf(buf, "%d %n", &e, &off) < 1)
+		e = EIO;
+	if (strcmp(buf + off, "run") == 0)
+		return nsl_fail(err, e, "cannot run \"%s\"", argv[0]);
+	return nsl_fail(err, e, "cannot start \"%s\" (%s)", argv[0], buf + off);
+}
+
 /* Read what the child reported before exec; 0 when exec succeeded. */
 static int child_report(int rep, char *const argv[], struct nsl_err *err)
 {
 	char buf[200];
 	ssize_t n;
-	int e = 0, off = 0;
 
 	do
 		n = read(rep, buf, sizeof buf - 1);
@@ -159,11 +178,7 @@ static int child_report(int rep, char *const argv[], struct nsl_err *err)
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
-	if (sscanf(buf, "%d %n", &e, &off) < 1)
-		e = EIO;
-	if (strcmp(buf + off, "run") == 0)
-		return nsl_fail(err, e, "cannot run \"%s\"", argv[0]);
-	return nsl_fail(err, e, "cannot start \"%s\" (%s)", argv[0], buf + off);
+	return nsl_exec_report(buf, argv, err);
 }
 
 static int append(char **buf, size_t *len, size_t *cap, const char *d, size_t n)

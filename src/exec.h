@@ -39,6 +39,14 @@ int nsl_node_enter(const struct nsl_exec_opts *o, const char **stage);
 int nsl_node_template(const struct nsl_exec_opts *o, int *mntfd, int *utsfd,
 		      struct nsl_err *err);
 
+/* The child half of a command, for callers that fork themselves (the
+ * REPL's foreground jobs): default signals, enter the node, exec; on
+ * failure "ERRNO STAGE" is written to rep and the child exits 127. */
+void nsl_exec_child(char *const argv[], const struct nsl_exec_opts *o, int rep)
+	__attribute__((noreturn));
+/* The error a child reported (buf as written to rep). */
+int nsl_exec_report(const char *buf, char *const argv[], struct nsl_err *err);
+
 /* fork, enter the node, exec argv; collect output and status. */
 int nsl_exec(char *const argv[], const struct nsl_exec_opts *o,
 	     struct nsl_exec_result *r, struct nsl_err *err);

@@ -186,11 +186,8 @@ static void interactive_child(char *const argv[], const struct nsl_exec_opts *o,
 {
 	static const int sigs[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU,
 				    SIGPIPE, SIGTERM, SIGHUP, SIGCHLD, SIGWINCH };
-	const char *stage = "";
-	char buf[200];
 	sigset_t none;
 	size_t i;
-	int rc, n;
 
 	if (tty >= 0) {
 		setpgid(0, 0);
@@ -203,20 +200,7 @@ static void interactive_child(char *const argv[], const struct nsl_exec_opts *o,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (i = 0; setenv_kv && setenv_kv[i]; i += 2)
 		setenv(setenv_kv[i], setenv_kv[i + 1], 1);
-	rc = nsl_node_enter(o, &stage);
-	if (rc < 0) {
-		errno = -rc;
-	} else {
-		if (o->envp)
-			execvpe(argv[0], argv, o->envp);
-		else
-			execvp(argv[0], argv);
-		stage = "run";
-	}
-	n = snprintf(buf, sizeof buf, "%d %s", errno, stage);
-	if (n > 0)
-		(void)!write(rep, buf, (size_t)n);
-	_exit(127);
+	nsl_exec_child(argv, o, rep);
 }
 
 /* Give the terminal to process group pg (SIGTTOU held while we do). */
@@ -245,7 +229,7 @@ static int l_run_interactive(lua_State *L)
 	struct nsl_err e;
 	struct termios tio;
 	char **argv, **kv = NULL, buf[200];
-	int prep[2], tty = -1, have_tio = 0, st = 0, code = 0, off = 0;
+	int prep[2], tty = -1, have_tio = 0, st = 0;
 	size_t nkv = 0;
 	ssize_t n;
 	pid_t pid;
@@ -322,12 +306,7 @@ static int l_run_interactive(lua_State *L)
 	}
 	if (n > 0) {
 		buf[n] = 0;
-		if (sscanf(buf, "%d %n", &code, &off) < 1)
-			code = EIO;
-		if (strcmp(buf + off, "run") == 0)
-			nsl_fail(&e, code, "cannot run \"%s\"", argv[0]);
-		else
-			nsl_fail(&e, code, "cannot start \"%s\" (%s)", argv[0], buf + off);
+		nsl_exec_report(buf, argv, &e);
 		return nsl_lua_fail(L, &e);
 	}
 	lua_pushinteger(L, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
