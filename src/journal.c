@@ -25,6 +25,7 @@
 #include "sysctl.h"
 #include "nat.h"
 #include "exec.h"
+#include "procs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -215,8 +216,11 @@ static int load_lines(const char *dir, struct lines *L)
 		if (*p == '\n')
 			cap++;
 	L->v = calloc((size_t)cap + 2, sizeof *L->v);
-	if (!L->v)
+	if (!L->v) {
+		free(L->buf);
+		L->buf = NULL;
 		return -ENOMEM;
+	}
 	for (p = strtok(L->buf, "\n"), i = 0; p && i < cap + 1; p = strtok(NULL, "\n"))
 		L->v[i++] = p;
 	L->n = i;
@@ -241,38 +245,13 @@ static void cancel_deleted(struct lines *L)
 	}
 }
 
-struct nsid {
-	dev_t dev;
-	ino_t ino;
-};
-
 /* End every process inside the lab's namespaces — also ones nslab did not
  * start — so that no process keeps a namespace (and its veths) alive. */
-static int kill_inside(struct nsid *ids, int nids)
+static int kill_one(pid_t pid, void *arg)
 {
-	DIR *d;
-	struct dirent *e;
-	char path[300];
-	struct stat st;
-	int killed = 0, i;
-
-	if (nids == 0 || !(d = opendir("/proc")))
-		return 0;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof path, "/proc/%s/ns/net", e->d_name);
-		if (stat(path, &st) < 0)
-			continue;
-		for (i = 0; i < nids; i++)
-			if (ids[i].ino == st.st_ino && ids[i].dev == st.st_dev) {
-				kill(atoi(e->d_name), SIGKILL);
-				killed++;
-				break;
-			}
-	}
-	closedir(d);
-	return killed;
+	(void)arg;
+	kill(pid, SIGKILL);
+	return 0;
 }
 
 static void rm_tree(const char *dir)
@@ -393,7 +372,7 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 {
 	char dir[PATH_MAX];
 	struct lines L;
-	struct nsid *ids = NULL;
+	struct nsl_nsid *ids = NULL;
 	struct nsl_ns h;
 	struct nsl_err e1;
 	int i, nids = 0, hopen = 0, rc = 0, undone = 0;
@@ -410,15 +389,11 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	ids = calloc((size_t)L.n + 1, sizeof *ids);
 	for (i = 0; ids && i < L.n; i++) {
 		char path[PATH_MAX];
-		struct stat st;
 
 		if (!strncmp(L.v[i], "netns ", 6)) {
 			snprintf(path, sizeof path, "%s/%s", NSL_NETNS_DIR, L.v[i] + 6);
-			if (stat(path, &st) == 0) {
-				ids[nids].dev = st.st_dev;
-				ids[nids].ino = st.st_ino;
+			if (nsl_nsid_of(path, &ids[nids], NULL) == 0)
 				nids++;
-			}
 		} else if (!strncmp(L.v[i], "pid ", 4)) {
 			int pid = 0;
 			unsigned long long start = 0;
@@ -428,7 +403,8 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 				kill(-pid, SIGKILL), kill(pid, SIGKILL);
 		}
 	}
-	kill_inside(ids, nids);
+	if (nids)
+		nsl_procs_each(ids, (size_t)nids, kill_one, NULL, NULL);
 	free(ids);
 	for (i = L.n - 1; i >= 0; i--) {
 		int r = undo(L.v[i], &h, &hopen, &e1);

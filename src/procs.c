@@ -48,49 +48,73 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int nsl_procs_in(const struct nsl_nsid *id, pid_t **pids, size_t *n,
-		 struct nsl_err *err)
+int nsl_procs_each(const struct nsl_nsid *ids, size_t nids,
+		   int (*fn)(pid_t pid, void *arg), void *arg, struct nsl_err *err)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
-	size_t cap = 0;
 	int rc = 0;
 
-	*pids = NULL;
-	*n = 0;
 	if (!d)
 		return nsl_fail(err, errno, "cannot read /proc");
-	while ((e = readdir(d))) {
+	while (rc == 0 && (e = readdir(d))) {
 		char path[300];
 		struct stat st;
+		size_t k;
 
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof path, "/proc/%s/ns/net", e->d_name);
-		if (stat(path, &st) < 0 || st.st_dev != id->dev || st.st_ino != id->ino)
+		if (stat(path, &st) < 0)
 			continue;
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			pid_t *p = realloc(*pids, nc * sizeof *p);
-
-			if (!p) {
-				rc = nsl_fail(err, ENOMEM, "process list");
-				goto out;
+		for (k = 0; k < nids; k++)
+			if (st.st_dev == ids[k].dev && st.st_ino == ids[k].ino) {
+				rc = fn((pid_t)atoi(e->d_name), arg);
+				break;
 			}
-			*pids = p;
-			cap = nc;
-		}
-		(*pids)[(*n)++] = (pid_t)atoi(e->d_name);
 	}
-	if (*n)
-		qsort(*pids, *n, sizeof **pids, cmp_pid);
-out:
 	closedir(d);
-	if (rc < 0) {
-		free(*pids);
-		*pids = NULL;
-		*n = 0;
+	return rc;
+}
+
+struct collect {
+	pid_t *pids;
+	size_t n, cap;
+};
+
+static int collect(pid_t pid, void *arg)
+{
+	struct collect *c = arg;
+
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 16;
+		pid_t *p = realloc(c->pids, nc * sizeof *p);
+
+		if (!p)
+			return -ENOMEM;
+		c->pids = p;
+		c->cap = nc;
 	}
+	c->pids[c->n++] = pid;
+	return 0;
+}
+
+int nsl_procs_in(const struct nsl_nsid *id, pid_t **pids, size_t *n,
+		 struct nsl_err *err)
+{
+	struct collect c = { NULL, 0, 0 };
+	int rc = nsl_procs_each(id, 1, collect, &c, err);
+
+	if (rc == -ENOMEM)
+		rc = nsl_fail(err, ENOMEM, "process list");
+	if (rc < 0) {
+		free(c.pids);
+		c.pids = NULL;
+		c.n = 0;
+	} else if (c.n)
+		qsort(c.pids, c.n, sizeof *c.pids, cmp_pid);
+	*pids = c.pids;
+	*n = c.n;
 	return rc;
 }
 
