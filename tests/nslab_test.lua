@@ -73,6 +73,28 @@ local function filtered(key, text)
   return table.concat(out)
 end
 
+-- Run a command as the unprivileged user nobody: build(nslab, src) returns
+-- the command line (nslab and src quoted paths to use). A checkout in a
+-- directory nobody cannot enter (a clone under /root) is mirrored to a
+-- world-readable temporary tree first; the command runs in src either way.
+local NOBODY = "setpriv --reuid=65534 --regid=65534 --clear-groups "
+function M.as_nobody(build)
+  local src, nslab, mirror = M.SRC, M.NSLAB, nil
+  local env = ""
+  if M.sh(NOBODY .. ("test -r %s/lua/nslab/init.lua -a -x %s"):format(q(src), q(nslab))) ~= 0 then
+    local st, out = M.sh("mktemp -d /tmp/nslab-nobody-XXXXXX")
+    mirror = st == 0 and out:match("%S+")
+    assert(mirror, "cannot make a mirror for nobody")
+    assert(M.sh(("cp -a %s/lua %s/labs %s/tests %s/ && cp %s %s/nslab && chmod -R a+rX %s")
+      :format(q(src), q(src), q(src), q(mirror), q(nslab), q(mirror), q(mirror))) == 0)
+    src, nslab = mirror, mirror .. "/nslab"
+    env = "NSLAB_LUA_DIR=" .. q(mirror .. "/lua") .. " "
+  end
+  local st, out, err = M.sh(("cd %s && %s%s%s"):format(q(src), env, NOBODY, build(q(nslab), src)))
+  if mirror then M.sh("rm -rf " .. q(mirror)) end
+  return st, out, err
+end
+
 -- The host as independent tools see it.
 function M.snapshot()
   local s = {}

@@ -8,7 +8,6 @@ local H = require "labhold"
 local PY = io.open("/usr/bin/python3") and "/usr/bin/python3" or "python3"
 local SCHEMA = T.SRC .. "/docs/inspect.schema.json"
 local CHECK = T.SRC .. "/tests/tools/jsonschema_check.py"
-local NOBODY = "setpriv --reuid=65534 --regid=65534 --clear-groups "
 
 local function tmp(ext)
   local p = os.tmpname()
@@ -29,7 +28,9 @@ describe("nslab graph", function()
   end)
 
   it("DOT of a lab file, as nobody: nodes, interfaces and addresses; dot accepts it", function()
-    local st, dot, err = T.sh(NOBODY .. T.q(T.NSLAB) .. " graph " .. T.q(T.SRC .. "/labs/client-router-server.lua"))
+    local st, dot, err = T.as_nobody(function(nslab, src)
+      return nslab .. " graph " .. T.q(src .. "/labs/client-router-server.lua")
+    end)
     assert.are.equal(0, st, err)
     assert.are.equal("", err)
     assert.is_truthy(dot:find('^graph "client%-router%-server" {'), dot)
@@ -74,7 +75,7 @@ print("\n".join(t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if
   end)
 
   it("a generated topology is drawn without being built", function()
-    local st, dot, err = T.sh(NOBODY .. T.q(T.NSLAB) .. " graph " .. T.q(T.SRC .. "/labs/tree.lua"))
+    local st, dot, err = T.as_nobody(function(nslab, src) return nslab .. " graph " .. T.q(src .. "/labs/tree.lua") end)
     assert.are.equal(0, st, err)
     assert.are.equal(14, select(2, dot:gsub(" %-%- ", "")), dot)
     assert.is_truthy(dot:find('"h1" -- "r4" [taillabel="eth0\\n10.0.0.25/30", headlabel="eth1\\n10.0.0.26/30"]', 1, true), dot)
@@ -184,7 +185,7 @@ local t = require("nslab.topo").ring { n = 3, ipv6 = true, base = "10.93.0.0/24"
     local st, _, err = T.nslab("inspect", "t8-nosuch", "--json")
     assert.are.equal(1, st)
     assert.are.equal("nslab: inspect: no lab named \"t8-nosuch\" is up (see `nslab ls`)\n", err)
-    st, _, err = T.sh(NOBODY .. T.q(T.NSLAB) .. " inspect t8i")
+    st, _, err = T.as_nobody(function(nslab) return nslab .. " inspect t8i" end)
     assert.are.equal(1, st)
     assert.is_truthy(err:find("inspect needs root", 1, true), err)
   end)
