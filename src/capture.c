@@ -26,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <pcap/pcap.h>
+#include "lazy_pcap.h"
 
 #define SELF_NS "/proc/thread-self/ns/net"
 
@@ -262,6 +262,8 @@ int nsl_capture_start(struct nsl_ns *ns, const struct nsl_capture_opts *o,
 	int rep[2], e = 0, off = 0, st;
 	ssize_t n;
 
+	if (nsl_pcap_load(err) < 0)
+		return -err->code;
 	if (pipe2(rep, O_CLOEXEC) < 0)
 		return nsl_fail(err, errno, "capture on \"%s\"", o->ifname);
 	fflush(stdout);
@@ -301,9 +303,12 @@ int nsl_pcap_count(const char *file, long *count, struct nsl_err *err)
 	char eb[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	pcap_t *p = pcap_open_offline(file, eb);
+	pcap_t *p;
 	long n = 0;
 
+	if (nsl_pcap_load(err) < 0)
+		return -err->code;
+	p = pcap_open_offline(file, eb);
 	if (!p) {
 		return nsl_fail_quiet(err, EIO, "cannot read %s: %s", file, eb);
 	}

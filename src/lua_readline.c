@@ -21,8 +21,7 @@
 #include <sys/select.h>
 #include <unistd.h>
 
-#include <readline/readline.h>
-#include <readline/history.h>
+#include "lazy_readline.h"
 
 static volatile sig_atomic_t got_int, got_winch;
 static lua_State *volatile hook_L;   /* running prompt code, or NULL */
@@ -37,6 +36,19 @@ static size_t compl_n, compl_next;
 
 static char *line_got;               /* set by on_line */
 static int line_done;
+
+static int rl_loaded;
+static struct nsl_err rl_err;
+
+/* readline is opened on first use (lazylib.h): the REPL pays for it,
+ * `nslab run` and `nslab exec` do not. Without it the REPL still works,
+ * reading plain lines: NULL when loaded, else why not. */
+static const char *rl_missing(void)
+{
+	if (!rl_loaded && nsl_rl_load(&rl_err) == 0)
+		rl_loaded = 1;
+	return rl_loaded ? NULL : rl_err.msg;
+}
 
 static void int_hook(lua_State *L, lua_Debug *ar)
 {
@@ -170,9 +182,9 @@ static int read_plain(lua_State *L, const char *prompt)
 static int l_readline(lua_State *L)
 {
 	const char *prompt = luaL_optstring(L, 1, "> ");
-	int fd = fileno(rl_instream ? rl_instream : stdin);
+	int fd = fileno(rl_loaded && rl_instream ? rl_instream : stdin);
 
-	if (!isatty(fd))
+	if (!isatty(fd) || rl_missing())
 		return read_plain(L, prompt);
 	got_int = 0;
 	line_got = NULL;
@@ -247,7 +259,10 @@ static int l_readline(lua_State *L)
 
 static int l_add_history(lua_State *L)
 {
-	add_history(luaL_checkstring(L, 1));
+	const char *line = luaL_checkstring(L, 1);
+
+	if (!rl_missing())
+		add_history(line);
 	return 0;
 }
 
@@ -265,6 +280,8 @@ static int l_history_load(lua_State *L)
 	const char *path = luaL_checkstring(L, 1);
 	int max = (int)luaL_optinteger(L, 2, 1000), e;
 
+	if (rl_missing())
+		return history_fail(L, ENOENT, rl_missing(), path);
 	stifle_history(max);
 	e = read_history(path);
 	if (e != 0 && e != ENOENT)
@@ -280,6 +297,8 @@ static int l_history_save(lua_State *L)
 	const char *path = luaL_checkstring(L, 1);
 	int max = (int)luaL_optinteger(L, 2, 1000), e;
 
+	if (rl_missing())
+		return history_fail(L, ENOENT, rl_missing(), path);
 	e = write_history(path);
 	if (e == 0)
 		e = history_truncate_file(path, max);
@@ -360,6 +379,11 @@ static int l_rl_setup(lua_State *L)
 	static char breaks[64] = " \t\n\"'`@$><=;|&{(,+*/%^~#[]";
 
 	luaL_checktype(L, 1, LUA_TTABLE);
+	if (rl_missing()) {
+		lua_pushnil(L);
+		lua_pushstring(L, rl_missing());
+		return 2;
+	}
 	if (lua_getfield(L, 1, "complete") == LUA_TFUNCTION)
 		lua_rawsetp(L, LUA_REGISTRYINDEX, &compl_key);
 	else
@@ -373,7 +397,8 @@ static int l_rl_setup(lua_State *L)
 	rl_change_environment = 0;       /* keep LINES/COLUMNS out of children */
 	rl_completer_word_break_characters = breaks;
 	rl_attempted_completion_function = complete;
-	return 0;
+	lua_pushboolean(L, 1);
+	return 1;
 }
 
 /* core.rl_done(): forget the completer (it refers to a closing state) */
@@ -382,7 +407,8 @@ static int l_rl_done(lua_State *L)
 	lua_pushnil(L);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &compl_key);
 	compl_clear();
-	rl_attempted_completion_function = NULL;
+	if (rl_loaded)
+		rl_attempted_completion_function = NULL;
 	return 0;
 }
 

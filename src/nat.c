@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/netlink.h>
-#include <nftables/libnftables.h>
+#include "lazy_nft.h"
 
 static int probe(struct nsl_ns *ns, struct nsl_err *err)
 {
@@ -43,6 +43,8 @@ int nsl_nft_run(struct nsl_ns *ns, const char *script, const char **out,
 		return rc;
 	if (!ns->nft) {
 		rc = probe(ns, err);
+		if (rc == 0)
+			rc = nsl_nft_load(err);
 		if (rc < 0)
 			goto out;
 		ns->nft = nft_ctx_new(NFT_CTX_DEFAULT);

@@ -22,7 +22,7 @@
 #include <linux/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
-#include <nftables/libnftables.h>
+#include "lazy_nft.h"   /* only nft_ctx_free, of a context nat.c made */
 
 #define SELF_NS "/proc/thread-self/ns/net"
 

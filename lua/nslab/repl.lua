@@ -1045,11 +1045,16 @@ function M.main(args)
   end
   local self = S.new(lab, env, mode, opt.keep)
   local hist = self:histfile()
-  core.rl_setup { complete = function(text, line, start, stop)
+  local editing, why = core.rl_setup { complete = function(text, line, start, stop)
     local ok, list, append = pcall(self.complete, self, text, line, start, stop)
     if ok then return list, append end
     return {}, ""
   end }
+  if not editing then
+    -- readline is opened on first use; without it lines are read plainly
+    io.stderr:write("nslab: repl without line editing or history: ", why, "\n")
+    hist = nil
+  end
   if hist then core.history_load(hist, 1000) end
   core.repl_signals(true)
   self:banner()

@@ -61,3 +61,72 @@ describe("bad input", function()
     end)
   end
 end)
+
+-- libnftables, libpcap and readline are opened on first use (src/lazylib.c).
+-- Each test hides one library in a private mount namespace (the file found
+-- through ld.so's cache is covered by /dev/null) and runs nslab there.
+describe("a library nslab opens on first use is missing", function()
+  local function hidden(soname, cmd)
+    local _, path = T.sh("readlink -f $(ldconfig -p | awk '$1 == \"" .. soname .. "\" {print $NF; exit}')")
+    path = path:match("%S+")
+    assert(path and path ~= "", soname .. " not found through ldconfig")
+    return T.sh(("unshare -m sh -c %s"):format(T.q(("mount --bind /dev/null %s && %s"):format(path, cmd))))
+  end
+  local function lab(name, body)
+    local file = "/tmp/nslab-lazy-" .. name .. ".lua"
+    local f = assert(io.open(file, "w"))
+    f:write(body)
+    f:close()
+    return file
+  end
+
+  it("a lab without NAT, capture or REPL does not need them", function()
+    local file = lab("plain", 'local a = lab:host "a"\nlocal b = lab:host "b"\n' ..
+      'lab:link(a, b, { "10.9.0.1/24", "10.9.0.2/24" })\nassert(a:ping("10.9.0.2"))\n')
+    local before = T.snapshot()
+    local st, out, err = hidden("libnftables.so.1", T.q(T.NSLAB) .. " run " .. file)
+    assert.are.equal(0, st, out .. err)
+    st, out, err = hidden("libpcap.so.0.8", T.q(T.NSLAB) .. " run " .. file)
+    assert.are.equal(0, st, out .. err)
+    local same, d = T.same_as(before)
+    assert(same, d)
+  end)
+
+  it("nftables: the NAT line says which library and package", function()
+    local file = lab("nat", 'local r = lab:router "r"\nlocal c = lab:host "c"\n' ..
+      'lab:link(c, r, { "10.9.0.2/24", "10.9.0.1/24" })\nr:masquerade { src = "10.9.0.0/24" }\n')
+    local before = T.snapshot()
+    local st, out, err = hidden("libnftables.so.1", T.q(T.NSLAB) .. " run " .. file)
+    assert.are.equal(1, st, out .. err)
+    assert.matches("^" .. file:gsub("%p", "%%%0") .. ":4: cannot load libnftables%.so%.1 %(.-%): " ..
+      "apt%-get install libnftables1\n$", err)
+    local same, d = T.same_as(before)
+    assert(same, d)
+  end)
+
+  it("libpcap: the capture line says which library and package", function()
+    local file = lab("pcap", 'local a = lab:host "a"\nlocal b = lab:host "b"\n' ..
+      'lab:link(a, b, { "10.9.0.1/24", "10.9.0.2/24" })\n' ..
+      'a:capture("eth0", { file = "/tmp/nslab-lazy.pcap" })\n')
+    local before = T.snapshot()
+    local st, out, err = hidden("libpcap.so.0.8", T.q(T.NSLAB) .. " run " .. file)
+    assert.are.equal(1, st, out .. err)
+    assert.matches("^" .. file:gsub("%p", "%%%0") .. ":4: cannot load libpcap%.so%.0%.8 %(.-%): " ..
+      "apt%-get install libpcap0%.8\n$", err)
+    local same, d = T.same_as(before)
+    assert(same, d)
+  end)
+
+  it("readline: the REPL says so once and reads plain lines", function()
+    local file = lab("repl", 'local a = lab:host "a"\n')
+    local before = T.snapshot()
+    local st, out, err = hidden("libreadline.so.8",
+      ("printf 'a hostname\\nexit\\n' | %s repl %s"):format(T.q(T.NSLAB), file))
+    assert.are.equal(0, st, out .. err)
+    assert.matches("a\n", out)
+    assert.matches("^nslab: repl without line editing or history: cannot load libreadline%.so%.8 %(.-%): " ..
+      "apt%-get install libreadline8\n$", err)
+    local same, d = T.same_as(before)
+    assert(same, d)
+  end)
+end)
