@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -106,22 +107,74 @@ int nsl_node_enter(const struct nsl_exec_opts *o, const char **stage)
 static void child_run(char *const argv[], const struct nsl_exec_opts *o, int rep)
 	__attribute__((noreturn));
 
+/* Every signal nslab handles or ignores (main.c, lua_readline.c): a child
+ * resets them before it unblocks signals, so no handler of ours ever runs
+ * in a child — which matters when the child shares our memory (below). */
+static const int our_signals[] = {
+	SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGWINCH,
+};
+
 static void child_defaults(void)
 {
 	sigset_t none;
+	size_t i;
 
 	/* the sanitizer test pass preloads its runtime into the test driver;
-	 * user commands must not inherit it */
+	 * user commands must not inherit it (such builds fork, see
+	 * start_child, so changing the environment here is safe) */
 	if (getenv("NSLAB_SANITIZER_PRELOAD"))
 		unsetenv("LD_PRELOAD");
 
+	for (i = 0; i < sizeof our_signals / sizeof our_signals[0]; i++)
+		signal(our_signals[i], SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGQUIT, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define NSL_FORK_ONLY 1          /* ASan cannot follow a child on our memory */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NSL_FORK_ONLY 1
+#endif
+#endif
+
+/* Start a child running fn(arg), which must exec or _exit. fork() copies
+ * the page tables of the whole nslab process (Lua heap, libraries: several
+ * MiB), which put node:exec at ~1.7x a bare setns+fork+exec; a child that
+ * borrows our memory until it execs (CLONE_VM|CLONE_VFORK, as posix_spawn
+ * does) costs the same whatever our size. Such a child writes nothing of
+ * ours: it runs on its own stack, signals stay blocked until it has reset
+ * our handlers, and it only makes system calls. We are suspended until it
+ * execs or exits. Returns the pid, or -1 with errno. */
+static pid_t start_child(int (*fn)(void *), void *arg)
+{
+	static char *stack;
+	const size_t size = 256 * 1024;  /* execvp's PATH and argv copies */
+	sigset_t all, old;
+	pid_t pid;
+	int e;
+
+#ifndef NSL_FORK_ONLY
+	if (!stack && !getenv("NSLAB_SANITIZER_PRELOAD")) {
+		void *m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+		stack = m == MAP_FAILED ? NULL : m;
+	}
+#endif
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if (stack) {
+		pid = clone(fn, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
+	} else {
+		pid = fork();
+		if (pid == 0)
+			_exit(fn(arg));
+	}
+	e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return pid;
 }
 
 /* In the child: report errno and stage through the CLOEXEC pipe, then die. */
@@ -296,6 +349,25 @@ static ssize_t write_nosig(int fd, const void *buf, size_t len)
 	return n;
 }
 
+struct exec_child {
+	char *const *argv;
+	const struct nsl_exec_opts *o;
+	int in, out, err, rep;   /* in < 0: /dev/null */
+};
+
+static int exec_child_main(void *arg)
+{
+	const struct exec_child *c = arg;
+	int in = c->in >= 0 ? c->in : open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	child_defaults();
+	setpgid(0, 0);
+	dup2(in, 0);
+	dup2(c->out, 1);
+	dup2(c->err, 2);
+	child_run(c->argv, c->o, c->rep);
+}
+
 int nsl_exec(char *const argv[], const struct nsl_exec_opts *o,
 	     struct nsl_exec_result *r, struct nsl_err *err)
 {
@@ -311,20 +383,15 @@ int nsl_exec(char *const argv[], const struct nsl_exec_opts *o,
 		rc = nsl_fail(err, errno, "cannot run \"%s\": pipe", argv[0]);
 		goto out;
 	}
-	pid = fork();
+	{
+		struct exec_child c = { argv, o, o->input ? pin[0] : -1,
+					pout[1], perr[1], prep[1] };
+
+		pid = start_child(exec_child_main, &c);
+	}
 	if (pid < 0) {
 		rc = nsl_fail(err, errno, "cannot run \"%s\": fork", argv[0]);
 		goto out;
-	}
-	if (pid == 0) {
-		int in = o->input ? pin[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		child_defaults();
-		setpgid(0, 0);
-		dup2(in, 0);
-		dup2(pout[1], 1);
-		dup2(perr[1], 2);
-		child_run(argv, o, prep[1]);
 	}
 	close(pout[1]); pout[1] = -1;
 	close(perr[1]); perr[1] = -1;

@@ -282,6 +282,26 @@ local function argv_of(cmd)
   raise("command must be a string (run by /bin/sh) or a non-empty list of arguments")
 end
 
+-- Words of the shell that are not programs, or behave differently as one
+-- (dash's echo and kill): a string starting with one of them needs sh.
+local SHELL_WORDS = util.set { ".", ":", "alias", "bg", "break", "cd", "command", "continue",
+  "echo", "eval", "exec", "exit", "export", "fg", "getopts", "hash", "jobs", "kill", "local",
+  "read", "readonly", "return", "set", "shift", "times", "trap", "type", "ulimit", "umask",
+  "unalias", "unset", "wait", "case", "do", "done", "elif", "else", "esac", "fi", "for",
+  "function", "if", "in", "select", "then", "until", "while" }
+
+-- A string command that sh would only split into words ("ping -c 1 10.0.0.2")
+-- runs without sh, as make does: a shell costs a second exec, half of
+-- node:exec's time. Anything sh would interpret (quotes, $, globs,
+-- redirections, ;|&, ~, #, a VAR=value prefix, a builtin) goes to sh.
+local function plain_argv(cmd)
+  if cmd:find("[^%w%s%-_./:,+@%%^=]") or cmd:find("[\n\r\v\f]") then return nil end
+  local argv = {}
+  for w in cmd:gmatch("%S+") do argv[#argv + 1] = w end
+  if #argv == 0 or argv[1]:find("=", 1, true) or SHELL_WORDS[argv[1]] then return nil end
+  return argv
+end
+
 function Node:_exec_opts(opts)
   if self.removed then raise(("node \"%s\" was removed from lab \"%s\""):format(self.name, self.lab.name)) end
   local o = { timeout = opts.timeout, env = opts.env, input = opts.input, cwd = opts.cwd }
@@ -300,7 +320,13 @@ function Node:exec(cmd, opts)
   if opts.timeout ~= nil and (type(opts.timeout) ~= "number" or opts.timeout <= 0) then
     raise("exec timeout must be a positive number of seconds")
   end
-  local status, out, err, timed_out = core.exec(argv, self:_exec_opts(opts))
+  local eo = self:_exec_opts(opts)
+  local direct = type(cmd) == "string" and not opts.env and plain_argv(cmd)
+  local status, out, err, timed_out = core.exec(direct or argv, eo)
+  if not status and direct then
+    -- not found or not runnable: sh's own message and status, as always
+    status, out, err, timed_out = core.exec(argv, eo)
+  end
   if not status then raise(("in node \"%s\": %s"):format(self.name, out)) end
   local r = setmetatable({ out = out, err = err, status = status, ok = status == 0,
                            timed_out = timed_out, node = self, cmd = cmd }, Result)

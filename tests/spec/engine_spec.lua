@@ -144,6 +144,15 @@ describe("engine", function()
     assert.are.equal("v\n", a:exec("echo $X", { env = { X = "v", PATH = "/usr/bin:/bin" } }).out)
     local t = a:exec("sleep 5", { timeout = 0.2 })
     assert.is_true(t.timed_out)
+    -- plain strings skip sh (node.lua plain_argv) and must mean what sh means
+    assert.are.equal("a,b", a:exec("printf %s,%s   a  b").out)
+    assert.are.equal("-e x\n", a:exec("echo -e x").out)          -- dash's echo, not coreutils'
+    assert.are.equal("Y=2\n", a:exec("env -i Y=2").out)
+    assert.matches("X=1", a:exec("X=1 env").out)                 -- an assignment prefix is sh's
+    local nf = a:exec("no-such-command-here --x")
+    assert.are.equal(127, nf.status)
+    assert.matches("no%-such%-command%-here: not found", nf.err)
+    assert.are.equal(2, a:exec("ls /no/such/dir").status)
     -- the node sees only its own interfaces
     assert.is_falsy(a:exec("ip -br link").out:find("eth0", 1, true))
   end)
