@@ -256,10 +256,15 @@ static int kill_one(pid_t pid, void *arg)
 
 static void rm_tree(const char *dir)
 {
-	DIR *d = opendir(dir);
+	DIR *d;
 	struct dirent *e;
 	char path[PATH_MAX];
 
+	/* most nodes never ran a command, so have no /etc/netns directory:
+	 * one rmdir tells (ENOENT), and removes an empty one */
+	if (rmdir(dir) == 0 || errno == ENOENT)
+		return;
+	d = opendir(dir);
 	if (d) {
 		while ((e = readdir(d))) {
 			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
@@ -285,6 +290,10 @@ static int host_ns(struct nsl_ns *h, int *open_, struct nsl_err *err)
 	return 0;
 }
 
+/* Whether /etc/netns existed when this teardown began: without it no
+ * node has a directory there to remove. */
+static int etc_netns_seen = 1;
+
 static int undo(char *line, struct nsl_ns *h, int *hopen, struct nsl_err *e)
 {
 	char *tok[8] = { 0 }, *save = NULL, *p;
@@ -299,7 +308,8 @@ static int undo(char *line, struct nsl_ns *h, int *hopen, struct nsl_err *e)
 		int rc = nsl_netns_delete(tok[1], e);
 
 		snprintf(etc, sizeof etc, "%s/%s", NSL_ETC_NETNS, tok[1]);
-		rm_tree(etc);
+		if (etc_netns_seen)
+			rm_tree(etc);
 		return rc == -ENOENT ? 0 : rc;
 	}
 	if (!strcmp(tok[0], "pid"))
@@ -375,7 +385,7 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	struct nsl_nsid *ids = NULL;
 	struct nsl_ns h;
 	struct nsl_err e1;
-	int i, nids = 0, hopen = 0, rc = 0, undone = 0;
+	int i, nids = 0, hopen = 0, rc = 0, undone = 0, away;
 	const char *fault = getenv("NSLAB_FAULT_IN_DOWN");
 	int kill_in_down = fault ? atoi(fault) : 0;
 
@@ -387,10 +397,14 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	rc = 0;
 	cancel_deleted(&L);
 	ids = calloc((size_t)L.n + 1, sizeof *ids);
+	/* one look at /proc first: when every process is in our own namespace
+	 * (a lab without commands running), the pins need no stat each */
+	away = nsl_procs_away(NULL);
+	etc_netns_seen = access(NSL_ETC_NETNS, F_OK) == 0;
 	for (i = 0; ids && i < L.n; i++) {
 		char path[PATH_MAX];
 
-		if (!strncmp(L.v[i], "netns ", 6)) {
+		if (!strncmp(L.v[i], "netns ", 6) && away != 0) {
 			snprintf(path, sizeof path, "%s/%s", NSL_NETNS_DIR, L.v[i] + 6);
 			if (nsl_nsid_of(path, &ids[nids], NULL) == 0)
 				nids++;

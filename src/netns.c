@@ -62,16 +62,27 @@ long nsl_raise_nofile(void)
 	return (long)rl.rlim_cur;
 }
 
+/* The namespace nslab runs in, opened once and kept: every step into a
+ * node returns here (nslab never stays in a node, nor enters one from
+ * another), and opening /proc/thread-self/ns/net per step was a third of
+ * the opens of a lab build. */
+static int home_fd = -1;
+
+static int home(void)
+{
+	if (home_fd < 0)
+		home_fd = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	return home_fd;
+}
+
 int nsl_netns_enter(int fd, int *saved, struct nsl_err *err)
 {
-	*saved = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	*saved = home();
 	if (*saved < 0)
 		return nsl_fail(err, errno, "cannot open %s", SELF_NS);
 	if (setns(fd, CLONE_NEWNET) < 0) {
-		int e = errno;
-		close(*saved);
 		*saved = -1;
-		return nsl_fail(err, e, "cannot enter network namespace");
+		return nsl_fail(err, errno, "cannot enter network namespace");
 	}
 	return 0;
 }
@@ -81,7 +92,6 @@ void nsl_netns_restore(int *saved)
 	if (*saved >= 0) {
 		/* cannot fail for a namespace we were just in */
 		(void)setns(*saved, CLONE_NEWNET);
-		close(*saved);
 		*saved = -1;
 	}
 }
@@ -116,7 +126,8 @@ static int open_route_socket(struct nsl_ns *ns, struct nsl_err *err)
 		return nsl_fail(err, EIO, "netlink socket for %s: %s",
 				nsl_ns_where(ns), nl_geterror(rc));
 	}
-	nl_socket_set_buffer_size(ns->sk, 1 << 20, 1 << 20);
+	/* libnl's 32 KiB buffers are enough: requests are sent one at a time
+	 * and a dump waits for the reader instead of dropping */
 	nsl_nl_install(ns);
 	return 0;
 }
@@ -146,21 +157,37 @@ out:
  * address is tentative the kernel sends no neighbour solicitations for
  * forwarded packets, so the first second of every new link would drop
  * IPv6 traffic. Called inside the new namespace; no IPv6 is fine. */
+static void write_zero(const char *key)
+{
+	int fd = open(key, O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)!write(fd, "0", 1);
+		close(fd);
+	}
+}
+
+/* DAD runs unless both "all" and the device say 0. A new namespace starts
+ * IPv6's "all" at the kernel's default, 0, unless the host's
+ * net.core.devconf_inherit_init_net (1 or 3) copies it from elsewhere:
+ * only then is "all" written too (read once per process). */
 static void no_dad(void)
 {
-	static const char *const keys[] = {
-		"/proc/sys/net/ipv6/conf/all/accept_dad",
-		"/proc/sys/net/ipv6/conf/default/accept_dad",
-	};
-	size_t i;
+	static int all_inherited = -1;
 
-	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		int fd = open(keys[i], O_WRONLY | O_CLOEXEC);
+	if (all_inherited < 0) {
+		char v[8] = "";
+		int fd = open("/proc/sys/net/core/devconf_inherit_init_net", O_RDONLY | O_CLOEXEC);
+
 		if (fd >= 0) {
-			(void)!write(fd, "0", 1);
+			(void)!read(fd, v, sizeof v - 1);
 			close(fd);
 		}
+		all_inherited = v[0] == '1' || v[0] == '3';
 	}
+	if (all_inherited)
+		write_zero("/proc/sys/net/ipv6/conf/all/accept_dad");
+	write_zero("/proc/sys/net/ipv6/conf/default/accept_dad");
 }
 
 static void ns_init(struct nsl_ns *ns, const char *name)
@@ -206,7 +233,7 @@ int nsl_netns_create(const char *name, struct nsl_ns *ns, struct nsl_err *err)
 
 	ns_init(ns, name);
 	pin_path(path, sizeof path, name);
-	saved = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+	saved = home();
 	if (saved < 0)
 		return limit_fail(err, errno, "cannot create namespace", name);
 	pin = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
@@ -251,7 +278,6 @@ out_back:
 out_unlink:
 	unlink(path);
 out:
-	close(saved);
 	return rc;
 }
 

@@ -77,6 +77,35 @@ int nsl_procs_each(const struct nsl_nsid *ids, size_t nids,
 	return rc;
 }
 
+int nsl_procs_away(struct nsl_err *err)
+{
+	struct nsl_nsid self;
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	struct stat me;
+
+	if (stat("/proc/self/ns/net", &me) < 0)
+		return nsl_fail(err, errno, "/proc/self/ns/net");
+	self.dev = me.st_dev;
+	self.ino = me.st_ino;
+	if (!(d = opendir("/proc")))
+		return nsl_fail(err, errno, "cannot read /proc");
+	while ((e = readdir(d))) {
+		char path[300];
+		struct stat st;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/ns/net", e->d_name);
+		if (stat(path, &st) == 0 && (st.st_dev != self.dev || st.st_ino != self.ino))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
 struct collect {
 	pid_t *pids;
 	size_t n, cap;

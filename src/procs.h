@@ -28,6 +28,10 @@ static inline int nsl_nsid_eq(const struct nsl_nsid *a, const struct nsl_nsid *b
 int nsl_procs_each(const struct nsl_nsid *ids, size_t nids,
 		   int (*fn)(pid_t pid, void *arg), void *arg, struct nsl_err *err);
 
+/* How many processes are in a network namespace other than ours (0: no
+ * lab has a process, so a teardown need not look for its own). */
+int nsl_procs_away(struct nsl_err *err);
+
 /* Every process whose network namespace is id, ascending; *pids is
  * malloc'd (free it), *n its length. Processes that end while we look
  * are skipped. */
