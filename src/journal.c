@@ -290,6 +290,29 @@ static int host_ns(struct nsl_ns *h, int *open_, struct nsl_err *err)
 	return 0;
 }
 
+/* Remove a directory nslab made, only if empty (another lab may still use
+ * it) — empty but for the ".nslab" file that marks it as made by nslab
+ * (node.lua): then that file goes too, and the directory. */
+static void rmdir_made(const char *dir)
+{
+	char mark[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+	int others = 0;
+
+	if (rmdir(dir) == 0 || (errno != ENOTEMPTY && errno != EEXIST))
+		return;
+	if (!(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, ".nslab"))
+			others++;
+	closedir(d);
+	snprintf(mark, sizeof mark, "%s/.nslab", dir);
+	if (!others && unlink(mark) == 0)
+		(void)rmdir(dir);
+}
+
 /* Whether /etc/netns existed when this teardown began: without it no
  * node has a directory there to remove. */
 static int etc_netns_seen = 1;
@@ -434,7 +457,7 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	/* undo() split each line in place: "rmdir\0PATH" */
 	for (i = L.n - 1; i >= 0; i--)
 		if (!strcmp(L.v[i], "rmdir"))
-			(void)rmdir(L.v[i] + 6);   /* only if empty: another lab may use it */
+			rmdir_made(L.v[i] + 6);
 	if (hopen)
 		nsl_netns_close(&h);
 	free(L.v);

@@ -231,10 +231,20 @@ function Node:_write_hosts()
   local lab = self.lab
   local dir = core.etc_netns_dir .. "/" .. self.netns
   if not lab._etc_ready then
+    -- An /etc/netns that nslab made holds the file .nslab, and every lab
+    -- that uses it records its removal: the last lab to end removes it
+    -- (teardown removes it only once nothing but .nslab is left). One the
+    -- user made is never removed.
+    local mark = core.etc_netns_dir .. "/.nslab"
     if not core.exists(core.etc_netns_dir) then
       lab:_record("rmdir " .. core.etc_netns_dir)
       local ok, err, code = core.mkdir(core.etc_netns_dir)
       if not ok and code ~= 17 then raise(err) end
+      local f, ferr = io.open(mark, "w")
+      if not f then raise(ferr) end
+      f:close()
+    elseif core.exists(mark) then
+      lab:_record("rmdir " .. core.etc_netns_dir)
     end
     lab._etc_ready = true
   end

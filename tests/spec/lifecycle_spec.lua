@@ -144,4 +144,32 @@ prev:exec "sleep 60"
       :format(T.q(T.NSLAB), a, T.q(T.NSLAB), b))
     assert.are.equal(0, st, out .. err)
   end)
+
+  -- /etc/netns: nslab makes it for node hosts files; it must go when the
+  -- last lab using it ends, in whatever order labs end, and one the user
+  -- made must stay.
+  it("overlapping labs: /etc/netns goes with the last of them, a user's stays", function()
+    local text = 'local a = lab:host "a"\nassert(a:exec("true").ok)\n'
+    local la, lb = T.write_lab("lc-etc-a", text), T.write_lab("lc-etc-b", text)
+    local function etc() return T.sh("test -d /etc/netns") == 0 end
+    assert.is_false(etc(), "this test needs a host without /etc/netns")
+    assert.are.equal(0, (T.nslab("up", la)))
+    assert.is_true(etc())
+    assert.are.equal(0, (T.nslab("up", lb)))
+    assert.are.equal(0, (T.nslab("down", "lc-etc-a")))       -- the lab that made it ends first
+    assert.is_true(etc(), "lab lc-etc-b still uses /etc/netns")
+    assert.are.equal(0, T.sh("test -d /etc/netns/lc-etc-b.a"))
+    assert.are.equal(0, (T.nslab("down", "lc-etc-b")))
+    assert.is_false(etc(), "the last lab must remove the /etc/netns nslab made")
+    -- the user's own, empty or not, is left as it was
+    T.sh("mkdir /etc/netns")
+    local ok, err = pcall(function()
+      assert.are.equal(0, (T.nslab("up", la)))
+      assert.are.equal(0, (T.nslab("down", "lc-etc-a")))
+      assert.is_true(etc(), "a user's /etc/netns must stay")
+      assert.are.equal(0, T.sh("test -z \"$(ls -A /etc/netns)\""))
+    end)
+    T.sh("rmdir /etc/netns")
+    assert(ok, err)
+  end)
 end)
