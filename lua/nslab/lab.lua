@@ -265,10 +265,15 @@ function Lab:down()
   if self.closed then return 0 end
   self.closed = true
   for _, n in ipairs(self.order) do n:_stop_all() end
-  self:_close_handles()
-  if not self.journal or self.kept then return 0 end
+  if not self.journal or self.kept then
+    self:_close_handles()
+    return 0
+  end
   self.journal:close()
+  -- unpin first, close our sockets after: the other order made each unpin
+  -- of a 1000-node lab wait for the namespace's end (~0.3 ms each, 10x)
   local n, err = core.journal_down(self.name)
+  self:_close_handles()
   if not n then error(("lab %s: teardown: %s"):format(self.name, err), 0) end
   return n
 end
