@@ -6,6 +6,7 @@
  * back. No process is spawned. Pins behave exactly like `ip netns add`. */
 #define _GNU_SOURCE
 #include "netns.h"
+#include "procsys.h"
 #include "paths.h"
 
 #include <errno.h>
@@ -159,7 +160,7 @@ out:
  * IPv6 traffic. Called inside the new namespace; no IPv6 is fine. */
 static void write_zero(const char *key)
 {
-	int fd = open(key, O_WRONLY | O_CLOEXEC);
+	int fd = nsl_procsys_open(key, O_WRONLY);
 
 	if (fd >= 0) {
 		(void)!write(fd, "0", 1);
@@ -186,8 +187,8 @@ static void no_dad(void)
 		all_inherited = v[0] == '1' || v[0] == '3';
 	}
 	if (all_inherited)
-		write_zero("/proc/sys/net/ipv6/conf/all/accept_dad");
-	write_zero("/proc/sys/net/ipv6/conf/default/accept_dad");
+		write_zero("net/ipv6/conf/all/accept_dad");
+	write_zero("net/ipv6/conf/default/accept_dad");
 }
 
 static void ns_init(struct nsl_ns *ns, const char *name)

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "sysctl.h"
 #include "netns.h"
+#include "procsys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +42,7 @@ static int open_in(struct nsl_ns *ns, const char *key, int flags,
 		return rc;
 	if (!ns->is_host && (rc = nsl_netns_enter(ns->fd, &saved, err)) < 0)
 		return rc;
-	fd = open(path, flags | O_CLOEXEC);
+	fd = nsl_procsys_open(path + 10, flags);   /* after "/proc/sys/" */
 	e = errno;
 	nsl_netns_restore(&saved);
 	if (fd < 0) {
