@@ -168,7 +168,7 @@ static void each_addr(struct nl_object *o, void *arg)
 static int attach(struct nsl_monitor *m, struct mnode *n, int announce)
 {
 	char path[PATH_MAX];
-	struct nl_cache *addrs = NULL;
+	struct nl_cache *links = NULL, *addrs = NULL;
 	struct statfs sf;
 	int fd, saved = -1, rc;
 	struct nsl_err e;
@@ -194,11 +194,21 @@ static int attach(struct nsl_monitor *m, struct mnode *n, int announce)
 			n->sk = NULL;
 		}
 	}
+	/* a cache belongs to the manager only once added: free it ourselves
+	 * when adding fails */
 	rc = nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, 0, &n->mngr);
-	if (rc == 0 && (rc = nl_cache_alloc_name("route/link", &n->links)) == 0)
-		rc = nl_cache_mngr_add_cache_v2(n->mngr, n->links, on_link, n);
-	if (rc == 0 && (rc = nl_cache_alloc_name("route/addr", &addrs)) == 0)
+	if (rc == 0 && (rc = nl_cache_alloc_name("route/link", &links)) == 0) {
+		rc = nl_cache_mngr_add_cache_v2(n->mngr, links, on_link, n);
+		if (rc < 0)
+			nl_cache_free(links);
+		else
+			n->links = links;
+	}
+	if (rc == 0 && (rc = nl_cache_alloc_name("route/addr", &addrs)) == 0) {
 		rc = nl_cache_mngr_add_cache_v2(n->mngr, addrs, on_addr, n);
+		if (rc < 0)
+			nl_cache_free(addrs);
+	}
 	nsl_netns_restore(&saved);
 	if (rc < 0) {
 		if (n->mngr)
