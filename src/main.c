@@ -159,7 +159,13 @@ int main(int argc, char **argv)
 	rc = (int)lua_tointeger(L, -1);
 out:
 	fflush(stdout);
-	lua_close(L);
+#if defined(__SANITIZE_ADDRESS__)
+	lua_close(L);   /* leak checkers want everything freed */
+#else
+	/* The lab is down and every file flushed by exit(); freeing the Lua
+	 * heap object by object first was a quarter of the teardown of a
+	 * 1000-node lab. G keeps the state reachable for valgrind. */
+#endif
 	if (caught && rc == 0)
 		rc = 128 + caught;
 	return rc;
