@@ -189,14 +189,54 @@ int nsl_inspect_routes(struct nsl_ns *ns,
 	return 0;
 }
 
-struct nsid_reply {
-	int nsid;
+struct reply {
 	int done;
+	int nsid;                /* RTM_GETNSID */
+	char mac[32], name[64];  /* RTM_GETLINK */
 };
+
+static int on_ack(struct nl_msg *m, void *p)
+{
+	(void)m;
+	((struct reply *)p)->done = 1;
+	return NL_STOP;
+}
+
+/* Send m (NLM_F_ACK) on ns's socket and read until the ack, handing
+ * each reply to on_valid; libnl has no objects for these requests. */
+static int ask(struct nsl_ns *ns, struct nl_msg *m, nl_recvmsg_msg_cb_t on_valid,
+	       struct reply *r, const char *what, struct nsl_err *err)
+{
+	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(ns->sk));
+	int rc = 0;
+
+	if (!cb)
+		return nsl_fail(err, ENOMEM, "%s in %s", what, nsl_ns_where(ns));
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, r);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, r);
+	nsl_nl_reset(ns);
+	rc = nl_send_auto(ns->sk, m);
+	if (rc < 0) {
+		rc = nsl_nl_fail(ns, rc, err, "%s in %s", what, nsl_ns_where(ns));
+		goto out;
+	}
+	rc = 0;
+	while (!r->done) {
+		int n = nl_recvmsgs(ns->sk, cb);
+
+		if (n < 0) {
+			rc = nsl_nl_fail(ns, n, err, "%s in %s", what, nsl_ns_where(ns));
+			goto out;
+		}
+	}
+out:
+	nl_cb_put(cb);
+	return rc;
+}
 
 static int on_nsid(struct nl_msg *m, void *p)
 {
-	struct nsid_reply *r = p;
+	struct reply *r = p;
 	struct nlattr *tb[NETNSA_MAX + 1];
 	struct nlmsghdr *h = nlmsg_hdr(m);
 
@@ -207,55 +247,70 @@ static int on_nsid(struct nl_msg *m, void *p)
 	return NL_OK;
 }
 
-static int on_ack(struct nl_msg *m, void *p)
-{
-	(void)m;
-	((struct nsid_reply *)p)->done = 1;
-	return NL_STOP;
-}
-
-/* RTM_GETNSID with NETNSA_FD: libnl has no object for it, so the
- * message is built with libnl's message helpers. */
+/* RTM_GETNSID with NETNSA_FD */
 int nsl_inspect_nsid(struct nsl_ns *ns, int other_fd, int *nsid, struct nsl_err *err)
 {
 	struct rtgenmsg g = { .rtgen_family = AF_UNSPEC };
-	struct nsid_reply r = { -1, 0 };
-	struct nl_msg *m = NULL;
-	struct nl_cb *cb = NULL;
-	int rc = 0;
+	struct reply r = { .nsid = -1 };
+	struct nl_msg *m = nlmsg_alloc_simple(RTM_GETNSID, NLM_F_REQUEST | NLM_F_ACK);
+	int rc;
 
 	*nsid = -1;
-	m = nlmsg_alloc_simple(RTM_GETNSID, NLM_F_REQUEST | NLM_F_ACK);
-	cb = nl_cb_clone(nl_socket_get_cb(ns->sk));
-	if (!m || !cb) {
-		rc = nsl_fail(err, ENOMEM, "namespace id in %s", nsl_ns_where(ns));
-		goto out;
-	}
-	if (nlmsg_append(m, &g, sizeof g, NLMSG_ALIGNTO) < 0 ||
+	if (!m || nlmsg_append(m, &g, sizeof g, NLMSG_ALIGNTO) < 0 ||
 	    nla_put_u32(m, NETNSA_FD, (uint32_t)other_fd) < 0) {
-		rc = nsl_fail(err, ENOMEM, "namespace id in %s", nsl_ns_where(ns));
-		goto out;
+		nlmsg_free(m);
+		return nsl_fail(err, ENOMEM, "namespace id in %s", nsl_ns_where(ns));
 	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_nsid, &r);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &r);
-	nsl_nl_reset(ns);
-	rc = nl_send_auto(ns->sk, m);
-	if (rc < 0) {
-		rc = nsl_nl_fail(ns, rc, err, "namespace id in %s", nsl_ns_where(ns));
-		goto out;
-	}
-	rc = 0;
-	while (!r.done) {
-		int n = nl_recvmsgs(ns->sk, cb);
+	rc = ask(ns, m, on_nsid, &r, "namespace id", err);
+	nlmsg_free(m);
+	if (rc == 0)
+		*nsid = r.nsid;
+	return rc;
+}
 
-		if (n < 0) {
-			rc = nsl_nl_fail(ns, n, err, "namespace id in %s", nsl_ns_where(ns));
-			goto out;
+static int on_link(struct nl_msg *m, void *p)
+{
+	struct reply *r = p;
+	struct nlattr *tb[IFLA_MAX + 1];
+	struct nlmsghdr *h = nlmsg_hdr(m);
+
+	if (h->nlmsg_type != RTM_NEWLINK ||
+	    nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0)
+		return NL_OK;
+	if (tb[IFLA_IFNAME])
+		nla_strlcpy(r->name, tb[IFLA_IFNAME], sizeof r->name);
+	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) > 0) {
+		/* formatted as nsl_inspect_links formats a link's address */
+		struct nl_addr *a = nl_addr_build(AF_LLC, nla_data(tb[IFLA_ADDRESS]),
+						 (size_t)nla_len(tb[IFLA_ADDRESS]));
+		if (a) {
+			nl_addr2str(a, r->mac, sizeof r->mac);
+			nl_addr_put(a);
 		}
 	}
-	*nsid = r.nsid;
-out:
+	return NL_OK;
+}
+
+/* RTM_GETLINK of one ifindex in the namespace ns calls nsid
+ * (IFLA_TARGET_NETNSID): a veth's peer, seen from this end's side. */
+int nsl_inspect_peer(struct nsl_ns *ns, int nsid, int ifindex, char *mac, size_t maclen,
+		     char *name, size_t namelen, struct nsl_err *err)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct reply r = { .nsid = -1 };
+	struct nl_msg *m = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK);
+	int rc;
+
+	if (!m || nlmsg_append(m, &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 ||
+	    nla_put_s32(m, IFLA_TARGET_NETNSID, nsid) < 0) {
+		nlmsg_free(m);
+		return nsl_fail(err, ENOMEM, "peer interface in %s", nsl_ns_where(ns));
+	}
+	rc = ask(ns, m, on_link, &r, "peer interface", err);
 	nlmsg_free(m);
-	nl_cb_put(cb);
+	if (rc == 0) {
+		snprintf(mac, maclen, "%s", r.mac);
+		snprintf(name, namelen, "%s", r.name);
+	}
 	return rc;
 }

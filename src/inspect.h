@@ -53,5 +53,9 @@ int nsl_inspect_routes(struct nsl_ns *ns,
 /* The id ns gives the namespace behind other_fd (what a veth's
  * peer_nsid refers to); *nsid = -1 when ns has assigned it none. */
 int nsl_inspect_nsid(struct nsl_ns *ns, int other_fd, int *nsid, struct nsl_err *err);
+/* The interface ifindex of the namespace ns knows as nsid (a veth's
+ * peer): its address, as nsl_if_info.mac has it, and its name. */
+int nsl_inspect_peer(struct nsl_ns *ns, int nsid, int ifindex, char *mac, size_t maclen,
+		     char *name, size_t namelen, struct nsl_err *err);
 
 #endif

@@ -176,6 +176,22 @@ static int m_nsid_for(lua_State *L)
 	return 1;
 }
 
+/* ns:peer_of(nsid, ifindex) -> mac, name of that interface in the
+ * namespace ns calls nsid (a veth's peer_nsid and peer) */
+static int m_peer_of(lua_State *L)
+{
+	struct nsl_ns *ns = nsl_lua_checkns(L, 1);
+	int nsid = (int)luaL_checkinteger(L, 2), idx = (int)luaL_checkinteger(L, 3);
+	char mac[32], name[64];
+	struct nsl_err e;
+
+	if (nsl_inspect_peer(ns, nsid, idx, mac, sizeof mac, name, sizeof name, &e) < 0)
+		return nsl_lua_fail(L, &e);
+	lua_pushstring(L, mac);
+	lua_pushstring(L, name);
+	return 2;
+}
+
 void nsl_lua_open_inspect(lua_State *L)
 {
 	static const luaL_Reg meths[] = {
@@ -183,6 +199,7 @@ void nsl_lua_open_inspect(lua_State *L)
 		{ "addresses", m_addresses },
 		{ "routes", m_routes },
 		{ "nsid_for", m_nsid_for },
+		{ "peer_of", m_peer_of },
 		{ NULL, NULL },
 	};
 

@@ -138,6 +138,11 @@ local function fake_ns(state, name, is_host)
     if r then return r:routes() end
     return self._routes
   end
+  function ns:peer_of(nsid, ifindex)
+    local r = live_ns()
+    if r then return r:peer_of(nsid, ifindex) end
+    return nil, "dry run: no peer"
+  end
   function ns:nsid_for(other)
     local r = live_ns()
     if r and other._live then return r:nsid_for(other._live()) end

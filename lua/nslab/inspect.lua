@@ -186,18 +186,46 @@ function M.lab(name)
     end
     -- links: a veth end's peer (ifindex, and the id its namespace gives
     -- the peer's namespace) names the node at the other end
-    local seen = {}
-    for ai, a in ipairs(opened) do
-      local ids = {}
-      for _, b in ipairs(opened) do
-        if b ~= a then
-          local id = a.ns:nsid_for(b.ns)
-          if id and id >= 0 then ids[id] = b end
+    -- The peer's namespace: ask a's socket for the peer interface in the
+    -- namespace a calls peer_nsid (one request per veth end), and find
+    -- that interface by address, name and index among the nodes' links.
+    -- Only when that is not unique (equal MACs set by hand) ask a for the
+    -- id it gives each other node — a request per pair of nodes, which
+    -- made `inspect` of 1000 nodes take 6.6 s.
+    local by_if = {}
+    for _, b in ipairs(opened) do
+      for _, pl in ipairs(b.links) do
+        if pl.kind == "veth" and pl.mac then
+          local k = pl.mac .. "|" .. pl.name .. "|" .. pl.index
+          by_if[k] = by_if[k] == nil and b or false
         end
       end
+    end
+    local function ids_of(a)
+      if not a.ids then
+        a.ids = {}
+        for _, b in ipairs(opened) do
+          if b ~= a then
+            local id = a.ns:nsid_for(b.ns)
+            if id and id >= 0 then a.ids[id] = b end
+          end
+        end
+      end
+      return a.ids
+    end
+    local function peer_node(a, l)
+      if not l.peer_nsid then return a end
+      local ok, mac, name = pcall(a.ns.peer_of, a.ns, l.peer_nsid, l.peer)
+      local b = ok and mac and by_if[mac .. "|" .. (name or "") .. "|" .. l.peer]
+      if b then return b end
+      return ids_of(a)[l.peer_nsid]
+    end
+    local seen, pos = {}, {}
+    for k, o in ipairs(opened) do pos[o] = k end
+    for ai, a in ipairs(opened) do
       for _, l in ipairs(a.links) do
         if l.kind == "veth" and l.peer and (not a.only or a.only[l.name]) then
-          local b = l.peer_nsid and ids[l.peer_nsid] or (not l.peer_nsid and a) or nil
+          local b = peer_node(a, l)
           local bname
           if b then
             for _, pl in ipairs(b.links) do
@@ -208,9 +236,7 @@ function M.lab(name)
           if not seen[key_a] then
             local e = { a = { node = a.node.name, interface = l.name } }
             if b and bname then
-              local bi
-              for k, o in ipairs(opened) do if o == b then bi = k end end
-              seen[bi .. ":" .. l.peer] = true
+              seen[pos[b] .. ":" .. l.peer] = true
               e.b = { node = b.node.name, interface = bname }
             else
               e.b = { node = json.null, interface = json.null }
@@ -222,16 +248,15 @@ function M.lab(name)
       end
     end
     -- each interface names its peer too
+    local node_named = {}
+    for _, n in ipairs(data.nodes) do node_named[n.name] = node_named[n.name] or n end
     for _, l in ipairs(data.links) do
       for _, pair in ipairs { { l.a, l.b }, { l.b, l.a } } do
         local me, other = pair[1], pair[2]
-        for _, n in ipairs(data.nodes) do
-          if n.name == me.node then
-            for _, i in ipairs(n.interfaces) do
-              if i.name == me.interface then
-                i.peer = other.node ~= json.null and { node = other.node, interface = other.interface } or json.null
-              end
-            end
+        local n = node_named[me.node]
+        for _, i in ipairs(n and n.interfaces or {}) do
+          if i.name == me.interface then
+            i.peer = other.node ~= json.null and { node = other.node, interface = other.interface } or json.null
           end
         end
       end

@@ -247,26 +247,49 @@ local function attach(name)
       if sw.node == node and sw.index == l.master then return sw end
     end
   end
+  -- A veth in another namespace: ask a's socket for the peer interface
+  -- in the namespace a calls peer_nsid, and find it by address, name and
+  -- index (one request per end). Scanning every node, and asking each
+  -- for its namespace id, is the fallback (same-namespace pairs, MACs
+  -- set equal by hand); alone it made attaching to 1000 nodes quadratic.
+  local by_if = {}
+  for _, b in ipairs(lab.order) do
+    for _, lb in ipairs(info[b]) do
+      if lb.kind == "veth" and lb.mac then
+        local k = lb.mac .. "|" .. lb.name .. "|" .. lb.index
+        by_if[k] = by_if[k] == nil and { b, lb } or false
+      end
+    end
+  end
+  local function candidates(a, la)
+    if la.peer_nsid and a.ns.peer_of then
+      local ok, mac, name = pcall(a.ns.peer_of, a.ns, la.peer_nsid, la.peer)
+      local c = ok and mac and by_if[mac .. "|" .. (name or "") .. "|" .. la.peer]
+      if c and c[2].peer == la.index then return { c } end
+    end
+    local cands = {}
+    for _, b in ipairs(lab.order) do
+      for _, lb in ipairs(info[b]) do
+        if lb.kind == "veth" and lb.index == la.peer and lb.peer == la.index and
+           not (a == b and lb.index == la.index) then
+          cands[#cands + 1] = { b, lb }
+        end
+      end
+    end
+    if #cands > 1 and la.peer_nsid then
+      local keep = {}
+      for _, c in ipairs(cands) do
+        if c[1] ~= a and a.ns:nsid_for(c[1].ns) == la.peer_nsid then keep[#keep + 1] = c end
+      end
+      cands = keep
+    end
+    return cands
+  end
   local done = {}
   for _, a in ipairs(lab.order) do
     for _, la in ipairs(info[a]) do
       if la.kind == "veth" and la.peer and not done[a.name .. "\0" .. la.name] then
-        local cands = {}
-        for _, b in ipairs(lab.order) do
-          for _, lb in ipairs(info[b]) do
-            if lb.kind == "veth" and lb.index == la.peer and lb.peer == la.index and
-               not (a == b and lb.index == la.index) then
-              cands[#cands + 1] = { b, lb }
-            end
-          end
-        end
-        if #cands > 1 and la.peer_nsid then
-          local keep = {}
-          for _, c in ipairs(cands) do
-            if c[1] ~= a and a.ns:nsid_for(c[1].ns) == la.peer_nsid then keep[#keep + 1] = c end
-          end
-          cands = keep
-        end
+        local cands = candidates(a, la)
         local c = cands[1]
         if #cands == 1 then
           local b, lb = c[1], c[2]

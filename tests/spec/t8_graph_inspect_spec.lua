@@ -181,6 +181,47 @@ local t = require("nslab.topo").ring { n = 3, ipv6 = true, base = "10.93.0.0/24"
     assert(ok, e)
   end)
 
+  -- inspect (and the REPL's attach) find a veth's far end by asking for
+  -- the peer interface and matching its MAC, name and index; equal MACs
+  -- set by hand make that ambiguous, and the namespace-id fallback must
+  -- still pair the right nodes
+  it("pairs veth ends right in a chain, and with MACs set equal by hand", function()
+    local labfile = T.write_lab("t8ip", [[
+local p
+for i = 1, 6 do
+  local n = lab:host("n" .. i)
+  if p then lab:link(p, n, { ("10.94.%d.1/30"):format(i), ("10.94.%d.2/30"):format(i) }) end
+  p = n
+end
+local a, b, c, d = lab:host "a", lab:host "b", lab:host "c", lab:host "d"
+lab:link(a, b, nil, { mac = { "02:00:00:00:00:0a", "02:00:00:00:00:0b" } })
+lab:link(c, d, nil, { mac = { "02:00:00:00:00:0a", "02:00:00:00:00:0b" } })
+]])
+    local lab = H.hold("t8ip", labfile)
+    local ok, e = pcall(function()
+      local st, out, err = T.nslab("inspect", "--json", "t8ip")
+      assert.are.equal(0, st, err)
+      local json = require "nslab.json"
+      local data = json.decode(out)
+      local pairs_seen = {}
+      for _, l in ipairs(data.links) do
+        local x, y = l.a.node, l.b.node
+        if x > y then x, y = y, x end
+        pairs_seen[#pairs_seen + 1] = x .. "-" .. y
+      end
+      table.sort(pairs_seen)
+      assert.are.same({ "a-b", "c-d", "n1-n2", "n2-n3", "n3-n4", "n4-n5", "n5-n6" }, pairs_seen)
+      -- the REPL's attach pairs them the same way
+      local rst, rout = T.sh(("printf 'links\nexit\n' | %s repl t8ip"):format(T.q(T.NSLAB)))
+      assert.are.equal(0, rst, rout)
+      assert.matches("a:eth0%s+<%->%s+b:eth0", rout)
+      assert.matches("c:eth0%s+<%->%s+d:eth0", rout)
+      assert.matches("n3:eth1%s+<%->%s+n4:eth0", rout)
+    end)
+    lab.stop()
+    assert(ok, e)
+  end)
+
   it("errors: no such lab; not root", function()
     local st, _, err = T.nslab("inspect", "t8-nosuch", "--json")
     assert.are.equal(1, st)
