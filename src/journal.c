@@ -247,8 +247,9 @@ static void cancel_deleted(struct lines *L)
 
 /* End every process inside the lab's namespaces — also ones nslab did not
  * start — so that no process keeps a namespace (and its veths) alive. */
-static int kill_one(pid_t pid, void *arg)
+static int kill_one(pid_t pid, size_t which, void *arg)
 {
+	(void)which;
 	(void)arg;
 	kill(pid, SIGKILL);
 	return 0;

@@ -4,6 +4,7 @@
 #include "lua_util.h"
 #include "procs.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <dirent.h>
 #include <stdlib.h>
@@ -38,7 +39,92 @@ static int l_nsid_pid(lua_State *L)
 	return 1;
 }
 
-/* core.pids_in(path) -> {pid, ...} ascending | nil, msg, errno */
+struct hit {
+	pid_t pid;
+	size_t which;   /* index of the namespace it is in */
+};
+
+struct hits {
+	struct hit *v;
+	size_t n, cap;
+};
+
+static int add_hit(pid_t pid, size_t which, void *arg)
+{
+	struct hits *h = arg;
+
+	if (h->n == h->cap) {
+		size_t nc = h->cap ? h->cap * 2 : 64;
+		struct hit *v = realloc(h->v, nc * sizeof *v);
+
+		if (!v)
+			return -ENOMEM;
+		h->v = v;
+		h->cap = nc;
+	}
+	h->v[h->n].pid = pid;
+	h->v[h->n].which = which;
+	h->n++;
+	return 0;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+
+	if (x->which != y->which)
+		return x->which < y->which ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* core.pids_in({pin, ...}) -> {[pin] = {pid, ...}}: one look at /proc for
+ * many namespaces, where one call per node scanned /proc once per node (a
+ * pin that cannot be read gets an empty list) */
+static int pids_in_many(lua_State *L)
+{
+	lua_Integer n = luaL_len(L, 1), i;
+	struct nsl_nsid *ids = calloc((size_t)n + 1, sizeof *ids);
+	struct hits h = { NULL, 0, 0 };
+	struct nsl_err e;
+	size_t k;
+	int rc;
+
+	if (!ids)
+		return luaL_error(L, "out of memory");
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, 1, i);
+		if (nsl_nsid_of(luaL_checkstring(L, -1), &ids[i - 1], NULL) < 0)
+			ids[i - 1].dev = (dev_t)-1, ids[i - 1].ino = (ino_t)-1;   /* matches nothing */
+		lua_pop(L, 1);
+	}
+	rc = nsl_procs_each(ids, (size_t)n, add_hit, &h, &e);
+	free(ids);
+	if (rc < 0) {
+		free(h.v);
+		if (rc == -ENOMEM)
+			return luaL_error(L, "out of memory");
+		return nsl_lua_fail(L, &e);
+	}
+	qsort(h.v, h.n, sizeof *h.v, cmp_hit);
+	lua_createtable(L, 0, (int)n);
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, 1, i);
+		lua_newtable(L);
+		lua_rawset(L, -3);
+	}
+	for (k = 0; k < h.n; k++) {
+		lua_rawgeti(L, 1, (lua_Integer)h.v[k].which + 1);
+		lua_rawget(L, -2);
+		lua_pushinteger(L, h.v[k].pid);
+		lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
+		lua_pop(L, 1);
+	}
+	free(h.v);
+	return 1;
+}
+
+/* core.pids_in(pin) -> {pid, ...} ascending | nil, msg, errno;
+ * core.pids_in({pin, ...}) -> {[pin] = {pid, ...}} */
 static int l_pids_in(lua_State *L)
 {
 	struct nsl_nsid id;
@@ -46,6 +132,8 @@ static int l_pids_in(lua_State *L)
 	pid_t *pids;
 	size_t n, i;
 
+	if (lua_istable(L, 1))
+		return pids_in_many(L);
 	if (nsl_nsid_of(luaL_checkstring(L, 1), &id, &e) < 0 ||
 	    nsl_procs_in(&id, &pids, &n, &e) < 0)
 		return nsl_lua_fail(L, &e);

@@ -73,3 +73,11 @@ out:
 	nsl_netns_restore(&saved);
 	return rc;
 }
+
+void nsl_nft_release(struct nsl_ns *ns)
+{
+	if (ns->nft) {
+		nft_ctx_free(ns->nft);
+		ns->nft = NULL;
+	}
+}

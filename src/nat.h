@@ -9,4 +9,7 @@
 int nsl_nft_run(struct nsl_ns *ns, const char *script, const char **out,
 		struct nsl_err *err);
 
+/* Free ns's nftables context, if it has one. */
+void nsl_nft_release(struct nsl_ns *ns);
+
 #endif

@@ -23,7 +23,7 @@
 #include <linux/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
-#include "lazy_nft.h"   /* only nft_ctx_free, of a context nat.c made */
+#include "nat.h"
 
 #define SELF_NS "/proc/thread-self/ns/net"
 
@@ -325,10 +325,7 @@ void nsl_netns_close(struct nsl_ns *ns)
 		nl_socket_free(ns->sk);
 		ns->sk = NULL;
 	}
-	if (ns->nft) {
-		nft_ctx_free(ns->nft);
-		ns->nft = NULL;
-	}
+	nsl_nft_release(ns);
 	if (ns->fd >= 0) {
 		close(ns->fd);
 		ns->fd = -1;

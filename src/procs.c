@@ -49,7 +49,8 @@ static int cmp_pid(const void *a, const void *b)
 }
 
 int nsl_procs_each(const struct nsl_nsid *ids, size_t nids,
-		   int (*fn)(pid_t pid, void *arg), void *arg, struct nsl_err *err)
+		   int (*fn)(pid_t pid, size_t which, void *arg), void *arg,
+		   struct nsl_err *err)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -69,7 +70,7 @@ int nsl_procs_each(const struct nsl_nsid *ids, size_t nids,
 			continue;
 		for (k = 0; k < nids; k++)
 			if (st.st_dev == ids[k].dev && st.st_ino == ids[k].ino) {
-				rc = fn((pid_t)atoi(e->d_name), arg);
+				rc = fn((pid_t)atoi(e->d_name), k, arg);
 				break;
 			}
 	}
@@ -111,10 +112,11 @@ struct collect {
 	size_t n, cap;
 };
 
-static int collect(pid_t pid, void *arg)
+static int collect(pid_t pid, size_t which, void *arg)
 {
 	struct collect *c = arg;
 
+	(void)which;
 	if (c->n == c->cap) {
 		size_t nc = c->cap ? c->cap * 2 : 16;
 		pid_t *p = realloc(c->pids, nc * sizeof *p);

@@ -22,11 +22,12 @@ static inline int nsl_nsid_eq(const struct nsl_nsid *a, const struct nsl_nsid *b
 	return a->dev == b->dev && a->ino == b->ino;
 }
 
-/* Call fn for every process whose network namespace is one of ids
- * (processes that end while we look are skipped); a non-zero return of
- * fn stops the scan and is returned. */
+/* Call fn for every process whose network namespace is one of ids, with
+ * the index of that id (processes that end while we look are skipped); a
+ * non-zero return of fn stops the scan and is returned. */
 int nsl_procs_each(const struct nsl_nsid *ids, size_t nids,
-		   int (*fn)(pid_t pid, void *arg), void *arg, struct nsl_err *err);
+		   int (*fn)(pid_t pid, size_t which, void *arg), void *arg,
+		   struct nsl_err *err);
 
 /* How many processes are in a network namespace other than ours (0: no
  * lab has a process, so a teardown need not look for its own). */

@@ -106,6 +106,7 @@ local function read_ns(ns, only, nft_cmd)
     end
   end
   local nft = nft_cmd and ns:nft(nft_cmd) or ""
+  if nft_cmd and ns.nft_release then ns:nft_release() end
   return { interfaces = ifaces, routes = rt, nat = M.parse_nft(nft) }, links
 end
 
@@ -141,6 +142,9 @@ function M.lab(name)
   if data.file == "" then data.file = json.null end
   local opened, prefix = {}, name .. "."
   local ok, err = pcall(function()
+    local pins = {}
+    for _, nsname in ipairs(recs) do pins[#pins + 1] = core.netns_dir .. "/" .. nsname end
+    local pids = core.pids_in(pins)    -- one look at /proc for every node
     for _, nsname in ipairs(recs) do
       if nsname:sub(1, #prefix) == prefix then
         local ns, oerr = core.netns_open(nsname)
@@ -151,7 +155,7 @@ function M.lab(name)
         n.forwarding = { ipv4 = is_on(ns:sysctl_get("net.ipv4.ip_forward")),
                          ipv6 = is_on(ns:sysctl_get("net.ipv6.conf.all.forwarding")) }
         n.kind = kind_of(n, n.forwarding.ipv4 or n.forwarding.ipv6)
-        n.processes = processes(core.pids_in(core.netns_dir .. "/" .. nsname))
+        n.processes = processes(pids[core.netns_dir .. "/" .. nsname] or {})
         data.nodes[#data.nodes + 1] = n
         opened[#opened + 1] = { node = n, ns = ns, links = links }
       end
