@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <lua.h>
@@ -56,6 +57,51 @@ static const char *lua_dir(void)
 	if (is_dir_with(NSLAB_SOURCE_LUA_DIR, "nslab/init.lua"))
 		return NSLAB_SOURCE_LUA_DIR;
 	return NSLAB_INSTALL_LUA_DIR;
+}
+
+/* Where the library's bytecode is (see CMakeLists.txt), for the Lua
+ * directory in use; NULL when $NSLAB_LUA_DIR points elsewhere. */
+static const char *bytecode_dir(void)
+{
+	const char *d = lua_dir();
+
+	if (!strcmp(d, NSLAB_SOURCE_LUA_DIR))
+		return NSLAB_BUILD_BC_DIR;
+	if (!strcmp(d, NSLAB_INSTALL_LUA_DIR))
+		return NSLAB_INSTALL_BC_DIR;
+	return NULL;
+}
+
+/* package.searchers entry ahead of Lua's own: a module of the library is
+ * loaded from its bytecode when that is no older than the source (an
+ * edited source is read as such until the next build). Anything else —
+ * another module, no bytecode, bytecode of another Lua — falls through
+ * to the source. */
+static int bytecode_searcher(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1), *bc = bytecode_dir();
+	char rel[256], src[PATH_MAX], bin[PATH_MAX], *p;
+	struct stat s_src, s_bin;
+
+	if (!bc || strncmp(name, "nslab", 5) || (name[5] && name[5] != '.'))
+		return 0;
+	snprintf(rel, sizeof rel, "%s", name[5] ? name : "nslab.init");
+	for (p = rel; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	snprintf(src, sizeof src, "%s/%s.lua", lua_dir(), rel);
+	snprintf(bin, sizeof bin, "%s/%s.luac", bc, rel);
+	if (stat(bin, &s_bin) < 0 || stat(src, &s_src) < 0 ||
+	    s_bin.st_mtim.tv_sec < s_src.st_mtim.tv_sec ||
+	    (s_bin.st_mtim.tv_sec == s_src.st_mtim.tv_sec &&
+	     s_bin.st_mtim.tv_nsec < s_src.st_mtim.tv_nsec))
+		return 0;
+	if (luaL_loadfilex(L, bin, "b") != LUA_OK) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	lua_pushstring(L, src);   /* what require hands the module, as for a source */
+	return 2;
 }
 
 static int traceback(lua_State *L)
@@ -131,7 +177,15 @@ int main(int argc, char **argv)
 	lua_getfield(L, -2, "path");
 	lua_concat(L, 2);
 	lua_setfield(L, -2, "path");
-	lua_pop(L, 1);
+	/* the bytecode searcher goes second: after package.preload */
+	lua_getfield(L, -1, "searchers");
+	for (i = (int)luaL_len(L, -1); i >= 2; i--) {
+		lua_rawgeti(L, -1, i);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_pushcfunction(L, bytecode_searcher);
+	lua_rawseti(L, -2, 2);
+	lua_pop(L, 2);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
