@@ -3,6 +3,7 @@
 #include "link.h"
 
 #include <errno.h>
+#include <sys/random.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,9 +157,22 @@ int nsl_link_bridge(struct nsl_ns *ns, const char *name, int mtu, int *idx,
 {
 	struct rtnl_link *l = rtnl_link_bridge_alloc();
 	int rc, want = ns->next_ifindex;
+	unsigned char mac[6];
+	struct nl_addr *a;
 
 	if (!l)
 		return nsl_fail(err, ENOMEM, "bridge \"%s\"", name);
+	/* A MAC of its own (random, locally administered, as the kernel
+	 * would pick): without one the bridge re-takes the lowest MAC of its
+	 * ports each time one joins, with notifications and FDB updates for
+	 * every change, and its address moves as ports come and go. */
+	if (getrandom(mac, sizeof mac, 0) == (ssize_t)sizeof mac) {
+		mac[0] = (unsigned char)((mac[0] & 0xfe) | 0x02);
+		if ((a = nl_addr_build(AF_LLC, mac, sizeof mac))) {
+			rtnl_link_set_addr(l, a);
+			nl_addr_put(a);
+		}
+	}
 again:
 	rtnl_link_set_name(l, name);
 	rtnl_link_set_flags(l, IFF_UP);

@@ -118,6 +118,14 @@ describe("engine", function()
     for i = 1, 3 do assert.is_truthy(ports:find("p" .. i, 1, true), ports) end
     assert.is_true(hosts[1]:ping "10.8.0.3")
     assert.is_true(hosts[3]:ping(hosts[2]))
+    -- the bridge has a MAC of its own (set: 3), locally administered, that
+    -- no port's MAC replaces
+    local _, how = ns_sh("te-sw.s1", "cat /sys/class/net/br0/addr_assign_type")
+    assert.are.equal("3\n", how)
+    local _, mac = ns_sh("te-sw.s1", "cat /sys/class/net/br0/address")
+    assert.matches("^%x[26ae]:", mac)
+    local _, pmacs = ns_sh("te-sw.s1", "cat /sys/class/net/p*/address")
+    assert.is_falsy(pmacs:find(mac, 1, true), pmacs)
   end)
 
   it("sets and reads sysctls per node", function()
