@@ -105,7 +105,8 @@ static int pids_in_many(lua_State *L)
 			return luaL_error(L, "out of memory");
 		return nsl_lua_fail(L, &e);
 	}
-	qsort(h.v, h.n, sizeof *h.v, cmp_hit);
+	if (h.n)
+		qsort(h.v, h.n, sizeof *h.v, cmp_hit);   /* h.v is NULL when empty */
 	lua_createtable(L, 0, (int)n);
 	for (i = 1; i <= n; i++) {
 		lua_rawgeti(L, 1, i);
