@@ -251,6 +251,10 @@ static int kill_one(pid_t pid, size_t which, void *arg)
 {
 	(void)which;
 	(void)arg;
+	/* never ourselves: a build that could not step back out of a node
+	 * (setns refused, as in a user namespace) is still in it */
+	if (pid == getpid())
+		return 0;
 	kill(pid, SIGKILL);
 	return 0;
 }

@@ -273,7 +273,10 @@ out_umount:
 	umount2(path, MNT_DETACH);
 out_back:
 	if (setns(saved, CLONE_NEWNET) < 0 && rc == 0)
-		rc = nsl_fail(err, errno, "cannot return from namespace %s", name);
+		rc = errno == EPERM
+			? nsl_fail_quiet(err, EPERM, "cannot step back out of namespace %s: the kernel "
+					 "refuses (a user namespace?); run nslab as root on the host", name)
+			: nsl_fail(err, errno, "cannot return from namespace %s", name);
 	if (rc == 0)
 		goto out;
 out_unlink:

@@ -62,6 +62,20 @@ describe("bad input", function()
   end
 end)
 
+-- Root in a user namespace may create network namespaces but not step back
+-- into the host's: one clear line, and nslab must not kill itself when the
+-- rollback ends every process in the lab's namespaces (it was still in one).
+describe("nslab in a user namespace", function()
+  it("fails with one line naming the lab line and what to do", function()
+    local lab = T.write_lab("userns-lab", 'local a = lab:host "a"\n')
+    local st, out, err = T.sh(("unshare -U -r -m --propagation private sh -c %s"):format(
+      T.q(("mount -t tmpfs tmpfs /run && %s run %s"):format(T.q(T.NSLAB), lab))))
+    assert.are.equal(1, st, out .. err)
+    assert.are.equal(lab .. ":1: cannot step back out of namespace userns-lab.a: the kernel " ..
+      "refuses (a user namespace?); run nslab as root on the host\n", err)
+  end)
+end)
+
 -- libnftables, libpcap and readline are opened on first use (src/lazylib.c).
 -- Each test hides one library in a private mount namespace (the file found
 -- through ld.so's cache is covered by /dev/null) and runs nslab there.
