@@ -247,26 +247,14 @@ local function attach(name)
       if sw.node == node and sw.index == l.master then return sw end
     end
   end
-  -- A veth in another namespace: ask a's socket for the peer interface
-  -- in the namespace a calls peer_nsid, and find it by address, name and
-  -- index (one request per end). Scanning every node, and asking each
-  -- for its namespace id, is the fallback (same-namespace pairs, MACs
-  -- set equal by hand); alone it made attaching to 1000 nodes quadratic.
-  local by_if = {}
-  for _, b in ipairs(lab.order) do
-    for _, lb in ipairs(info[b]) do
-      if lb.kind == "veth" and lb.mac then
-        local k = lb.mac .. "|" .. lb.name .. "|" .. lb.index
-        by_if[k] = by_if[k] == nil and { b, lb } or false
-      end
-    end
-  end
+  -- A veth in another namespace: one request per end finds its far end
+  -- (inspect.veth_finder). Scanning every node, and asking each for its
+  -- namespace id, is the fallback (same-namespace pairs, MACs set equal
+  -- by hand); alone it made attaching to 1000 nodes quadratic.
+  local find = require("nslab.inspect").veth_finder(lab.order, function(b) return info[b] end)
   local function candidates(a, la)
-    if la.peer_nsid and a.ns.peer_of then
-      local ok, mac, name = pcall(a.ns.peer_of, a.ns, la.peer_nsid, la.peer)
-      local c = ok and mac and by_if[mac .. "|" .. (name or "") .. "|" .. la.peer]
-      if c and c[2].peer == la.index then return { c } end
-    end
+    local b, lb = find(a.ns, la)
+    if b and lb.peer == la.index then return { { b, lb } } end
     local cands = {}
     for _, b in ipairs(lab.order) do
       for _, lb in ipairs(info[b]) do
