@@ -48,9 +48,10 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int nsl_procs_each(const struct nsl_nsid *ids, size_t nids,
-		   int (*fn)(pid_t pid, size_t which, void *arg), void *arg,
-		   struct nsl_err *err)
+/* One pass over /proc: visit(pid, its network namespace, arg) for every
+ * process still there; a non-zero return stops the pass and is returned. */
+static int scan(int (*visit)(pid_t pid, const struct nsl_nsid *ns, void *arg),
+		void *arg, struct nsl_err *err)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -61,50 +62,72 @@ int nsl_procs_each(const struct nsl_nsid *ids, size_t nids,
 	while (rc == 0 && (e = readdir(d))) {
 		char path[300];
 		struct stat st;
-		size_t k;
+		struct nsl_nsid id;
 
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof path, "/proc/%s/ns/net", e->d_name);
 		if (stat(path, &st) < 0)
 			continue;
-		for (k = 0; k < nids; k++)
-			if (st.st_dev == ids[k].dev && st.st_ino == ids[k].ino) {
-				rc = fn((pid_t)atoi(e->d_name), k, arg);
-				break;
-			}
+		id.dev = st.st_dev;
+		id.ino = st.st_ino;
+		rc = visit((pid_t)atoi(e->d_name), &id, arg);
 	}
 	closedir(d);
 	return rc;
 }
 
+struct each {
+	const struct nsl_nsid *ids;
+	size_t nids;
+	int (*fn)(pid_t pid, size_t which, void *arg);
+	void *arg;
+};
+
+static int visit_each(pid_t pid, const struct nsl_nsid *ns, void *arg)
+{
+	struct each *w = arg;
+	size_t k;
+
+	for (k = 0; k < w->nids; k++)
+		if (nsl_nsid_eq(ns, &w->ids[k]))
+			return w->fn(pid, k, w->arg);
+	return 0;
+}
+
+int nsl_procs_each(const struct nsl_nsid *ids, size_t nids,
+		   int (*fn)(pid_t pid, size_t which, void *arg), void *arg,
+		   struct nsl_err *err)
+{
+	struct each w = { ids, nids, fn, arg };
+
+	return scan(visit_each, &w, err);
+}
+
+struct away {
+	struct nsl_nsid self;
+	int n;
+};
+
+static int visit_away(pid_t pid, const struct nsl_nsid *ns, void *arg)
+{
+	struct away *w = arg;
+
+	(void)pid;
+	if (!nsl_nsid_eq(ns, &w->self))
+		w->n++;
+	return 0;
+}
+
 int nsl_procs_away(struct nsl_err *err)
 {
-	struct nsl_nsid self;
-	DIR *d;
-	struct dirent *e;
-	int n = 0;
+	struct away w = { .n = 0 };
+	int rc;
 
-	struct stat me;
-
-	if (stat("/proc/self/ns/net", &me) < 0)
-		return nsl_fail(err, errno, "/proc/self/ns/net");
-	self.dev = me.st_dev;
-	self.ino = me.st_ino;
-	if (!(d = opendir("/proc")))
-		return nsl_fail(err, errno, "cannot read /proc");
-	while ((e = readdir(d))) {
-		char path[300];
-		struct stat st;
-
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof path, "/proc/%s/ns/net", e->d_name);
-		if (stat(path, &st) == 0 && (st.st_dev != self.dev || st.st_ino != self.ino))
-			n++;
-	}
-	closedir(d);
-	return n;
+	if ((rc = nsl_nsid_of("/proc/self/ns/net", &w.self, err)) < 0)
+		return rc;
+	rc = scan(visit_away, &w, err);
+	return rc < 0 ? rc : w.n;
 }
 
 struct collect {
