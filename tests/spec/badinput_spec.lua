@@ -106,30 +106,28 @@ describe("a library nslab opens on first use is missing", function()
     assert(same, d)
   end)
 
-  it("nftables: the NAT line says which library and package", function()
-    local file = lab("nat", 'local r = lab:router "r"\nlocal c = lab:host "c"\n' ..
-      'lab:link(c, r, { "10.9.0.2/24", "10.9.0.1/24" })\nr:masquerade { src = "10.9.0.0/24" }\n')
-    local before = T.snapshot()
-    local st, out, err = hidden("libnftables.so.1", T.q(T.NSLAB) .. " run " .. file)
-    assert.are.equal(1, st, out .. err)
-    assert.matches("^" .. file:gsub("%p", "%%%0") .. ":4: cannot load libnftables%.so%.1 %(.-%): " ..
-      "apt%-get install libnftables1\n$", err)
-    local same, d = T.same_as(before)
-    assert(same, d)
-  end)
-
-  it("libpcap: the capture line says which library and package", function()
-    local file = lab("pcap", 'local a = lab:host "a"\nlocal b = lab:host "b"\n' ..
-      'lab:link(a, b, { "10.9.0.1/24", "10.9.0.2/24" })\n' ..
-      'a:capture("eth0", { file = "/tmp/nslab-lazy.pcap" })\n')
-    local before = T.snapshot()
-    local st, out, err = hidden("libpcap.so.0.8", T.q(T.NSLAB) .. " run " .. file)
-    assert.are.equal(1, st, out .. err)
-    assert.matches("^" .. file:gsub("%p", "%%%0") .. ":4: cannot load libpcap%.so%.0%.8 %(.-%): " ..
-      "apt%-get install libpcap0%.8\n$", err)
-    local same, d = T.same_as(before)
-    assert(same, d)
-  end)
+  -- line 4 of each lab is the first use of its library
+  local uses = {
+    { what = "nftables: the NAT line", so = "libnftables.so.1", pkg = "libnftables1", name = "nat",
+      body = 'local r = lab:router "r"\nlocal c = lab:host "c"\n' ..
+        'lab:link(c, r, { "10.9.0.2/24", "10.9.0.1/24" })\nr:masquerade { src = "10.9.0.0/24" }\n' },
+    { what = "libpcap: the capture line", so = "libpcap.so.0.8", pkg = "libpcap0.8", name = "pcap",
+      body = 'local a = lab:host "a"\nlocal b = lab:host "b"\n' ..
+        'lab:link(a, b, { "10.9.0.1/24", "10.9.0.2/24" })\n' ..
+        'a:capture("eth0", { file = "/tmp/nslab-lazy.pcap" })\n' },
+  }
+  for _, u in ipairs(uses) do
+    it(u.what .. " says which library and package", function()
+      local file = lab(u.name, u.body)
+      local before = T.snapshot()
+      local st, out, err = hidden(u.so, T.q(T.NSLAB) .. " run " .. file)
+      assert.are.equal(1, st, out .. err)
+      assert.matches("^" .. file:gsub("%p", "%%%0") .. ":4: cannot load " .. u.so:gsub("%p", "%%%0") ..
+        " %(.-%): apt%-get install " .. u.pkg:gsub("%p", "%%%0") .. "\n$", err)
+      local same, d = T.same_as(before)
+      assert(same, d)
+    end)
+  end
 
   it("readline: the REPL says so once and reads plain lines", function()
     local file = lab("repl", 'local a = lab:host "a"\n')
