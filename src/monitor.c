@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/if.h>
@@ -29,6 +30,7 @@
 struct mnode {
 	char name[128];          /* node name (the pin is LAB.name) */
 	int attached;            /* 0 = pin seen, not bound to a namespace yet */
+	long long seen_ms;       /* when its pin appeared */
 	struct nl_cache_mngr *mngr;
 	struct nl_cache *links;
 	struct nl_sock *sk;      /* for names the link cache has not seen yet */
@@ -230,6 +232,32 @@ static int attach(struct nsl_monitor *m, struct mnode *n, int announce)
 	return 1;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Attach the nodes whose pins are not bound yet, in the order the pins
+ * appeared (m->nodes keeps it): a node built later is not announced before
+ * one built earlier whose bind mount is a moment away — unless that one has
+ * stayed unbound for a second (a pin left by a crash). Returns 1 while one
+ * is still pending. */
+static int attach_in_order(struct nsl_monitor *m)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++) {
+		struct mnode *n = m->nodes[i];
+
+		if (!n->attached && attach(m, n, 1) == 0 && now_ms() - n->seen_ms < 1000)
+			return 1;
+	}
+	return 0;
+}
+
 static struct mnode *add_node(struct nsl_monitor *m, const char *name)
 {
 	struct mnode *n;
@@ -247,6 +275,7 @@ static struct mnode *add_node(struct nsl_monitor *m, const char *name)
 	if (!n)
 		return NULL;
 	snprintf(n->name, sizeof n->name, "%s", name);
+	n->seen_ms = now_ms();
 	n->m = m;
 	m->nodes[m->n++] = n;
 	return n;
@@ -355,11 +384,13 @@ static void on_inotify(struct nsl_monitor *m)
 					drop_node(m, at);
 					if (was)
 						emit(m, "node", "del", node, NULL, NULL);
-				} else if (!gone && !n && (n = add_node(m, node)))
-					(void)attach(m, n, 1);
+				} else if (!gone && !n) {
+					(void)add_node(m, node);
+				}
 			}
 		}
 	}
+	(void)attach_in_order(m);
 }
 
 int nsl_monitor_poll(struct nsl_monitor *m, int timeout_ms,
@@ -374,9 +405,7 @@ int nsl_monitor_poll(struct nsl_monitor *m, int timeout_ms,
 	m->count = 0;
 	m->stop = 0;
 	/* pins seen before their bind mount: try them again first */
-	for (i = 0; i < m->n; i++)
-		if (!m->nodes[i]->attached && attach(m, m->nodes[i], 1) == 0)
-			pending = 1;
+	pending = attach_in_order(m);
 	if (m->count)
 		return m->count;
 	pf = calloc((size_t)m->n + 1, sizeof *pf);
