@@ -4,6 +4,7 @@
 -- the shape/unshape/link verbs on a lab that is up.
 local nslab = require "nslab"
 local T = require "nslab_test"
+local json = require "nslab.json"
 
 local ns_sh = T.ns_sh
 
@@ -77,17 +78,31 @@ describe("shaping", function()
     local a, b = lab:host "a", lab:host "b"
     lab:link(a, b, { "10.83.0.1/24", "10.83.0.2/24" })
     a:shape("eth0", { rate = "10mbit" })
-    b:spawn { "iperf3", "-s", "-1", "-p", "5201" }
+    b:spawn { "iperf3", "-s", "-1", "-J", "-p", "5201" }
     assert(T.eventually(function()
       return b:exec("ss -Hltn 'sport = :5201'").out ~= ""
     end), "iperf3 server did not listen")
-    local r = a:exec({ "iperf3", "-c", "10.83.0.2", "-p", "5201", "-t", "3", "-J" }, { timeout = 30 })
+    local r = a:exec({ "iperf3", "-c", "10.83.0.2", "-p", "5201", "-t", "5", "-J",
+      "--get-server-output" }, { timeout = 30 })
     assert.are.equal(0, r.status, r.out .. r.err)
-    -- what the server received, measured by iperf3 (TCP payload: a little
-    -- under the wire rate tbf counts)
-    local bps = tonumber(r.out:match('"sum_received"%s*:%s*{.-"bits_per_second"%s*:%s*([%d%.eE+]+)'))
-    assert.is_number(bps, r.out)
-    io.stderr:write(("\n  iperf3 through rate=10mbit: %.2f Mbit/s received\n"):format(bps / 1e6))
+    -- What the server received each second (TCP payload: a little under the
+    -- wire rate tbf counts). The first second is TCP's slow start: it
+    -- overshoots tbf's queue and a retransmission timeout can cost it a
+    -- few hundred ms (seen in CI: 8.7 Mbit/s over a 3 s run), which says
+    -- nothing about the shaper; the median of the others is its rate.
+    local server = json.decode(r.out).server_output_json
+    assert.is_table(server, r.out)
+    local rates = {}
+    for i, iv in ipairs(server.intervals) do
+      if i > 1 and iv.sum.seconds > 0.5 then rates[#rates + 1] = iv.sum.bits_per_second end
+    end
+    assert.is_true(#rates >= 3, r.out)
+    table.sort(rates)
+    local bps = rates[(#rates + 1) // 2]
+    local shown = {}
+    for i, v in ipairs(rates) do shown[i] = ("%.2f"):format(v / 1e6) end
+    io.stderr:write(("\n  iperf3 through rate=10mbit: median %.2f Mbit/s received per second (%s)\n")
+      :format(bps / 1e6, table.concat(shown, " ")))
     assert.is_true(bps > 9e6 and bps < 11e6, ("%.0f bit/s"):format(bps))
   end)
 
