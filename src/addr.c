@@ -38,11 +38,11 @@ int nsl_addr_add(struct nsl_ns *ns, int ifindex, const char *ifname,
 	nsl_cidr_format(c, 1, txt, sizeof txt);
 	if (!a)
 		return nsl_fail(err, ENOMEM, "address %s", txt);
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_addr_add(ns->sk, a, NLM_F_EXCL);
 	rtnl_addr_put(a);
 	if (rc < 0)
-		return nsl_nl_fail(ns, rc, err, "address %s on \"%s\" in %s", txt,
+		return nsl_nl_fail(rc, err, "address %s on \"%s\" in %s", txt,
 				   ifname, nsl_ns_where(ns));
 	return 0;
 }
@@ -57,11 +57,11 @@ int nsl_addr_del(struct nsl_ns *ns, int ifindex, const char *ifname,
 	nsl_cidr_format(c, 1, txt, sizeof txt);
 	if (!a)
 		return nsl_fail(err, ENOMEM, "address %s", txt);
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_addr_delete(ns->sk, a, 0);
 	rtnl_addr_put(a);
 	if (rc < 0)
-		return nsl_nl_fail(ns, rc, err, "cannot remove address %s from \"%s\" in %s",
+		return nsl_nl_fail(rc, err, "cannot remove address %s from \"%s\" in %s",
 				   txt, ifname, nsl_ns_where(ns));
 	return 0;
 }

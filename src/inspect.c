@@ -90,10 +90,10 @@ int nsl_inspect_links(struct nsl_ns *ns,
 	struct walk w = { (void *)fn, arg, 0 };
 	int rc;
 
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_link_alloc_cache(ns->sk, AF_UNSPEC, &c);
 	if (rc < 0)
-		return nsl_nl_fail(ns, rc, err, "list interfaces in %s", nsl_ns_where(ns));
+		return nsl_nl_fail(rc, err, "list interfaces in %s", nsl_ns_where(ns));
 	nl_cache_foreach(c, each_link, &w);
 	nl_cache_free(c);
 	return 0;
@@ -127,10 +127,10 @@ int nsl_inspect_addrs(struct nsl_ns *ns,
 	struct walk w = { (void *)fn, arg, 0 };
 	int rc;
 
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_addr_alloc_cache(ns->sk, &c);
 	if (rc < 0)
-		return nsl_nl_fail(ns, rc, err, "list addresses in %s", nsl_ns_where(ns));
+		return nsl_nl_fail(rc, err, "list addresses in %s", nsl_ns_where(ns));
 	nl_cache_foreach(c, each_addr, &w);
 	nl_cache_free(c);
 	return 0;
@@ -180,10 +180,10 @@ int nsl_inspect_routes(struct nsl_ns *ns,
 	struct walk w = { (void *)fn, arg, 0 };
 	int rc;
 
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_route_alloc_cache(ns->sk, AF_UNSPEC, 0, &c);
 	if (rc < 0)
-		return nsl_nl_fail(ns, rc, err, "list routes in %s", nsl_ns_where(ns));
+		return nsl_nl_fail(rc, err, "list routes in %s", nsl_ns_where(ns));
 	nl_cache_foreach(c, each_route, &w);
 	nl_cache_free(c);
 	return 0;
@@ -214,10 +214,10 @@ static int ask(struct nsl_ns *ns, struct nl_msg *m, nl_recvmsg_msg_cb_t on_valid
 		return nsl_fail(err, ENOMEM, "%s in %s", what, nsl_ns_where(ns));
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, r);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, r);
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = nl_send_auto(ns->sk, m);
 	if (rc < 0) {
-		rc = nsl_nl_fail(ns, rc, err, "%s in %s", what, nsl_ns_where(ns));
+		rc = nsl_nl_fail(rc, err, "%s in %s", what, nsl_ns_where(ns));
 		goto out;
 	}
 	rc = 0;
@@ -225,7 +225,7 @@ static int ask(struct nsl_ns *ns, struct nl_msg *m, nl_recvmsg_msg_cb_t on_valid
 		int n = nl_recvmsgs(ns->sk, cb);
 
 		if (n < 0) {
-			rc = nsl_nl_fail(ns, n, err, "%s in %s", what, nsl_ns_where(ns));
+			rc = nsl_nl_fail(n, err, "%s in %s", what, nsl_ns_where(ns));
 			goto out;
 		}
 	}

@@ -62,10 +62,10 @@ static int lookup(struct nsl_ns *ns, const char *name, int *idx,
 	struct rtnl_link *l = NULL;
 	int rc;
 
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_link_get_kernel(ns->sk, 0, name, &l);
 	if (rc < 0)
-		return nsl_nl_fail(ns, rc, err, "interface \"%s\" in %s",
+		return nsl_nl_fail(rc, err, "interface \"%s\" in %s",
 				name, nsl_ns_where(ns));
 	*idx = rtnl_link_get_ifindex(l);
 	rtnl_link_put(l);
@@ -109,9 +109,9 @@ again:
 	if (o && ((rc = set_mac(l, o->mac_a, err)) < 0 ||
 		  (rc = set_mac(peer, o->mac_b, err)) < 0))
 		goto out;
-	nsl_nl_reset(a);
+	nsl_nl_reset();
 	rc = rtnl_link_add(a->sk, l, NLM_F_CREATE | NLM_F_EXCL);
-	if ((a->kerrno == EBUSY || a->kerrno == EEXIST || rc == -NLE_BUSY) && want_a) {
+	if ((nsl_kerrno == EBUSY || nsl_kerrno == EEXIST || rc == -NLE_BUSY) && want_a) {
 		/* someone else holds the index we guessed (or the name is taken,
 		 * which the retry will report): let the kernel pick */
 		rtnl_link_put(peer);
@@ -121,7 +121,7 @@ again:
 		goto again;
 	}
 	if (rc < 0) {
-		rc = nsl_nl_fail(a, rc, err, "veth \"%s\" in %s / \"%s\" in %s",
+		rc = nsl_nl_fail(rc, err, "veth \"%s\" in %s / \"%s\" in %s",
 			      name_a, nsl_ns_where(a), name_b, nsl_ns_where(b));
 		goto out;
 	}
@@ -179,14 +179,14 @@ again:
 	if (mtu)
 		rtnl_link_set_mtu(l, mtu);
 	rtnl_link_set_ifindex(l, want);
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_link_add(ns->sk, l, NLM_F_CREATE | NLM_F_EXCL);
-	if ((ns->kerrno == EBUSY || rc == -NLE_BUSY) && want) {
+	if ((nsl_kerrno == EBUSY || rc == -NLE_BUSY) && want) {
 		want = ns->next_ifindex = 0;
 		goto again;
 	}
 	if (rc < 0) {
-		rc = nsl_nl_fail(ns, rc, err, "bridge \"%s\" in %s", name,
+		rc = nsl_nl_fail(rc, err, "bridge \"%s\" in %s", name,
 			      nsl_ns_where(ns));
 		goto out;
 	}
@@ -219,10 +219,10 @@ int nsl_link_set(struct nsl_ns *ns, int ifindex, const char *name, int up,
 		rtnl_link_set_mtu(chg, mtu);
 	if (master >= 0)
 		rtnl_link_set_master(chg, master);
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_link_change(ns->sk, orig, chg, 0);
 	if (rc < 0)
-		rc = nsl_nl_fail(ns, rc, err, "interface \"%s\" in %s",
+		rc = nsl_nl_fail(rc, err, "interface \"%s\" in %s",
 			      name, nsl_ns_where(ns));
 out:
 	rtnl_link_put(orig);
@@ -244,11 +244,11 @@ int nsl_link_delete(struct nsl_ns *ns, const char *name, struct nsl_err *err)
 	if (!l)
 		return nsl_fail(err, ENOMEM, "interface \"%s\"", name);
 	rtnl_link_set_name(l, name);
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_link_delete(ns->sk, l);
 	rtnl_link_put(l);
 	if (rc < 0)
-		return nsl_nl_fail(ns, rc, err, "cannot delete \"%s\" in %s",
+		return nsl_nl_fail(rc, err, "cannot delete \"%s\" in %s",
 				name, nsl_ns_where(ns));
 	return 0;
 }
@@ -297,17 +297,17 @@ static int create_in(struct nsl_ns *sock, struct nsl_ns *dev, struct rtnl_link *
 		rtnl_link_set_mtu(l, mtu);
 	if (dev != sock)
 		rtnl_link_set_ns_fd(l, dev->fd);
-	nsl_nl_reset(sock);
+	nsl_nl_reset();
 	rc = rtnl_link_add(sock->sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	if (rc < 0) {
-		int e = sock->kerrno ? sock->kerrno : nsl_nlerr_errno(rc);
+		int e = nsl_kerrno ? nsl_kerrno : nsl_nlerr_errno(rc);
 
-		if (e == EOPNOTSUPP && (!sock->kext[0] || strstr(sock->kext, "Unknown device type")))
+		if (e == EOPNOTSUPP && (!nsl_kext[0] || strstr(nsl_kext, "Unknown device type")))
 			return nsl_link_missing(kind, err);
 		if (dev != sock)
-			return nsl_nl_fail(sock, rc, err, "%s \"%s\" in %s (made from %s)",
+			return nsl_nl_fail(rc, err, "%s \"%s\" in %s (made from %s)",
 					   kind, name, nsl_ns_where(dev), nsl_ns_where(sock));
-		return nsl_nl_fail(sock, rc, err, "%s \"%s\" in %s", kind, name, nsl_ns_where(dev));
+		return nsl_nl_fail(rc, err, "%s \"%s\" in %s", kind, name, nsl_ns_where(dev));
 	}
 	rc = lookup(dev, name, idx, err);
 	if (rc < 0)

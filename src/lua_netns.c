@@ -7,12 +7,17 @@
 
 #include <string.h>
 
-static struct nsl_ns *newns(lua_State *L)
+/* The handle with its name stored right behind it (*name points there). */
+static struct nsl_ns *newns(lua_State *L, const char **name)
 {
-	struct nsl_ns *ns = lua_newuserdatauv(L, sizeof *ns, 0);
+	size_t len = *name ? strlen(*name) + 1 : 0;
+	struct nsl_ns *ns = lua_newuserdatauv(L, sizeof *ns + len, 0);
 
 	memset(ns, 0, sizeof *ns);
 	ns->fd = -1;
+	ns->name = "";
+	if (len)
+		*name = memcpy(ns + 1, *name, len);
 	luaL_setmetatable(L, NSL_NETNS_MT);
 	return ns;
 }
@@ -39,7 +44,7 @@ static int l_prepare(lua_State *L)
 static int l_create(lua_State *L)
 {
 	const char *name = luaL_checkstring(L, 1);
-	struct nsl_ns *ns = newns(L);
+	struct nsl_ns *ns = newns(L, &name);
 	struct nsl_err e;
 
 	if (nsl_netns_create(name, ns, &e) < 0)
@@ -50,7 +55,7 @@ static int l_create(lua_State *L)
 static int l_open(lua_State *L)
 {
 	const char *name = luaL_checkstring(L, 1);
-	struct nsl_ns *ns = newns(L);
+	struct nsl_ns *ns = newns(L, &name);
 	struct nsl_err e;
 
 	if (nsl_netns_open(name, ns, &e) < 0)
@@ -60,7 +65,8 @@ static int l_open(lua_State *L)
 
 static int l_host(lua_State *L)
 {
-	struct nsl_ns *ns = newns(L);
+	const char *none = NULL;
+	struct nsl_ns *ns = newns(L, &none);
 	struct nsl_err e;
 
 	if (nsl_netns_host(ns, &e) < 0)

@@ -105,7 +105,7 @@ static int open_route_socket(struct nsl_ns *ns, struct nsl_err *err)
 {
 	int rc;
 
-	ns->sk = nl_socket_alloc();
+	ns->sk = nsl_nl_socket();
 	if (!ns->sk)
 		return nsl_fail(err, ENOMEM, "netlink socket for %s",
 				nsl_ns_where(ns));
@@ -129,7 +129,7 @@ static int open_route_socket(struct nsl_ns *ns, struct nsl_err *err)
 	}
 	/* libnl's 32 KiB buffers are enough: requests are sent one at a time
 	 * and a dump waits for the reader instead of dropping */
-	nsl_nl_install(ns);
+	nsl_nl_ext_ack(ns->sk);
 	return 0;
 }
 
@@ -144,10 +144,10 @@ static int loopback_up(struct nsl_ns *ns, struct nsl_err *err)
 	}
 	rtnl_link_set_ifindex(lo, 1);
 	rtnl_link_set_flags(chg, IFF_UP);
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_link_change(ns->sk, lo, chg, 0);
 	if (rc < 0)
-		rc = nsl_nl_fail(ns, rc, err, "loopback up in %s", ns->name);
+		rc = nsl_nl_fail(rc, err, "loopback up in %s", ns->name);
 out:
 	rtnl_link_put(lo);
 	rtnl_link_put(chg);
@@ -195,7 +195,7 @@ static void ns_init(struct nsl_ns *ns, const char *name)
 {
 	memset(ns, 0, sizeof *ns);
 	ns->fd = -1;
-	snprintf(ns->name, sizeof ns->name, "%s", name ? name : "");
+	ns->name = name ? name : "";
 }
 
 /* Resource limits get a message that says which limit and what to do;

@@ -5,6 +5,7 @@
 #include "nsl.h"
 
 int  nsl_netns_prepare(struct nsl_err *err);
+/* ns->name points at name afterwards: keep it alive as long as ns. */
 int  nsl_netns_create(const char *name, struct nsl_ns *ns, struct nsl_err *err);
 int  nsl_netns_open(const char *name, struct nsl_ns *ns, struct nsl_err *err);
 int  nsl_netns_host(struct nsl_ns *ns, struct nsl_err *err);

@@ -28,7 +28,8 @@ int nsl_fail_quiet(struct nsl_err *err, int code, const char *fmt, ...)
 struct nl_sock;
 struct nft_ctx;
 struct nsl_ns {
-	char name[256];          /* pinned name (LAB.NODE), "" for the host */
+	const char *name;        /* pinned name (LAB.NODE), "" for the host; the
+				    caller keeps it alive as long as the handle */
 	int fd;                  /* open fd of the namespace, -1 when closed */
 	int is_host;
 	struct nl_sock *sk;      /* NETLINK_ROUTE socket bound inside the ns */
@@ -38,8 +39,6 @@ struct nsl_ns {
 	int tmpl_mnt, tmpl_uts;  /* the node's mount and UTS namespaces as
 				    `ip netns exec` would make them, made once
 				    so each command only has to join them */
-	int kerrno;              /* errno of the last kernel refusal on sk */
-	char kext[160];          /* the kernel's extended-ack text for it */
 };
 
 /* How messages name a namespace: "host", or its pinned name. */
@@ -51,11 +50,16 @@ static inline const char *nsl_ns_where(const struct nsl_ns *ns)
 #include <stdarg.h>
 int nsl_failv(struct nsl_err *err, int code, const char *fmt, va_list ap);
 
-/* nlerr.c: report a failed libnl request on ns with the kernel's own errno
- * and extended-ack text; nsl_nl_reset() before each request. */
-void nsl_nl_install(struct nsl_ns *ns);
-void nsl_nl_reset(struct nsl_ns *ns);
-int  nsl_nl_fail(struct nsl_ns *ns, int nlrc, struct nsl_err *err,
-		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* nlerr.c: report a failed libnl request with the kernel's own errno and
+ * extended-ack text. Sockets come from nsl_nl_socket() (they share the
+ * callback that records them); nsl_nl_reset() before each request. */
+struct nl_sock;
+extern int nsl_kerrno;          /* errno of the last kernel refusal */
+extern char nsl_kext[160];      /* the kernel's extended-ack text for it */
+struct nl_sock *nsl_nl_socket(void);
+void nsl_nl_ext_ack(struct nl_sock *sk);
+void nsl_nl_reset(void);
+int  nsl_nl_fail(int nlrc, struct nsl_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

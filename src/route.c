@@ -65,15 +65,15 @@ int nsl_route_add(struct nsl_ns *ns, const struct nsl_cidr *dst,
 		nsl_cidr_format(gw, 0, g, sizeof g);
 	if (!r)
 		return nsl_fail(err, ENOMEM, "route %s", d);
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_route_add(ns->sk, r, replace ? NLM_F_REPLACE : NLM_F_EXCL);
 	rtnl_route_put(r);
 	if (rc < 0) {
-		if (gw && ns->kerrno == ENETUNREACH)
+		if (gw && nsl_kerrno == ENETUNREACH)
 			return nsl_fail_quiet(err, ENETUNREACH, "route %s via %s in %s: gateway %s is not on any "
 					"connected network of this node (add an address in its "
 					"subnet first)", d, g, nsl_ns_where(ns), g);
-		return nsl_nl_fail(ns, rc, err, "route %s%s%s%s%s in %s", d,
+		return nsl_nl_fail(rc, err, "route %s%s%s%s%s in %s", d,
 				   gw ? " via " : "", g, oifname ? " dev " : "",
 				   oifname ? oifname : "", nsl_ns_where(ns));
 	}
@@ -91,10 +91,10 @@ int nsl_route_del(struct nsl_ns *ns, const struct nsl_cidr *dst,
 	nsl_cidr_format(dst, 1, d, sizeof d);
 	if (!r)
 		return nsl_fail(err, ENOMEM, "route %s", d);
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_route_delete(ns->sk, r, 0);
 	rtnl_route_put(r);
 	if (rc < 0)
-		return nsl_nl_fail(ns, rc, err, "cannot remove route %s in %s", d, nsl_ns_where(ns));
+		return nsl_nl_fail(rc, err, "cannot remove route %s in %s", d, nsl_ns_where(ns));
 	return 0;
 }

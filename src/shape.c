@@ -46,10 +46,10 @@ static int load(struct nsl_ns *ns, const char *ifname, struct nl_cache **cache,
 {
 	int rc;
 
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_qdisc_alloc_cache(ns->sk, cache);
 	if (rc < 0)
-		return nsl_nl_fail(ns, rc, err, "qdiscs of \"%s\" in %s", ifname,
+		return nsl_nl_fail(rc, err, "qdiscs of \"%s\" in %s", ifname,
 				   nsl_ns_where(ns));
 	return 0;
 }
@@ -81,12 +81,12 @@ static int add(struct nsl_ns *ns, struct rtnl_qdisc *q, const char *kind,
 {
 	int rc;
 
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_qdisc_add(ns->sk, q, NLM_F_CREATE | NLM_F_REPLACE);
 	if (rc < 0) {
 		if (failed)
 			*failed = kind;
-		return nsl_nl_fail(ns, rc, err, "%s qdisc on \"%s\" in %s", kind,
+		return nsl_nl_fail(rc, err, "%s qdisc on \"%s\" in %s", kind,
 				   ifname, nsl_ns_where(ns));
 	}
 	return 0;
@@ -159,12 +159,12 @@ int nsl_shape_clear(struct nsl_ns *ns, int ifindex, const char *ifname,
 
 	if (!q)
 		return nsl_fail(err, ENOMEM, "qdisc on \"%s\"", ifname);
-	nsl_nl_reset(ns);
+	nsl_nl_reset();
 	rc = rtnl_qdisc_delete(ns->sk, q);
 	rtnl_qdisc_put(q);
 	/* ENOENT: only the default qdisc (handle 0), nothing to remove */
-	if (rc < 0 && ns->kerrno != ENOENT)
-		return nsl_nl_fail(ns, rc, err, "shaping of \"%s\" in %s", ifname,
+	if (rc < 0 && nsl_kerrno != ENOENT)
+		return nsl_nl_fail(rc, err, "shaping of \"%s\" in %s", ifname,
 				   nsl_ns_where(ns));
 	return 0;
 }
