@@ -93,8 +93,7 @@ function M.install(Node)
     local c = setmetatable(Process.new(self, pid, start, "/dev/null",
       { "capture", i.name, "-w", opts.file }), Capture)
     c.ifname, c.file, c.count = i.name, opts.file, opts.count
-    self.procs[#self.procs + 1] = c
-    return c
+    return self:_adopt(c)
   end
 end
 

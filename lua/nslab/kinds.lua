@@ -122,8 +122,8 @@ function M.tunnel(lab, a, b, addrs, opts)
   end
   local ea = { node = a, ifname = na, addrs = aa, via = ua }
   local eb = { node = b, ifname = nb, addrs = ba, via = ub }
-  a:_add_iface(na, ia, { link = true, kind = kind, tunnel = eb })
-  b:_add_iface(nb, ib, { link = true, kind = kind, tunnel = ea })
+  a:_add_iface(na, ia, { kind = kind, tunnel = eb })
+  b:_add_iface(nb, ib, { kind = kind, tunnel = ea })
   local l = setmetatable({ lab = lab, a = ea, b = eb, kind = kind, id = kind == "vxlan" and id or nil,
                            line = util.where() }, Link)
   lab.links[#lab.links + 1] = l

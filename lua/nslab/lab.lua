@@ -156,8 +156,8 @@ function Lab:remove(x)
   if not gone then raise(("node \"%s\": processes inside would not end"):format(node.name)) end
   -- delete what the lab made in it now, so its links are gone when we
   -- return (a namespace itself is freed later, asynchronously)
-  for k = #node.iforder, 1, -1 do
-    local i = node.iforder[k]
+  for k = #node.ifaces, 1, -1 do
+    local i = node.ifaces[k]
     if not i.foreign then node.ns:link_delete(i.name) end
   end
   node.ns:close()
@@ -169,13 +169,13 @@ function Lab:remove(x)
   os.remove(etc)
   self:_record("del netns " .. node.netns)
   -- forget the node, its switches, links and the far ends of those links
-  for _, i in ipairs(node.iforder) do
+  for _, i in ipairs(node.ifaces) do
     local peer = i.peer
     if peer and peer.node ~= node then
       local pn = peer.node
       pn.ifaces[peer.ifname] = nil
-      for k, pi in ipairs(pn.iforder) do
-        if pi.name == peer.ifname then table.remove(pn.iforder, k) break end
+      for k, pi in ipairs(pn.ifaces) do
+        if pi.name == peer.ifname then table.remove(pn.ifaces, k) break end
       end
       if pn:is_root() then self:_record("del link " .. peer.ifname) end
       if peer.sw then

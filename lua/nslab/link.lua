@@ -10,7 +10,8 @@ Link.__name = "nslab.link"
 
 local OPTS = util.set { "names", "mtu", "mac", "down" }
 
--- One end: {node=, sw=, ifname=, addrs={...}} after validation.
+-- One end: {node=, sw=, ifname=} after validation, and its addresses (a
+-- list, which the interface keeps once they are added).
 local function endpoint(lab, x, name, addrs, which)
   local o = lab:get(x)
   local e = {}
@@ -24,23 +25,19 @@ local function endpoint(lab, x, name, addrs, which)
   else
     e.node = o
     e.ifname = name and util.check_ifname(name) or o:_next_ifname()
-    e.addrs = {}
     if type(addrs) == "string" then addrs = { addrs } end
     if addrs ~= nil and addrs ~= false then
       if type(addrs) ~= "table" then
         raise(("address for the %s end must be a string or a list of strings"):format(which))
       end
-      for _, a in ipairs(addrs) do
-        util.check_cidr(a, true)
-        e.addrs[#e.addrs + 1] = a
-      end
+      for _, a in ipairs(addrs) do util.check_cidr(a, true) end
     end
   end
   local old = e.node.ifaces[e.ifname]
   if old then
     raise(("node \"%s\" already has an interface \"%s\""):format(e.node.name, e.ifname))
   end
-  return e
+  return e, (not o.is_switch and addrs) or nil
 end
 
 function Link.new(lab, a, b, addrs, opts)
@@ -53,8 +50,8 @@ function Link.new(lab, a, b, addrs, opts)
   if type(names) ~= "table" then raise("link option names= must be a list of two interface names") end
   local mac = opts.mac or {}
   if opts.mtu ~= nil then util.check_int(opts.mtu, 68, 65535, "mtu") end
-  local ea = endpoint(lab, a, names[1], addrs[1], "first")
-  local eb = endpoint(lab, b, names[2], addrs[2], "second")
+  local ea, aa = endpoint(lab, a, names[1], addrs[1], "first")
+  local eb, ab = endpoint(lab, b, names[2], addrs[2], "second")
   if ea.node == eb.node and not ea.sw and not eb.sw then
     raise(("cannot link node \"%s\" to itself"):format(ea.node.name))
   end
@@ -72,14 +69,14 @@ function Link.new(lab, a, b, addrs, opts)
     if e.node:is_root() then lab:_record("link " .. e.ifname) end
   end
   local ia, ib = lab.core_veth(first, second, opts)
-  first.node:_add_iface(first.ifname, ia, { link = true })
-  second.node:_add_iface(second.ifname, ib, { link = true })
+  first.node:_add_iface(first.ifname, ia)
+  second.node:_add_iface(second.ifname, ib)
   first.node.ifaces[first.ifname].peer = second
   second.node.ifaces[second.ifname].peer = first
   local l = setmetatable({ lab = lab, a = ea, b = eb, line = util.where() }, Link)
-  for _, e in ipairs { ea, eb } do
+  for k, e in ipairs { ea, eb } do
     if e.sw then e.sw.ports[#e.sw.ports + 1] = e end
-    for _, c in ipairs(e.addrs or {}) do e.node:addr(e.ifname, c) end
+    for _, c in ipairs((k == 1 and aa or ab) or {}) do e.node:addr(e.ifname, c) end
   end
   return l
 end

@@ -9,7 +9,11 @@ local raise = util.raise
 local Node = {}
 Node.__index = Node
 Node.__name = "nslab.node"
+Node.is_node = true
 
+-- Eight fields, no more: a node of a 1000-node lab is then one small
+-- table (Lua sizes a table's fields in powers of two). Processes (procs)
+-- come with the first one.
 function Node.new(lab, name, ns, kind, netns)
   return setmetatable({
     lab = lab,
@@ -17,12 +21,10 @@ function Node.new(lab, name, ns, kind, netns)
     ns = ns,
     kind = kind,            -- "host", "router", "switch" or "root"
     netns = netns,          -- pinned name (LAB.NODE); nil for the root
-    ifaces = {},            -- name -> { name, index, addrs = {} , peer }
-    iforder = {},
+    ifaces = {},            -- name -> { name, index, addrs = {}, peer }, and
+                            -- the same in creation order at 1, 2, ...
     ifseq = 0,
-    procs = {},
     line = util.where(),
-    is_node = true,
   }, Node)
 end
 
@@ -49,9 +51,9 @@ end
 
 function Node:_add_iface(name, index, extra)
   local i = extra or {}
-  i.name, i.index, i.addrs, i.node = name, index, i.addrs or {}, self
+  i.name, i.index, i.addrs = name, index, i.addrs or {}
   self.ifaces[name] = i
-  self.iforder[#self.iforder + 1] = i
+  self.ifaces[#self.ifaces + 1] = i
   return i
 end
 
@@ -64,7 +66,7 @@ function Node:iface(name)
   local idx = self.ns:link_index(name)
   if not idx then
     local known = {}
-    for _, x in ipairs(self.iforder) do known[#known + 1] = x.name end
+    for _, x in ipairs(self.ifaces) do known[#known + 1] = x.name end
     raise(("node \"%s\" has no interface \"%s\" (it has: %s)"):format(self.name, name,
       #known > 0 and table.concat(known, ", ") or "lo only"))
   end
@@ -77,14 +79,13 @@ function Node:addr(ifname, cidr)
     for _, c in ipairs(cidr) do self:addr(ifname, c) end
     return self
   end
-  local c = util.check_cidr(cidr, true)
+  util.check_cidr(cidr, true)
   local i = self:iface(ifname)
   self.lab:_begin()
   if self:is_root() then self.lab:_record(("addr %s %s"):format(i.name, cidr)) end
   local ok, err = self.ns:addr_add(i.index, i.name, cidr)
   if not ok then raise(err) end
-  c.text = cidr
-  i.addrs[#i.addrs + 1] = c
+  i.addrs[#i.addrs + 1] = util.held_addr(cidr)
   self.lab.addr_version = self.lab.addr_version + 1
   return self
 end
@@ -93,7 +94,7 @@ end
 -- network, text, iface}).
 function Node:addrs(family)
   local out = {}
-  for _, i in ipairs(self.iforder) do
+  for _, i in ipairs(self.ifaces) do
     for _, c in ipairs(i.addrs) do
       if not family or c.family == family then
         out[#out + 1] = setmetatable({ iface = i.name }, { __index = c })
@@ -227,7 +228,7 @@ end
 -- /etc/netns/LAB.NODE/hosts: every node of the lab by name, so commands
 -- in nodes (and `ip netns exec`) resolve each other.
 function Node:_write_hosts()
-  if self:is_root() or self.hosts_version == self.lab.addr_version then return end
+  if self:is_root() or self:_hosts_version() == self.lab.addr_version then return end
   local lab = self.lab
   local dir = core.etc_netns_dir .. "/" .. self.netns
   if not lab._etc_ready then
@@ -256,7 +257,7 @@ function Node:_write_hosts()
     local lines = {}
     for _, n in ipairs(lab.order) do
       if n.kind ~= "switch" and not n:is_root() then
-        for _, i in ipairs(n.iforder) do
+        for _, i in ipairs(n.ifaces) do
           for _, a in ipairs(i.addrs) do lines[#lines + 1] = a.addr .. "\t" .. n.name end
         end
       end
@@ -269,13 +270,23 @@ function Node:_write_hosts()
   f:close()
   -- no name server is reachable from a lab node: ask one on the node's
   -- own loopback, which fails at once instead of after DNS timeouts
-  if not self.hosts_version then
+  if not self:_hosts_version() then
     f = assert(io.open(dir .. "/resolv.conf", "w"))
     f:write("# nslab: lab nodes find each other in /etc/hosts; no DNS server unless the lab runs one\n",
             "nameserver 127.0.0.1\n")
     f:close()
   end
-  self.hosts_version = self.lab.addr_version
+  self:_hosts_version(self.lab.addr_version)
+end
+
+-- The lab's address version this node's hosts file was written at (kept
+-- by the lab, not in the node's own fields); with v, record it.
+function Node:_hosts_version(v)
+  local lab = self.lab
+  local at = lab.hosts_at
+  if not at then at = {}; lab.hosts_at = at end
+  if v then at[self] = v end
+  return at[self]
 end
 
 local EXEC_OPTS = util.set { "timeout", "env", "input", "cwd", "check" }
@@ -362,14 +373,21 @@ function Node:spawn(cmd, opts)
   local pid, start = core.spawn(argv, self:_exec_opts(opts), log)
   if not pid then raise(("in node \"%s\": %s"):format(self.name, start)) end
   self.lab:_record(("pid %d %d"):format(pid, start))
-  local p = Process.new(self, pid, start, log, cmd)
-  self.procs[#self.procs + 1] = p
+  return self:_adopt(Process.new(self, pid, start, log, cmd))
+end
+
+-- Keep p among the node's processes (stopped with the node); the list is
+-- made with the first.
+function Node:_adopt(p)
+  local procs = self.procs or {}
+  self.procs = procs
+  procs[#procs + 1] = p
   return p
 end
 
 function Node:_stop_all()
-  for _, p in ipairs(self.procs) do p:kill(9) end
-  for _, p in ipairs(self.procs) do p:wait(1) end
+  for _, p in ipairs(self.procs or {}) do p:kill(9) end
+  for _, p in ipairs(self.procs or {}) do p:wait(1) end
 end
 
 -- Resolve a ping/connect target: a node (its address on a shared network,

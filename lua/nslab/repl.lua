@@ -206,10 +206,8 @@ local function attach(name)
         if l.kind ~= "veth" then i.foreign = l.kind ~= "bridge" or nil end
         for _, a in ipairs(l.addrs) do
           if a.scope == "global" or a.scope == "site" then
-            local c = core.cidr(a.cidr)
-            if c then
-              c.text = a.cidr
-              i.addrs[#i.addrs + 1] = c
+            if core.cidr(a.cidr) then
+              i.addrs[#i.addrs + 1] = util.held_addr(a.cidr)
               has_addr = true
             end
           end
@@ -237,7 +235,7 @@ local function attach(name)
         lab.switches[swname] = sw
       end
     end
-    node.hosts_version = lab.addr_version    -- its hosts file is there already
+    node:_hosts_version(lab.addr_version)    -- its hosts file is there already
   end
   -- links: pair veth ends; ifindexes repeat across namespaces, so an
   -- ambiguous match is settled by the namespace id
@@ -282,8 +280,8 @@ local function attach(name)
         if #cands == 1 then
           local b, lb = c[1], c[2]
           done[a.name .. "\0" .. la.name], done[b.name .. "\0" .. lb.name] = true, true
-          local ea = { node = a, ifname = la.name, sw = switch_of(a, la), addrs = a.ifaces[la.name].addrs }
-          local eb = { node = b, ifname = lb.name, sw = switch_of(b, lb), addrs = b.ifaces[lb.name].addrs }
+          local ea = { node = a, ifname = la.name, sw = switch_of(a, la) }
+          local eb = { node = b, ifname = lb.name, sw = switch_of(b, lb) }
           a.ifaces[la.name].peer, b.ifaces[lb.name].peer = eb, ea
           for _, x in ipairs { ea, eb } do
             if x.sw then x.sw.ports[#x.sw.ports + 1] = x end
@@ -474,7 +472,7 @@ function(self)
   local c = self.c
   for _, n in ipairs(self.lab.order) do
     local parts = {}
-    for _, i in ipairs(n.iforder) do
+    for _, i in ipairs(n.ifaces) do
       if i.peer then
         parts[#parts + 1] = ("%s:%s"):format(i.name, end_text(i.peer))
       elseif i.bridge then

@@ -373,7 +373,7 @@ function Topo:check(opts)
   if #hosts >= 2 then
     for _, hn in ipairs { hosts[1], hosts[#hosts] } do
       local far = hn == hosts[1] and hosts[#hosts] or hosts[1]
-      local up = hn.iforder[1] and hn.iforder[1].peer and hn.iforder[1].peer.node
+      local up = hn.ifaces[1] and hn.ifaces[1].peer and hn.ifaces[1].peer.node
       if up then all = lab:expect_route(hn, far, { via = up }) and all end
     end
   end
