@@ -34,9 +34,7 @@ end
 
 local function addr_texts(iface)
   local t = {}
-  for _, c in ipairs(iface and iface.addrs or {}) do
-    t[#t + 1] = c.text or (c.addr .. (c.prefix and ("/" .. c.prefix) or ""))
-  end
+  for _, text in ipairs(iface and iface.addrs or {}) do t[#t + 1] = text end
   return t
 end
 

@@ -283,6 +283,8 @@ Lab.__close = Lab.down
 -- lab:eventually, lab:expect_*, lab:exercise.
 require("nslab.expect").install(Lab)
 
-require("nslab.kinds").install(Lab, Node)
+-- Tunnels and other interface kinds (nslab.kinds), loaded on first use.
+util.later("nslab.kinds", { Lab, Node }, { { Lab, { "vxlan", "wireguard" } },
+  { Node, { "macvlan", "vlan", "dummy" } } })
 
 return Lab

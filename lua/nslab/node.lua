@@ -3,6 +3,7 @@
 local core = require "nslab.core"
 local util = require "nslab.util"
 local Process = require "nslab.process"
+local Link = require "nslab.link"
 
 local raise = util.raise
 
@@ -85,19 +86,22 @@ function Node:addr(ifname, cidr)
   if self:is_root() then self.lab:_record(("addr %s %s"):format(i.name, cidr)) end
   local ok, err = self.ns:addr_add(i.index, i.name, cidr)
   if not ok then raise(err) end
-  i.addrs[#i.addrs + 1] = util.held_addr(cidr)
+  i.addrs[#i.addrs + 1] = cidr
   self.lab.addr_version = self.lab.addr_version + 1
   return self
 end
 
 -- All addresses of the node: list of parsed cidrs ({addr, prefix, family,
--- network, text, iface}).
+-- network, text, iface}). Interfaces keep only the text (a 1000-link lab
+-- holds 2000 addresses).
 function Node:addrs(family)
   local out = {}
   for _, i in ipairs(self.ifaces) do
-    for _, c in ipairs(i.addrs) do
+    for _, text in ipairs(i.addrs) do
+      local c = core.cidr(text)
       if not family or c.family == family then
-        out[#out + 1] = setmetatable({ iface = i.name }, { __index = c })
+        c.text, c.iface = text, i.name
+        out[#out + 1] = c
       end
     end
   end
@@ -215,8 +219,8 @@ end
 -- lab declared when it comes up. Routes whose gateway is still behind a
 -- link that is down fail here and come back with that link.
 function Node:_restore(i)
-  for _, c in ipairs(i.addrs) do
-    if c.text then self.ns:addr_add(i.index, i.name, c.text) end  -- IPv4 ones stayed
+  for _, text in ipairs(i.addrs) do
+    self.ns:addr_add(i.index, i.name, text)  -- IPv4 ones stayed (refused, ignored)
   end
   for _, r in ipairs(self.routes or {}) do
     self.ns:route_add(r[1], r[2], r[3], r[4], r[5], true, r[6])
@@ -258,7 +262,7 @@ function Node:_write_hosts()
     for _, n in ipairs(lab.order) do
       if n.kind ~= "switch" and not n:is_root() then
         for _, i in ipairs(n.ifaces) do
-          for _, a in ipairs(i.addrs) do lines[#lines + 1] = a.addr .. "\t" .. n.name end
+          for _, a in ipairs(i.addrs) do lines[#lines + 1] = a:match("^[^/]+") .. "\t" .. n.name end
         end
       end
     end
@@ -431,10 +435,13 @@ function Node:connect(target, port, opts)
   return r.ok, r.out, r
 end
 
--- Mixins: NAT and filtering (nslab.nat).
-require("nslab.nat").install(Node)
--- Shaping (node:shape, link:shape) and capture (nslab.shape, nslab.capture).
-require("nslab.shape").install(Node)
-require("nslab.capture").install(Node)
+-- Mixins, loaded on first use (util.later): NAT and filtering
+-- (nslab.nat), shaping (node:shape, link:shape; nslab.shape) and capture
+-- (nslab.capture).
+util.later("nslab.nat", { Node }, { { Node, { "masquerade", "snat", "dnat", "port_forward",
+  "forward", "forward_policy", "nft", "nft_rule", "ruleset" } } })
+util.later("nslab.shape", { Node }, { { Node, { "shape", "unshape", "shaping" } },
+  { Link, { "shape", "unshape" } } })
+util.later("nslab.capture", { Node }, { { Node, { "capture" } } })
 
 return Node

@@ -207,7 +207,7 @@ local function attach(name)
         for _, a in ipairs(l.addrs) do
           if a.scope == "global" or a.scope == "site" then
             if core.cidr(a.cidr) then
-              i.addrs[#i.addrs + 1] = util.held_addr(a.cidr)
+              i.addrs[#i.addrs + 1] = a.cidr
               has_addr = true
             end
           end

@@ -115,15 +115,33 @@ function M.check_cidr(text, need_prefix, what)
   return c
 end
 
--- An address an interface holds. Only its text is stored (a 1000-link lab
--- holds 2000 of them: a parsed table each was a third of the lab's
--- memory); addr, prefix, family and network are parsed when read.
-local HELD = { __name = "nslab.address" }
-function HELD.__index(c, k)
-  local p = core.cidr(rawget(c, "text"))
-  return p and p[k]
+-- Methods from a module a plain lab never needs (NAT, shaping, capture,
+-- tunnels): until one is first called they are stubs, so `nslab run` does
+-- not load the module. The first call runs require(module).install(...),
+-- which puts the real methods in place, and passes the call on.
+-- stubs: { {class, {method names}}, ... }; M.later_modules keeps them
+-- for the test that checks install defines exactly these names.
+M.later_modules = {}
+function M.later(module, args, stubs)
+  M.later_modules[module] = { args = args, stubs = stubs }
+  local function load()
+    require(module).install(table.unpack(args))
+  end
+  for _, s in ipairs(stubs) do
+    local class = s[1]
+    for _, name in ipairs(s[2]) do
+      local stub
+      stub = function(...)
+        load()
+        if class[name] == stub then
+          error(("internal: %s.install did not define %s"):format(module, name))
+        end
+        return class[name](...)
+      end
+      class[name] = stub
+    end
+  end
 end
-function M.held_addr(text) return setmetatable({ text = text }, HELD) end
 
 function M.check_int(v, lo, hi, what)
   if math.type(v) ~= "integer" then
