@@ -259,6 +259,22 @@ static int kill_one(pid_t pid, size_t which, void *arg)
 	return 0;
 }
 
+/* The lab's pins unmounted together first (see nsl_netns_unmount_many);
+ * the undo of each "netns" record below then removes the pin file. */
+static void unmount_pins(const struct lines *L)
+{
+	const char **names = calloc((size_t)L->n + 1, sizeof *names);
+	int n = 0;
+
+	if (!names)
+		return;   /* each is unmounted by its own undo */
+	for (int i = 0; i < L->n; i++)
+		if (!strncmp(L->v[i], "netns ", 6))
+			names[n++] = L->v[i] + 6;
+	nsl_netns_unmount_many(names, n);
+	free(names);
+}
+
 static void rm_tree(const char *dir)
 {
 	DIR *d;
@@ -448,6 +464,7 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	if (nids)
 		nsl_procs_each(ids, (size_t)nids, kill_one, NULL, NULL);
 	free(ids);
+	unmount_pins(&L);
 	for (i = L.n - 1; i >= 0; i--) {
 		int r = undo(L.v[i], &h, &hopen, &e1);
 		undone++;

@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -346,6 +348,60 @@ int nsl_netns_exists(const char *name)
 
 	pin_path(path, sizeof path, name);
 	return access(path, F_OK) == 0;
+}
+
+/* Each umount ends waiting for an RCU grace period (namespace_unlock:
+ * synchronize_rcu_expedited): 15-20 us when the machine is quiet, ~45 us
+ * in the first tenth of a second after a build, while the kernel still
+ * settles the new links. Unmounting from several threads shares those
+ * waits. The pins stay as files for nsl_netns_delete, which takes an
+ * unmounted pin as such. */
+struct unmount_slice {
+	const char *const *names;
+	int n, first, step;
+};
+
+static void *unmount_slice(void *arg)
+{
+	const struct unmount_slice *s = arg;
+	char path[PATH_MAX];
+
+	for (int i = s->first; i < s->n; i += s->step) {
+		pin_path(path, sizeof path, s->names[i]);
+		(void)umount2(path, MNT_DETACH);
+	}
+	return NULL;
+}
+
+void nsl_netns_unmount_many(const char *const *names, int n)
+{
+	enum { MAX_THREADS = 8, PINS_PER_THREAD = 16 };
+	struct unmount_slice s[MAX_THREADS];
+	pthread_t th[MAX_THREADS];
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int t = n / PINS_PER_THREAD, started = 0;
+
+	if (t > MAX_THREADS)
+		t = MAX_THREADS;
+	if (t < 2)
+		return;   /* a small lab: nsl_netns_delete unmounts each */
+	/* signals stay with the main thread (its handlers start a teardown) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (int i = 0; i < t; i++) {
+		s[i] = (struct unmount_slice){ names, n, i, t };
+		if (pthread_create(&th[started], &attr, unmount_slice, &s[i]) == 0)
+			started++;
+		else
+			unmount_slice(&s[i]);
+	}
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
 }
 
 /* Unpin: the kernel frees the namespace (and every veth with an end in it)

@@ -82,6 +82,26 @@ describe("faults", function()
     end
   end)
 
+  -- 40 nodes: enough that the teardown unmounts the pins from several
+  -- threads first (nsl_netns_unmount_many) and removes the files after
+  it("kill -9 in a teardown that unpins in parallel", function()
+    local big = T.write_lab("fault-big", table.concat({
+      LAB,
+      "local prev = lab:host 'c1'",
+      "for i = 2, 40 do local n = lab:host('c' .. i); lab:link(prev, n); prev = n end",
+    }, "\n") .. "\n")
+    for _, k in ipairs { 1, 20, 45 } do
+      local st = T.sh(("NSLAB_FAULT_IN_DOWN=%d %s run %s"):format(k, T.q(T.NSLAB), big))
+      assert.are.equal(137, st, "teardown step " .. k .. ": not killed")
+      -- unmounted already, but the pin files are still there to clean
+      local _, pins = T.sh("ls /run/netns | grep -c '^fault-big\\.'")
+      assert.is_true(tonumber(pins) > 0, "step " .. k .. ": no pins left before clean")
+      local _, mounted = T.sh("grep -c ' /run/netns/fault-big\\.' /proc/self/mountinfo")
+      assert.are.equal(0, tonumber(mounted), "step " .. k .. ": pins still mounted")
+      check(("kill in parallel teardown step %d"):format(k))
+    end
+  end)
+
   it("clean never touches labs still running, nor namespaces it did not make", function()
     T.sh("ip netns add fault-user-ns")
     local pid
