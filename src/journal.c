@@ -259,8 +259,9 @@ static int kill_one(pid_t pid, size_t which, void *arg)
 	return 0;
 }
 
-/* The lab's pins unmounted together first (see nsl_netns_unmount_many);
- * the undo of each "netns" record below then removes the pin file. */
+/* The lab's pins removed together first (see nsl_netns_unpin_many);
+ * the undo of each "netns" record below finds its pin gone, or removes
+ * what is left, and the node's /etc/netns files. */
 static void unmount_pins(const struct lines *L)
 {
 	const char **names = calloc((size_t)L->n + 1, sizeof *names);
@@ -271,7 +272,7 @@ static void unmount_pins(const struct lines *L)
 	for (int i = 0; i < L->n; i++)
 		if (!strncmp(L->v[i], "netns ", 6))
 			names[n++] = L->v[i] + 6;
-	nsl_netns_unmount_many(names, n);
+	nsl_netns_unpin_many(names, n);
 	free(names);
 }
 

@@ -353,9 +353,9 @@ int nsl_netns_exists(const char *name)
 /* Each umount ends waiting for an RCU grace period (namespace_unlock:
  * synchronize_rcu_expedited): 15-20 us when the machine is quiet, ~45 us
  * in the first tenth of a second after a build, while the kernel still
- * settles the new links. Unmounting from several threads shares those
- * waits. The pins stay as files for nsl_netns_delete, which takes an
- * unmounted pin as such. */
+ * settles the new links. Unpinning from several threads shares those
+ * waits (the unlinks take the directory's lock one at a time, meanwhile).
+ * A pin one of them could not remove is left to nsl_netns_delete. */
 struct unmount_slice {
 	const char *const *names;
 	int n, first, step;
@@ -368,12 +368,13 @@ static void *unmount_slice(void *arg)
 
 	for (int i = s->first; i < s->n; i += s->step) {
 		pin_path(path, sizeof path, s->names[i]);
-		(void)umount2(path, MNT_DETACH);
+		if (umount2(path, MNT_DETACH) == 0)
+			(void)unlink(path);
 	}
 	return NULL;
 }
 
-void nsl_netns_unmount_many(const char *const *names, int n)
+void nsl_netns_unpin_many(const char *const *names, int n)
 {
 	enum { MAX_THREADS = 8, PINS_PER_THREAD = 16 };
 	struct unmount_slice s[MAX_THREADS];
@@ -411,6 +412,12 @@ int nsl_netns_delete(const char *name, struct nsl_err *err)
 	char path[PATH_MAX];
 
 	pin_path(path, sizeof path, name);
+	/* only the file is left when an unmount went first; a pin still
+	 * mounted is busy */
+	if (unlink(path) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return nsl_fail(err, ENOENT, "namespace %s", name);
 	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		return nsl_fail(err, errno, "cannot unpin namespace %s", name);
 	if (unlink(path) < 0) {

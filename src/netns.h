@@ -11,10 +11,10 @@ int  nsl_netns_open(const char *name, struct nsl_ns *ns, struct nsl_err *err);
 int  nsl_netns_host(struct nsl_ns *ns, struct nsl_err *err);
 void nsl_netns_close(struct nsl_ns *ns);
 int  nsl_netns_delete(const char *name, struct nsl_err *err);
-/* Unmount the pins of many namespaces at once (threads share the kernel's
- * wait per umount); nsl_netns_delete then removes each pin file. Does
- * nothing for fewer than 32. */
-void nsl_netns_unmount_many(const char *const *names, int n);
+/* Unpin many namespaces at once (threads share the kernel's wait per
+ * umount); nsl_netns_delete afterwards finds them gone (ENOENT) or does
+ * what is left. Does nothing for fewer than 32. */
+void nsl_netns_unpin_many(const char *const *names, int n);
 int  nsl_netns_exists(const char *name);
 /* Enter the namespace behind fd, saving the current one in *saved;
  * every enter is paired with a restore. */
