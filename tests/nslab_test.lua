@@ -134,6 +134,18 @@ function M.same_as(before, timeout)
   return false, d
 end
 
+-- For a describe block: `before_each(snap_host)`, `after_each(check_host)`
+-- with local snap_host, check_host = T.host_guard() make each test leave
+-- the host as it found it.
+function M.host_guard()
+  local before
+  return function() before = M.snapshot() end,
+    function()
+      local same, d = M.same_as(before)
+      assert(same, d)
+    end
+end
+
 -- Wait until fn() is truthy (polling), or fail after timeout seconds.
 function M.eventually(fn, timeout)
   local core = require "nslab.core"

@@ -16,12 +16,9 @@ local function check(name)
 end
 
 describe("exercises and nslab check", function()
-  local before
-  before_each(function() before = T.snapshot() end)
-  after_each(function()
-    local same, d = T.same_as(before)
-    assert(same, d)
-  end)
+  local snap_host, check_host = T.host_guard()
+  before_each(snap_host)
+  after_each(check_host)
 
   it("nslab test: each exercise starts unsolved and its solution solves it", function()
     local st, out, err = T.nslab("test", "--prefix", "t8x-", LAB)

@@ -20,12 +20,9 @@ local function validate(path)
 end
 
 describe("nslab graph", function()
-  local before
-  before_each(function() before = T.snapshot() end)
-  after_each(function()
-    local same, d = T.same_as(before)
-    assert(same, d)
-  end)
+  local snap_host, check_host = T.host_guard()
+  before_each(snap_host)
+  after_each(check_host)
 
   it("DOT of a lab file, as nobody: nodes, interfaces and addresses; dot accepts it", function()
     local st, dot, err = T.as_nobody(function(nslab, src)
@@ -95,12 +92,9 @@ print("\n".join(t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if
 end)
 
 describe("nslab inspect", function()
-  local before
-  before_each(function() before = T.snapshot() end)
-  after_each(function()
-    local same, d = T.same_as(before)
-    assert(same, d)
-  end)
+  local snap_host, check_host = T.host_guard()
+  before_each(snap_host)
+  after_each(check_host)
 
   it("--json of a live lab validates against the schema and matches ip and nft", function()
     local lab = H.hold("t8i", T.SRC .. "/labs/bridge-nat.lua")

@@ -37,12 +37,9 @@ printf '%%s\n' "${COMPREPLY[@]}"
 end
 
 describe("docs", function()
-  local before
-  before_each(function() before = T.snapshot() end)
-  after_each(function()
-    local same, d = T.same_as(before)
-    assert(same, d)
-  end)
+  local snap_host, check_host = T.host_guard()
+  before_each(snap_host)
+  after_each(check_host)
 
   it("nslab(1) renders without warnings and covers every verb", function()
     local st, out = T.sh(("cd %s && MANWIDTH=80 man --warnings -l docs/nslab.1 2>&1 >/dev/null"):format(T.q(SRC)))
