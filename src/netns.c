@@ -213,7 +213,7 @@ static int limit_fail(struct nsl_err *err, int e, const char *what, const char *
 				(unsigned long long)rl.rlim_max);
 	if (e == ENFILE)
 		return nsl_fail_quiet(err, e, "%s %s: the system-wide open-file limit (fs.file-max) is "
-				"reached", what, name);
+				"reached; raise it (sysctl fs.file-max) or build a smaller lab", what, name);
 	if (e == ENOSPC) {
 		char v[32] = "?";
 		int fd = open("/proc/sys/user/max_net_namespaces", O_RDONLY | O_CLOEXEC);
@@ -224,7 +224,8 @@ static int limit_fail(struct nsl_err *err, int e, const char *what, const char *
 			close(fd);
 		}
 		return nsl_fail_quiet(err, e, "%s %s: the kernel's limit on network namespaces "
-				"(user.max_net_namespaces = %s) is reached", what, name, v);
+				"(user.max_net_namespaces = %s) is reached; raise it (sysctl "
+				"user.max_net_namespaces) or build a smaller lab", what, name, v);
 	}
 	return nsl_fail(err, e, "%s %s", what, name);
 }

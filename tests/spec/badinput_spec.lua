@@ -74,6 +74,22 @@ describe("nslab in a user namespace", function()
     assert.are.equal(lab .. ":1: cannot step back out of namespace userns-lab.a: the kernel " ..
       "refuses (a user namespace?); run nslab as root on the host\n", err)
   end)
+
+  -- The user namespace's own namespace limit, set low: its network
+  -- namespace (unshare -n, so nslab can step back into it) is one, node a
+  -- the second, node b is refused.
+  it("names the kernel's namespace limit when a lab reaches it, and leaves nothing", function()
+    local lab = T.write_lab("userns-limit", 'lab:host "a"\nlab:host "b"\nlab:host "c"\n')
+    local st, out, err = T.sh(("unshare -U -r -n -m --propagation private sh -c %s"):format(
+      T.q(("mount -t tmpfs tmpfs /run && echo 2 > /proc/sys/user/max_net_namespaces && " ..
+        "%s run %s; s=$?; ls -A /run/netns /run/nslab; exit $s"):format(T.q(T.NSLAB), lab))))
+    assert.are.equal(1, st, out .. err)
+    assert.are.equal(lab .. ":2: cannot create namespace userns-limit.b: the kernel's limit on " ..
+      "network namespaces (user.max_net_namespaces = 2) is reached; raise it (sysctl " ..
+      "user.max_net_namespaces) or build a smaller lab\n", err)
+    -- the rollback removed node a's pin and the lab's state
+    assert.are.equal("/run/netns:\n\n/run/nslab:\n", out)
+  end)
 end)
 
 -- libnftables, libpcap and readline are opened on first use (src/lazylib.c).
