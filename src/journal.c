@@ -262,13 +262,13 @@ static int kill_one(pid_t pid, size_t which, void *arg)
 /* The lab's pins removed together first (see nsl_netns_unpin_many);
  * the undo of each "netns" record below finds its pin gone, or removes
  * what is left, and the node's /etc/netns files. */
-static void unmount_pins(const struct lines *L)
+static void unpin_all(const struct lines *L)
 {
 	const char **names = calloc((size_t)L->n + 1, sizeof *names);
 	int n = 0;
 
 	if (!names)
-		return;   /* each is unmounted by its own undo */
+		return;   /* each is unpinned by its own undo */
 	for (int i = 0; i < L->n; i++)
 		if (!strncmp(L->v[i], "netns ", 6))
 			names[n++] = L->v[i] + 6;
@@ -465,7 +465,7 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	if (nids)
 		nsl_procs_each(ids, (size_t)nids, kill_one, NULL, NULL);
 	free(ids);
-	unmount_pins(&L);
+	unpin_all(&L);
 	for (i = L.n - 1; i >= 0; i--) {
 		int r = undo(L.v[i], &h, &hopen, &e1);
 		undone++;

@@ -357,14 +357,14 @@ int nsl_netns_exists(const char *name)
  * settles the new links. Unpinning from several threads shares those
  * waits (the unlinks take the directory's lock one at a time, meanwhile).
  * A pin one of them could not remove is left to nsl_netns_delete. */
-struct unmount_slice {
+struct unpin_slice {
 	const char *const *names;
 	int n, first, step;
 };
 
-static void *unmount_slice(void *arg)
+static void *unpin_slice(void *arg)
 {
-	const struct unmount_slice *s = arg;
+	const struct unpin_slice *s = arg;
 	char path[PATH_MAX];
 
 	for (int i = s->first; i < s->n; i += s->step) {
@@ -378,7 +378,7 @@ static void *unmount_slice(void *arg)
 void nsl_netns_unpin_many(const char *const *names, int n)
 {
 	enum { MAX_THREADS = 8, PINS_PER_THREAD = 16 };
-	struct unmount_slice s[MAX_THREADS];
+	struct unpin_slice s[MAX_THREADS];
 	pthread_t th[MAX_THREADS];
 	pthread_attr_t attr;
 	sigset_t all, old;
@@ -387,18 +387,18 @@ void nsl_netns_unpin_many(const char *const *names, int n)
 	if (t > MAX_THREADS)
 		t = MAX_THREADS;
 	if (t < 2)
-		return;   /* a small lab: nsl_netns_delete unmounts each */
+		return;   /* a small lab: nsl_netns_delete unpins each */
 	/* signals stay with the main thread (its handlers start a teardown) */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	for (int i = 0; i < t; i++) {
-		s[i] = (struct unmount_slice){ names, n, i, t };
-		if (pthread_create(&th[started], &attr, unmount_slice, &s[i]) == 0)
+		s[i] = (struct unpin_slice){ names, n, i, t };
+		if (pthread_create(&th[started], &attr, unpin_slice, &s[i]) == 0)
 			started++;
 		else
-			unmount_slice(&s[i]);
+			unpin_slice(&s[i]);
 	}
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

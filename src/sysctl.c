@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define PROC_SYS "/proc/sys/"   /* a key is the path below it */
+
 static int key_path(const char *key, char *path, size_t len, struct nsl_err *err)
 {
 	size_t n;
@@ -20,12 +22,12 @@ static int key_path(const char *key, char *path, size_t len, struct nsl_err *err
 
 	if (!*key || strstr(key, "..") || key[0] == '/' || key[0] == '.')
 		return nsl_fail_quiet(err, EINVAL, "bad sysctl name \"%s\"", key);
-	n = (size_t)snprintf(path, len, "/proc/sys/%s", key);
+	n = (size_t)snprintf(path, len, PROC_SYS "%s", key);
 	if (n >= len)
 		return nsl_fail_quiet(err, ENAMETOOLONG, "sysctl name too long \"%s\"", key);
 	/* dotted form: dots become slashes, as sysctl(8) does without '/' */
 	if (!strchr(key, '/'))
-		for (p = path + 10; *p; p++)
+		for (p = path + strlen(PROC_SYS); *p; p++)
 			if (*p == '.')
 				*p = '/';
 	return 0;
@@ -42,7 +44,7 @@ static int open_in(struct nsl_ns *ns, const char *key, int flags,
 		return rc;
 	if (!ns->is_host && (rc = nsl_netns_enter(ns->fd, &saved, err)) < 0)
 		return rc;
-	fd = nsl_procsys_open(path + 10, flags);   /* after "/proc/sys/" */
+	fd = nsl_procsys_open(path + strlen(PROC_SYS), flags);
 	e = errno;
 	nsl_netns_restore(&saved);
 	if (fd < 0) {

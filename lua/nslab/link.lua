@@ -74,10 +74,11 @@ function Link.new(lab, a, b, addrs, opts)
   first.node.ifaces[first.ifname].peer = second
   second.node.ifaces[second.ifname].peer = first
   local l = setmetatable({ lab = lab, a = ea, b = eb, line = util.where() }, Link)
-  for k, e in ipairs { ea, eb } do
+  for _, e in ipairs { ea, eb } do
     if e.sw then e.sw.ports[#e.sw.ports + 1] = e end
-    for _, c in ipairs((k == 1 and aa or ab) or {}) do e.node:addr(e.ifname, c) end
   end
+  for _, c in ipairs(aa or {}) do ea.node:addr(ea.ifname, c) end
+  for _, c in ipairs(ab or {}) do eb.node:addr(eb.ifname, c) end
   return l
 end
 

@@ -288,7 +288,7 @@ end
 function Node:_hosts_version(v)
   local lab = self.lab
   local at = lab.hosts_at
-  if not at then at = {}; lab.hosts_at = at end
+  if not at then at = setmetatable({}, { __mode = "k" }); lab.hosts_at = at end
   if v then at[self] = v end
   return at[self]
 end
