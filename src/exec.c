@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "exec.h"
 #include "paths.h"
+#include "names.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,6 +32,8 @@ static void bind_etc(const char *nsname)
 	struct dirent *e;
 	DIR *d;
 
+	if (!nsl_pin_name_valid(nsname))
+		return;
 	snprintf(dir, sizeof dir, "%s/%s", NSL_ETC_NETNS, nsname);
 	d = opendir(dir);
 	if (!d)

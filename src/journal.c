@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "journal.h"
 #include "paths.h"
+#include "names.h"
 #include "netns.h"
 #include "link.h"
 #include "addr.h"
@@ -38,9 +39,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void nsl_journal_dir(const char *lab, char *buf, size_t len)
+int nsl_journal_dir(const char *lab, char *buf, size_t len)
 {
+	/* the one gate between a name and a path: "..", "a/b" or "" would
+	 * name the state directory itself or a place outside it */
+	if (!nsl_name_valid(lab)) {
+		if (len)
+			buf[0] = 0;
+		return -EINVAL;
+	}
 	snprintf(buf, len, "%s/%s", nsl_state_dir(), lab);
+	return 0;
 }
 
 static int write_file(const char *path, const char *text)
@@ -76,8 +85,7 @@ pid_t nsl_journal_owner(const char *lab)
 	unsigned long long start = 0;
 	int pid = 0;
 
-	nsl_journal_dir(lab, dir, sizeof dir);
-	if (access(dir, F_OK) < 0)
+	if (nsl_journal_dir(lab, dir, sizeof dir) < 0 || access(dir, F_OK) < 0)
 		return -ENOENT;
 	snprintf(path, sizeof path, "%s/owner", dir);
 	if (read_small(path, buf, sizeof buf) < 0)
@@ -98,7 +106,9 @@ int nsl_journal_begin(const char *lab, const char *labfile,
 
 	j->fd = -1;
 	snprintf(j->lab, sizeof j->lab, "%s", lab);
-	nsl_journal_dir(lab, j->dir, sizeof j->dir);
+	if (nsl_journal_dir(lab, j->dir, sizeof j->dir) < 0)
+		return nsl_fail_quiet(err, EINVAL, "cannot use \"%s\" as a lab name (letters, digits, "
+				      "'-', '_', at most %d bytes)", lab, NSL_NAME_MAX);
 	if (mkdir(nsl_state_dir(), 0755) < 0 && errno != EEXIST)
 		return nsl_fail(err, errno, "cannot create %s", nsl_state_dir());
 	if (mkdir(j->dir, 0755) < 0) {
@@ -353,7 +363,7 @@ static int undo(char *line, struct nsl_ns *h, int *hopen, struct nsl_err *e)
 		int rc = nsl_netns_delete(tok[1], e);
 
 		snprintf(etc, sizeof etc, "%s/%s", NSL_ETC_NETNS, tok[1]);
-		if (etc_netns_seen)
+		if (etc_netns_seen && nsl_pin_name_valid(tok[1]))
 			rm_tree(etc);
 		return rc == -ENOENT ? 0 : rc;
 	}
@@ -434,7 +444,8 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	const char *fault = getenv("NSLAB_FAULT_IN_DOWN");
 	int kill_in_down = fault ? atoi(fault) : 0;
 
-	nsl_journal_dir(lab, dir, sizeof dir);
+	if (nsl_journal_dir(lab, dir, sizeof dir) < 0)
+		return nsl_fail_quiet(err, EINVAL, "\"%s\" is not a lab name (see `nslab ls`)", lab);
 	if (access(dir, F_OK) < 0)
 		return nsl_fail_quiet(err, ENOENT, "no lab named \"%s\" is up (see `nslab ls`)", lab);
 	if ((rc = load_lines(dir, &L)) < 0)
@@ -501,7 +512,7 @@ int nsl_journal_each(int (*fn)(const char *lab, void *arg), void *arg)
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) && rc == 0) {
-		if (e->d_name[0] == '.')
+		if (!nsl_name_valid(e->d_name))
 			continue;
 		rc = fn(e->d_name, arg);
 	}
@@ -516,8 +527,7 @@ int nsl_journal_count(const char *lab, const char *kind)
 	size_t k = strlen(kind);
 	int i, n = 0;
 
-	nsl_journal_dir(lab, dir, sizeof dir);
-	if (load_lines(dir, &L) < 0)
+	if (nsl_journal_dir(lab, dir, sizeof dir) < 0 || load_lines(dir, &L) < 0)
 		return 0;
 	cancel_deleted(&L);
 	for (i = 0; i < L.n; i++)
@@ -536,8 +546,7 @@ int nsl_journal_records(const char *lab, const char *kind,
 	size_t k = strlen(kind);
 	int i, rc;
 
-	nsl_journal_dir(lab, dir, sizeof dir);
-	if (access(dir, F_OK) < 0)
+	if (nsl_journal_dir(lab, dir, sizeof dir) < 0 || access(dir, F_OK) < 0)
 		return -ENOENT;
 	if ((rc = load_lines(dir, &L)) < 0)
 		return rc;

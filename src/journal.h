@@ -49,7 +49,8 @@ int nsl_journal_count(const char *lab, const char *kind);
 int nsl_journal_records(const char *lab, const char *kind,
 			int (*fn)(const char *rest, void *arg), void *arg);
 
-/* Path of lab's state directory. */
-void nsl_journal_dir(const char *lab, char *buf, size_t len);
+/* Path of lab's state directory; -EINVAL (and "") when lab is not a
+ * valid name (names.h), so no name can reach outside the state dir. */
+int nsl_journal_dir(const char *lab, char *buf, size_t len);
 
 #endif

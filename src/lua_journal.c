@@ -2,6 +2,7 @@
 #include "lua_util.h"
 #include "journal.h"
 #include "paths.h"
+#include "names.h"
 
 #include <errno.h>
 #include <string.h>
@@ -166,6 +167,28 @@ static int l_state_dir(lua_State *L)
 	return 1;
 }
 
+/* core.valid_name(s) -> boolean: the one name rule (names.h) */
+static int l_valid_name(lua_State *L)
+{
+	size_t n;
+	const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &n) : NULL;
+
+	lua_pushboolean(L, s && nsl_name_valid_len(s, n));
+	return 1;
+}
+
+/* core.lab_dir(lab) -> path of lab's state directory | nil for a bad name */
+static int l_lab_dir(lua_State *L)
+{
+	char dir[PATH_MAX];
+
+	if (nsl_journal_dir(luaL_checkstring(L, 1), dir, sizeof dir) < 0)
+		lua_pushnil(L);
+	else
+		lua_pushstring(L, dir);
+	return 1;
+}
+
 void nsl_lua_open_journal(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
@@ -176,6 +199,8 @@ void nsl_lua_open_journal(lua_State *L)
 		{ "journal_count", l_count },
 		{ "journal_records", l_records },
 		{ "state_dir", l_state_dir },
+		{ "lab_dir", l_lab_dir },
+		{ "valid_name", l_valid_name },
 		{ "mkdir", l_mkdir },
 		{ "exists", l_exists },
 		{ NULL, NULL },

@@ -18,6 +18,7 @@
 
 #include "lua_util.h"
 #include "paths.h"
+#include "names.h"
 #include "procs.h"
 
 static lua_State *G;                 /* for the signal hook only */
@@ -132,8 +133,7 @@ static void fast_exec(int argc, char **argv)
 	node = argv[3];
 	if (!strcmp(argv[4], "--"))
 		first = 5;
-	if (first >= argc || !strcmp(node, "host") || strchr(lab, '/') || strchr(node, '/') ||
-	    lab[0] == '.' || node[0] == '.' || lab[0] == '-' || node[0] == '-')
+	if (first >= argc || !strcmp(node, "host") || !nsl_name_valid(lab) || !nsl_name_valid(node))
 		return;
 	snprintf(nsname, sizeof nsname, "%s.%s", lab, node);
 	snprintf(pin, sizeof pin, "%s/%s", NSL_NETNS_DIR, nsname);

@@ -3,6 +3,7 @@
 #include "monitor.h"
 #include "netns.h"
 #include "paths.h"
+#include "names.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -304,11 +305,14 @@ static int lab_dir_exists(struct nsl_monitor *m)
 
 int nsl_monitor_open(const char *lab, struct nsl_monitor **out, struct nsl_err *err)
 {
-	struct nsl_monitor *m = calloc(1, sizeof *m);
+	struct nsl_monitor *m;
 	struct dirent *d;
 	DIR *dir;
 	int rc;
 
+	if (!nsl_name_valid(lab))
+		return nsl_fail_quiet(err, EINVAL, "\"%s\" is not a lab name (see `nslab ls`)", lab);
+	m = calloc(1, sizeof *m);
 	if (!m)
 		return nsl_fail(err, ENOMEM, "monitor");
 	snprintf(m->lab, sizeof m->lab, "%s", lab);

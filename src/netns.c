@@ -26,12 +26,18 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include "nat.h"
+#include "names.h"
 
 #define SELF_NS "/proc/thread-self/ns/net"
 
+/* An invalid name ("..", "a/b") yields a path that cannot exist, so
+ * every open, create, unlink and umount on it fails with ENOENT. */
 static void pin_path(char *buf, size_t len, const char *name)
 {
-	snprintf(buf, len, "%s/%s", NSL_NETNS_DIR, name);
+	if (nsl_pin_name_valid(name))
+		snprintf(buf, len, "%s/%s", NSL_NETNS_DIR, name);
+	else
+		snprintf(buf, len, "%s/.invalid/", NSL_NETNS_DIR);
 }
 
 /* Make /run/netns a shared mount of itself, as iproute2 does on first use,

@@ -83,7 +83,7 @@ function M.install(Node)
     -- the helper ends when this goes: the node's pin, or for the host
     -- namespace the lab's state directory (works for a REPL attached to a
     -- lab another process owns, too: nothing is added to the journal)
-    local watch = self:is_root() and (core.state_dir() .. "/" .. self.lab.name)
+    local watch = self:is_root() and core.lab_dir(self.lab.name)
       or (core.netns_dir .. "/" .. self.netns)
     local pid, start = core.capture(self.ns, i.name, opts.file, {
       count = opts.count, filter = opts.filter, snaplen = opts.snaplen,

@@ -43,7 +43,8 @@ local function err(fmt, ...)
   return 1
 end
 
-local parse = require("nslab.util").parse_args
+local util = require "nslab.util"
+local parse = util.parse_args
 
 local runner = require "nslab.runner"
 
@@ -84,10 +85,13 @@ local function cmd_down(args)
   if #pos == 0 then return err("down: which lab? (see `nslab ls`)") end
   if not core.privileged() then return err("down needs root; run it as root (sudo nslab down ...)") end
   local rc = 0
-  for _, name in ipairs(pos) do
-    local owner = core.journal_owner(name)
-    if owner == nil then
-      rc = err("no lab named \"%s\" is up (see `nslab ls`)", name)
+  for _, arg in ipairs(pos) do
+    local name, bad = util.lab_arg("down", arg)
+    local owner = name and core.journal_owner(name)
+    if not name then
+      rc = err("%s", bad)
+    elseif owner == nil then
+      rc = err("down: no lab named \"%s\" is up (see `nslab ls`)", name)
     elseif owner > 0 and not opt.force then
       rc = err("lab \"%s\" is running in nslab process %d; stop that process (it tears the lab down) " ..
         "or use --force", name, owner)
@@ -114,7 +118,7 @@ local function cmd_ls()
   io.stdout:write(("%-20s %5s  %-22s %s\n"):format("LAB", "NODES", "STATE", "FILE"))
   for _, name in ipairs(labs) do
     local owner = core.journal_owner(name)
-    local f = io.open(core.state_dir() .. "/" .. name .. "/file")
+    local f = io.open(core.lab_dir(name) .. "/file")
     local file = f and f:read("a") or "-"
     if f then f:close() end
     local state = owner and owner > 0 and ("running (pid %d)"):format(owner) or "up (no owner)"

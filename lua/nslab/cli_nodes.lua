@@ -3,6 +3,7 @@
 -- nslab.cli; the work is in nslab.procs and nslab.core.
 local core = require "nslab.core"
 local procs = require "nslab.procs"
+local util = require "nslab.util"
 
 local M = {}
 
@@ -142,7 +143,8 @@ function M.monitor(args)
   if not core.privileged() then
     return err(1, "monitor needs root to look into the lab's namespaces; run it as root (sudo nslab monitor ...)")
   end
-  local lab = args[1]
+  local lab, bad = util.lab_arg("monitor", args[1])
+  if not lab then return err(1, "%s", bad) end
   local m, e = core.monitor(lab)
   if not m then return err(1, "monitor: %s", e) end
   local nodes = procs.nodes(lab)

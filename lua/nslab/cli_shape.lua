@@ -20,7 +20,7 @@ local function open_node(lab, node)
     if not procs.nodes(lab) then return nil, ("no lab named \"%s\" is up (see `nslab ls`)"):format(lab) end
     local ns, e = core.netns_host()
     if not ns then return nil, e end
-    return ns, core.state_dir() .. "/" .. lab
+    return ns, core.lab_dir(lab)
   end
   local n, e = procs.node(lab, node)
   if not n then return nil, e end
@@ -106,7 +106,9 @@ end
 -- directory (gone with the lab) and `link up` puts them back, so the lab
 -- is as before, as node:set does for a lab's own objects.
 local function saved_path(lab, node, ifname)
-  return ("%s/%s/down.%s.%s"):format(core.state_dir(), lab, node, ifname)
+  -- lab and node were checked by target(); the interface name is the
+  -- kernel's, which never holds '/'
+  return ("%s/down.%s.%s"):format(core.lab_dir(lab), node, ifname)
 end
 
 local function snapshot(ns, idx)

@@ -17,16 +17,12 @@ local util = require "nslab.util"
 local runner = require "nslab.runner"
 local parse, lab_name_of, valid_name = util.parse_args, util.lab_name_of, util.valid_name
 
-local function readable(file)
-  local f = io.open(file, "r")
-  if not f then return false end
-  f:close()
-  return true
-end
+local readable = util.readable_file
 
 -- The file a lab that is up was built from.
 local function file_of(name)
-  local f = io.open(core.state_dir() .. "/" .. name .. "/file")
+  local dir = core.lab_dir(name)
+  local f = dir and io.open(dir .. "/file")
   if not f then return nil end
   local s = f:read("a")
   f:close()
@@ -314,7 +310,7 @@ local function resolve_up(verb, arg, name)
     end
   else
     name = name or arg
-    if not is_up(name) then return nil, ("no lab named \"%s\" is up (see `nslab ls`)"):format(name) end
+    if not is_up(name) then return nil, ("no lab named \"%s\" is up (see `nslab ls`)"):format(util.shown(name)) end
     file = file_of(name)
     if not file then return nil, ("lab \"%s\" has no lab file on record"):format(name) end
     if not readable(file) then return nil, ("lab \"%s\": cannot open its file %s"):format(name, file) end
@@ -408,7 +404,7 @@ function M.graph(args)
     if not data then return err(1, "graph: %s", ierr) end
     dot = graph.dot_inspect(data)
   else
-    return err(1, "graph: no lab file %s, and no lab of that name is up", target)
+    return err(1, "graph: no lab file %s, and no lab of that name is up", util.shown(target))
   end
   if opt.output then
     local ok, rerr = graph.render(dot, opt.output)

@@ -166,6 +166,8 @@ local function fake_core(state)
   f.etc_netns_dir = real.etc_netns_dir
   f.cidr = real.cidr
   f.state_dir = real.state_dir
+  f.lab_dir = real.lab_dir
+  f.valid_name = real.valid_name
   function f.privileged() return true end
   function f.prepare() return true end
   function f.clock()

@@ -7,6 +7,7 @@
 -- docs/inspect.schema.json.
 local core = require "nslab.core"
 local json = require "nslab.json"
+local util = require "nslab.util"
 
 local M = {}
 
@@ -154,12 +155,15 @@ end
 
 -- M.lab(name) -> data | nil, message
 function M.lab(name)
+  if not core.valid_name(name) then
+    return nil, (select(2, util.lab_arg("lab", name)):gsub("^lab: ", ""))
+  end
   local recs = core.journal_records(name, "netns")
   if not recs then return nil, ("no lab named \"%s\" is up (see `nslab ls`)"):format(name) end
   local owner = core.journal_owner(name)
   local data = {
     schema = M.SCHEMA, lab = name,
-    file = (slurp(core.state_dir() .. "/" .. name .. "/file") or ""):gsub("\n$", ""),
+    file = (slurp(core.lab_dir(name) .. "/file") or ""):gsub("\n$", ""),
     owner = owner and owner > 0 and owner or json.null,
     state = owner and owner > 0 and "running" or "up",
     nodes = A {}, links = A {},

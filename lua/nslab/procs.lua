@@ -4,6 +4,7 @@
 -- record under /run/nslab and the pins under /run/netns, so it answers
 -- for labs built by any nslab process, `nslab up` and crashed ones too.
 local core = require "nslab.core"
+local util = require "nslab.util"
 
 local M = {}
 
@@ -16,6 +17,9 @@ end
 -- M.nodes(lab) -> { {node=, netns=, pin=}, ... } in creation order, or
 -- nil, message when no such lab is up.
 function M.nodes(lab)
+  if not core.valid_name(lab) then
+    return nil, select(2, util.lab_arg("lab", lab)):gsub("^lab: ", "")
+  end
   local recs = core.journal_records(lab, "netns")
   if not recs then return nil, ("no lab named \"%s\" is up (see `nslab ls`)"):format(lab) end
   local out, prefix = {}, lab .. "."
@@ -32,6 +36,9 @@ end
 function M.node(lab, node)
   local nodes, err = M.nodes(lab)
   if not nodes then return nil, err end
+  if node ~= "host" and not core.valid_name(node) then
+    return nil, (select(2, util.lab_arg("node", node, "node")):gsub("^node: ", ""))
+  end
   local names = {}
   for _, n in ipairs(nodes) do
     if n.node == node then return n end

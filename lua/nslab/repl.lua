@@ -161,7 +161,7 @@ local function attach(name)
   local recs, e = core.journal_records(name, "netns")
   if not recs then return nil, e end
   local file
-  local f = io.open(core.state_dir() .. "/" .. name .. "/file")
+  local f = io.open(core.lab_dir(name) .. "/file")
   if f then file = f:read("a") f:close() end
   local lab = Lab.new(name, { file = file })
   lab.attached = true
@@ -1040,7 +1040,7 @@ function M.main(args)
       return err("repl: --keep and --name go with a lab file; an attached lab stays up anyway")
     end
     if core.journal_owner(target) == nil then
-      return err("repl: no lab file \"%s\" and no lab of that name is up (see `nslab ls`)", target)
+      return err("repl: no lab file \"%s\" and no lab of that name is up (see `nslab ls`)", util.shown(target))
     end
     local e
     lab, e = attach(target)

@@ -14,15 +14,13 @@ end
 -- The lab name for file (or opt.name); nil and an exit status, with the
 -- message printed, when the file is unreadable or the name is bad.
 function M.lab_name(file, opt)
-  local f = io.open(file, "r")
-  if not f then
-    say("cannot open lab file %s (check the path)", file)
+  if not util.readable_file(file) then
+    say("cannot open lab file %s (check the path)", util.shown(file))
     return nil, 1
   end
-  f:close()
   local name = opt.name or util.lab_name_of(file)
   if not util.valid_name(name) then
-    say("%s: cannot use \"%s\" as a lab name (letters, digits, '-', '_'); pass --name NAME", file, name)
+    say("%s: cannot use \"%s\" as a lab name (letters, digits, '-', '_'); pass --name NAME", file, util.shown(name))
     return nil, 1
   end
   return name

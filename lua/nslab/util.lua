@@ -63,9 +63,36 @@ end
 
 local NAME = "^[%w][%w_%-]*$"
 
--- Node, switch and lab names become part of namespace names (LAB.NODE).
-function M.valid_name(name)
-  return type(name) == "string" and #name <= 64 and name:match(NAME) ~= nil
+-- Node, switch and lab names become part of namespace names (LAB.NODE)
+-- and of paths (/run/nslab/LAB): one rule, kept in C (src/names.c), so the
+-- library, the command line and the journal can never disagree.
+M.valid_name = core.valid_name
+
+-- True when path opens and reads as a file (a directory opens, but
+-- reading it fails).
+function M.readable_file(path)
+  local f = io.open(path, "r")
+  if not f then return false end
+  local ok = f:read(0) ~= nil or select(2, f:read(1)) == nil
+  f:close()
+  return ok
+end
+
+-- A name as a message shows it: control characters as '?', and cut at
+-- 64 bytes, so a hostile name still gives one short line.
+function M.shown(s)
+  s = tostring(s):gsub("%c", "?")
+  if #s > 64 then s = s:sub(1, 61) .. "..." end
+  return s
+end
+
+-- For verbs that take the name of a lab that is up: the name, or nil and
+-- the line to print ("..", "a/b", "" and the like never reach a path).
+-- what is "lab" or "node".
+function M.lab_arg(verb, name, what)
+  if M.valid_name(name) then return name end
+  return nil, ("%s: \"%s\" is not a %s name (letters, digits, '-' and '_', at most 64 bytes; " ..
+    "see `nslab %s`)"):format(verb, M.shown(name), what or "lab", what == "node" and "nodes LAB" or "ls")
 end
 
 function M.check_name(name, what)

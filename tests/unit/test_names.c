@@ -1,0 +1,68 @@
+/* test_names.c — the one name rule: what may become /run/nslab/LAB or
+ * /run/netns/LAB.NODE, and that the journal refuses everything else
+ * before it builds a path (the `nslab down ..` data-loss bug). */
+#include "names.h"
+#include "journal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fails;
+
+static void check(int got, int want, const char *what, const char *name)
+{
+	if (!got != !want) {
+		printf("not ok - %s \"%s\": got %d, want %d\n", what, name, got, want);
+		fails++;
+	} else
+		printf("ok - %s \"%s\"\n", what, name);
+}
+
+int main(void)
+{
+	static const char *good[] = { "a", "crs", "bridge-nat", "r1_x", "0", "A-b_9" };
+	static const char *badn[] = { "", ".", "..", "a/b", "a/../../b", "/etc", "a b",
+				      "a\nb", "-x", "_x", "a.b", "a:b", "é" };
+	char long65[66], long64[65], dir[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof good / sizeof *good; i++)
+		check(nsl_name_valid(good[i]), 1, "name", good[i]);
+	for (i = 0; i < sizeof badn / sizeof *badn; i++)
+		check(nsl_name_valid(badn[i]), 0, "name", badn[i]);
+	memset(long64, 'x', 64);
+	long64[64] = 0;
+	memset(long65, 'x', 65);
+	long65[65] = 0;
+	check(nsl_name_valid(long64), 1, "name of 64 bytes", "x...");
+	check(nsl_name_valid(long65), 0, "name of 65 bytes", "x...");
+	check(nsl_name_valid_len("a\0b", 3), 0, "name with a NUL", "a\\0b");
+	check(nsl_name_valid(NULL), 0, "name", "(null)");
+
+	check(nsl_pin_name_valid("crs.client"), 1, "pin", "crs.client");
+	check(nsl_pin_name_valid("my ns"), 1, "pin", "my ns");
+	check(nsl_pin_name_valid(".."), 0, "pin", "..");
+	check(nsl_pin_name_valid("."), 0, "pin", ".");
+	check(nsl_pin_name_valid(".hidden"), 0, "pin", ".hidden");
+	check(nsl_pin_name_valid("a/b"), 0, "pin", "a/b");
+	check(nsl_pin_name_valid(""), 0, "pin", "");
+
+	/* the journal builds no path from a bad name; the state dir is a
+	 * place that cannot exist, so nothing here touches the machine */
+	setenv("NSLAB_STATE_DIR", "/nonexistent/nslab-test-names", 1);
+	check(nsl_journal_dir("..", dir, sizeof dir) == -EINVAL && dir[0] == 0, 1, "journal dir", "..");
+	check(nsl_journal_dir("", dir, sizeof dir) == -EINVAL, 1, "journal dir", "");
+	check(nsl_journal_dir("lab", dir, sizeof dir) == 0 &&
+	      !strcmp(dir, "/nonexistent/nslab-test-names/lab"), 1, "journal dir", "lab");
+	check(nsl_journal_owner("..") == -ENOENT, 1, "journal owner", "..");
+	{
+		struct nsl_err e;
+		int rc = nsl_journal_down("..", NULL, &e);
+
+		check(rc == -EINVAL && strstr(e.msg, "is not a lab name") != NULL, 1, "journal down", "..");
+	}
+	printf("%s\n", fails ? "FAILED" : "all passed");
+	return fails ? 1 : 0;
+}
