@@ -1,5 +1,6 @@
 /* addr.c — addresses through libnl's rtnl_addr objects. */
 #include "addr.h"
+#include "nlerr.h"
 
 #include <errno.h>
 #include <linux/if_addr.h>
@@ -32,36 +33,32 @@ int nsl_addr_add(struct nsl_ns *ns, int ifindex, const char *ifname,
 		 const struct nsl_cidr *c, struct nsl_err *err)
 {
 	struct rtnl_addr *a = build(ifindex, c);
+	struct nl_msg *m;
 	char txt[64];
-	int rc;
 
 	nsl_cidr_format(c, 1, txt, sizeof txt);
 	if (!a)
 		return nsl_fail(err, ENOMEM, "address %s", txt);
-	nsl_nl_reset();
-	rc = rtnl_addr_add(ns->sk, a, NLM_F_EXCL);
+	m = NULL;
+	rtnl_addr_build_add_request(a, NLM_F_EXCL, &m);
 	rtnl_addr_put(a);
-	if (rc < 0)
-		return nsl_nl_fail(rc, err, "address %s on \"%s\" in %s", txt,
-				   ifname, nsl_ns_where(ns));
-	return 0;
+	return nsl_nl_request(ns->sk, m, err, "address %s on \"%s\" in %s", txt,
+			      ifname, nsl_ns_where(ns));
 }
 
 int nsl_addr_del(struct nsl_ns *ns, int ifindex, const char *ifname,
 		 const struct nsl_cidr *c, struct nsl_err *err)
 {
 	struct rtnl_addr *a = build(ifindex, c);
+	struct nl_msg *m;
 	char txt[64];
-	int rc;
 
 	nsl_cidr_format(c, 1, txt, sizeof txt);
 	if (!a)
 		return nsl_fail(err, ENOMEM, "address %s", txt);
-	nsl_nl_reset();
-	rc = rtnl_addr_delete(ns->sk, a, 0);
+	m = NULL;
+	rtnl_addr_build_delete_request(a, 0, &m);
 	rtnl_addr_put(a);
-	if (rc < 0)
-		return nsl_nl_fail(rc, err, "cannot remove address %s from \"%s\" in %s",
-				   txt, ifname, nsl_ns_where(ns));
-	return 0;
+	return nsl_nl_request(ns->sk, m, err, "cannot remove address %s from \"%s\" in %s",
+			      txt, ifname, nsl_ns_where(ns));
 }

@@ -3,6 +3,7 @@
  * kernel's, never a remembered one. */
 #define _GNU_SOURCE
 #include "inspect.h"
+#include "nlerr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
 #include <netlink/attr.h>
+#include <netlink/cache.h>
 #include <netlink/route/link.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
@@ -90,10 +92,13 @@ int nsl_inspect_links(struct nsl_ns *ns,
 	struct walk w = { (void *)fn, arg, 0 };
 	int rc;
 
-	nsl_nl_reset();
-	rc = rtnl_link_alloc_cache(ns->sk, AF_UNSPEC, &c);
-	if (rc < 0)
-		return nsl_nl_fail(rc, err, "list interfaces in %s", nsl_ns_where(ns));
+	if (nl_cache_alloc_name("route/link", &c) < 0)
+		return nsl_fail(err, ENOMEM, "list interfaces in %s", nsl_ns_where(ns));
+	rc = nsl_nl_dump(ns->sk, c, err, "list interfaces in %s", nsl_ns_where(ns));
+	if (rc < 0) {
+		nl_cache_free(c);
+		return rc;
+	}
 	nl_cache_foreach(c, each_link, &w);
 	nl_cache_free(c);
 	return 0;
@@ -127,10 +132,13 @@ int nsl_inspect_addrs(struct nsl_ns *ns,
 	struct walk w = { (void *)fn, arg, 0 };
 	int rc;
 
-	nsl_nl_reset();
-	rc = rtnl_addr_alloc_cache(ns->sk, &c);
-	if (rc < 0)
-		return nsl_nl_fail(rc, err, "list addresses in %s", nsl_ns_where(ns));
+	if (nl_cache_alloc_name("route/addr", &c) < 0)
+		return nsl_fail(err, ENOMEM, "list addresses in %s", nsl_ns_where(ns));
+	rc = nsl_nl_dump(ns->sk, c, err, "list addresses in %s", nsl_ns_where(ns));
+	if (rc < 0) {
+		nl_cache_free(c);
+		return rc;
+	}
 	nl_cache_foreach(c, each_addr, &w);
 	nl_cache_free(c);
 	return 0;
@@ -180,58 +188,33 @@ int nsl_inspect_routes(struct nsl_ns *ns,
 	struct walk w = { (void *)fn, arg, 0 };
 	int rc;
 
-	nsl_nl_reset();
-	rc = rtnl_route_alloc_cache(ns->sk, AF_UNSPEC, 0, &c);
-	if (rc < 0)
-		return nsl_nl_fail(rc, err, "list routes in %s", nsl_ns_where(ns));
+	if (nl_cache_alloc_name("route/route", &c) < 0)
+		return nsl_fail(err, ENOMEM, "list routes in %s", nsl_ns_where(ns));
+	rc = nsl_nl_dump(ns->sk, c, err, "list routes in %s", nsl_ns_where(ns));
+	if (rc < 0) {
+		nl_cache_free(c);
+		return rc;
+	}
 	nl_cache_foreach(c, each_route, &w);
 	nl_cache_free(c);
 	return 0;
 }
 
 struct reply {
-	int done;
 	int nsid;                /* RTM_GETNSID */
 	char mac[32], name[64];  /* RTM_GETLINK */
 };
 
-static int on_ack(struct nl_msg *m, void *p)
-{
-	(void)m;
-	((struct reply *)p)->done = 1;
-	return NL_STOP;
-}
-
-/* Send m (NLM_F_ACK) on ns's socket and read until the ack, handing
- * each reply to on_valid; libnl has no objects for these requests. */
-static int ask(struct nsl_ns *ns, struct nl_msg *m, nl_recvmsg_msg_cb_t on_valid,
+/* Send m (taken) and read until the ack, handing each reply to on_valid; libnl
+ * has no objects for these requests. */
+static int ask(struct nsl_ns *ns, struct nl_msg *m, int (*on_valid)(struct nl_msg *, void *),
 	       struct reply *r, const char *what, struct nsl_err *err)
 {
-	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(ns->sk));
-	int rc = 0;
+	struct nsl_nl_ack ack;
 
-	if (!cb)
-		return nsl_fail(err, ENOMEM, "%s in %s", what, nsl_ns_where(ns));
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, r);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, r);
-	nsl_nl_reset();
-	rc = nl_send_auto(ns->sk, m);
-	if (rc < 0) {
-		rc = nsl_nl_fail(rc, err, "%s in %s", what, nsl_ns_where(ns));
-		goto out;
-	}
-	rc = 0;
-	while (!r->done) {
-		int n = nl_recvmsgs(ns->sk, cb);
-
-		if (n < 0) {
-			rc = nsl_nl_fail(n, err, "%s in %s", what, nsl_ns_where(ns));
-			goto out;
-		}
-	}
-out:
-	nl_cb_put(cb);
-	return rc;
+	if (nsl_nl_send(ns->sk, m, on_valid, r, &ack) < 0)
+		return nsl_nl_fail(&ack, err, "%s in %s", what, nsl_ns_where(ns));
+	return 0;
 }
 
 static int on_nsid(struct nl_msg *m, void *p)
@@ -262,7 +245,6 @@ int nsl_inspect_nsid(struct nsl_ns *ns, int other_fd, int *nsid, struct nsl_err 
 		return nsl_fail(err, ENOMEM, "namespace id in %s", nsl_ns_where(ns));
 	}
 	rc = ask(ns, m, on_nsid, &r, "namespace id", err);
-	nlmsg_free(m);
 	if (rc == 0)
 		*nsid = r.nsid;
 	return rc;
@@ -307,7 +289,6 @@ int nsl_inspect_peer(struct nsl_ns *ns, int nsid, int ifindex, char *mac, size_t
 		return nsl_fail(err, ENOMEM, "peer interface in %s", nsl_ns_where(ns));
 	}
 	rc = ask(ns, m, on_link, &r, "peer interface", err);
-	nlmsg_free(m);
 	if (rc == 0) {
 		snprintf(mac, maclen, "%s", r.mac);
 		snprintf(name, namelen, "%s", r.name);

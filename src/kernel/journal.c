@@ -419,14 +419,14 @@ static int undo(char *line, struct nsl_ns *h, int *hopen, struct nsl_err *e)
 		int rc;
 
 		snprintf(cmd, sizeof cmd, "destroy table %s %s", tok[1], tok[2]);
-		rc = nsl_nft_run(h, cmd, NULL, e);
+		rc = nsl_nat_run(h, cmd, NULL, e);
 		if (rc < 0) {
 			/* older nft has no "destroy": list first, then delete */
 			snprintf(cmd, sizeof cmd, "list table %s %s", tok[1], tok[2]);
-			if (nsl_nft_run(h, cmd, NULL, NULL) < 0)
+			if (nsl_nat_run(h, cmd, NULL, NULL) < 0)
 				return 0;
 			snprintf(cmd, sizeof cmd, "delete table %s %s", tok[1], tok[2]);
-			rc = nsl_nft_run(h, cmd, NULL, e);
+			rc = nsl_nat_run(h, cmd, NULL, e);
 		}
 		return rc;
 	}
@@ -492,8 +492,10 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	for (i = L.n - 1; i >= 0; i--)
 		if (!strcmp(L.v[i], "rmdir"))
 			rmdir_made(L.v[i] + 6);
-	if (hopen)
+	if (hopen) {
+		nsl_nat_release(&h);
 		nsl_netns_close(&h);
+	}
 	free(L.v);
 	free(L.buf);
 	if (rc == 0)

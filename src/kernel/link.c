@@ -1,6 +1,7 @@
 /* link.c — veth pairs with both ends placed by namespace fd, bridges,
  * and link state, all through libnl's rtnl_link objects. */
 #include "link.h"
+#include "nlerr.h"
 
 #include <errno.h>
 #include <sys/random.h>
@@ -15,31 +16,6 @@
 #include <netlink/route/link/vxlan.h>
 #include <netlink/route/link/macvlan.h>
 #include <netlink/route/link/vlan.h>
-
-/* libnl folds kernel errnos into its own codes; give back the errno the
- * kernel most likely sent so messages read like iproute2's. */
-int nsl_nlerr_errno(int nlerr);
-int nsl_nlerr_errno(int nlerr)
-{
-	switch (-nlerr) {
-	case NLE_EXIST: return EEXIST;
-	case NLE_OBJ_NOTFOUND: return ENOENT;
-	case NLE_NODEV: return ENODEV;
-	case NLE_PERM: return EPERM;
-	case NLE_BUSY: return EBUSY;
-	case NLE_INVAL: return EINVAL;
-	case NLE_RANGE: return ERANGE;
-	case NLE_NOMEM: return ENOMEM;
-	case NLE_OPNOTSUPP: return EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
-	case NLE_NOADDR: return EADDRNOTAVAIL;
-	case NLE_NOACCESS: return EACCES;
-	case NLE_AGAIN: return EAGAIN;
-	case NLE_MSGSIZE: return EMSGSIZE;
-	case NLE_IMMUTABLE: return EPERM;
-	default: return EIO;
-	}
-}
 
 static int set_mac(struct rtnl_link *l, const char *mac, struct nsl_err *err)
 {
@@ -56,27 +32,48 @@ static int set_mac(struct rtnl_link *l, const char *mac, struct nsl_err *err)
 	return 0;
 }
 
+static int got_index(struct nl_msg *m, void *idx)
+{
+	struct ifinfomsg *ifi = nlmsg_data(nlmsg_hdr(m));
+
+	*(int *)idx = ifi->ifi_index;
+	return NL_OK;
+}
+
 static int lookup(struct nsl_ns *ns, const char *name, int *idx,
 		  struct nsl_err *err)
 {
-	struct rtnl_link *l = NULL;
-	int rc;
+	struct nl_msg *m = NULL;
+	struct nsl_nl_ack ack;
 
-	nsl_nl_reset();
-	rc = rtnl_link_get_kernel(ns->sk, 0, name, &l);
-	if (rc < 0)
-		return nsl_nl_fail(rc, err, "interface \"%s\" in %s",
-				name, nsl_ns_where(ns));
-	*idx = rtnl_link_get_ifindex(l);
-	rtnl_link_put(l);
+	*idx = 0;
+	rtnl_link_build_get_request(0, name, &m);
+	if (nsl_nl_send(ns->sk, m, got_index, idx, &ack) < 0 || !*idx) {
+		if (!ack.code)
+			ack.code = ENODEV;
+		return nsl_nl_fail(&ack, err, "interface \"%s\" in %s",
+				   name, nsl_ns_where(ns));
+	}
 	return 0;
 }
+
+/* Send the request to create l; the kernel's answer is left in ack. */
+static int create(struct nsl_ns *ns, struct rtnl_link *l, struct nsl_nl_ack *ack)
+{
+	struct nl_msg *m = NULL;
+
+	rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, &m);
+	return nsl_nl_send(ns->sk, m, NULL, NULL, ack);
+}
+
+static const struct nsl_link_change RAISE = { .state = NSL_LINK_UP };
 
 int nsl_link_veth(struct nsl_ns *a, const char *name_a, struct nsl_ns *b,
 		  const char *name_b, const struct nsl_veth_opts *o,
 		  int *idx_a, int *idx_b, struct nsl_err *err)
 {
 	struct rtnl_link *l = NULL, *peer;
+	struct nsl_nl_ack ack;
 	int rc, want_a = a->next_ifindex, want_b = b->next_ifindex;
 
 	/* the same namespace on both ends shares one ifindex counter */
@@ -109,9 +106,8 @@ again:
 	if (o && ((rc = set_mac(l, o->mac_a, err)) < 0 ||
 		  (rc = set_mac(peer, o->mac_b, err)) < 0))
 		goto out;
-	nsl_nl_reset();
-	rc = rtnl_link_add(a->sk, l, NLM_F_CREATE | NLM_F_EXCL);
-	if ((nsl_kerrno == EBUSY || nsl_kerrno == EEXIST || rc == -NLE_BUSY) && want_a) {
+	rc = create(a, l, &ack);
+	if ((ack.code == EBUSY || ack.code == EEXIST) && want_a) {
 		/* someone else holds the index we guessed (or the name is taken,
 		 * which the retry will report): let the kernel pick */
 		rtnl_link_put(peer);
@@ -121,7 +117,7 @@ again:
 		goto again;
 	}
 	if (rc < 0) {
-		rc = nsl_nl_fail(rc, err, "veth \"%s\" in %s / \"%s\" in %s",
+		rc = nsl_nl_fail(&ack, err, "veth \"%s\" in %s / \"%s\" in %s",
 			      name_a, nsl_ns_where(a), name_b, nsl_ns_where(b));
 		goto out;
 	}
@@ -145,7 +141,7 @@ again:
 			b->next_ifindex = *idx_b + 1;
 	}
 	if (rc == 0 && (!o || !o->down))
-		rc = nsl_link_set(b, *idx_b, name_b, 1, 0, -1, err);
+		rc = nsl_link_set(b, *idx_b, name_b, &RAISE, err);
 out:
 	rtnl_link_put(peer);          /* get_peer took a reference */
 	rtnl_link_veth_release(l);
@@ -156,6 +152,7 @@ int nsl_link_bridge(struct nsl_ns *ns, const char *name, int mtu, int *idx,
 		    struct nsl_err *err)
 {
 	struct rtnl_link *l = rtnl_link_bridge_alloc();
+	struct nsl_nl_ack ack;
 	int rc, want = ns->next_ifindex;
 	unsigned char mac[6];
 	struct nl_addr *a;
@@ -179,14 +176,13 @@ again:
 	if (mtu)
 		rtnl_link_set_mtu(l, mtu);
 	rtnl_link_set_ifindex(l, want);
-	nsl_nl_reset();
-	rc = rtnl_link_add(ns->sk, l, NLM_F_CREATE | NLM_F_EXCL);
-	if ((nsl_kerrno == EBUSY || rc == -NLE_BUSY) && want) {
+	rc = create(ns, l, &ack);
+	if (ack.code == EBUSY && want) {
 		want = ns->next_ifindex = 0;
 		goto again;
 	}
 	if (rc < 0) {
-		rc = nsl_nl_fail(rc, err, "bridge \"%s\" in %s", name,
+		rc = nsl_nl_fail(&ack, err, "bridge \"%s\" in %s", name,
 			      nsl_ns_where(ns));
 		goto out;
 	}
@@ -200,10 +196,11 @@ out:
 	return rc;
 }
 
-int nsl_link_set(struct nsl_ns *ns, int ifindex, const char *name, int up,
-		 int mtu, int master, struct nsl_err *err)
+int nsl_link_set(struct nsl_ns *ns, int ifindex, const char *name,
+		 const struct nsl_link_change *c, struct nsl_err *err)
 {
 	struct rtnl_link *orig = rtnl_link_alloc(), *chg = rtnl_link_alloc();
+	struct nl_msg *m = NULL;
 	int rc = 0;
 
 	if (!orig || !chg) {
@@ -211,19 +208,17 @@ int nsl_link_set(struct nsl_ns *ns, int ifindex, const char *name, int up,
 		goto out;
 	}
 	rtnl_link_set_ifindex(orig, ifindex);
-	if (up == 1)
+	if (c->state == NSL_LINK_UP)
 		rtnl_link_set_flags(chg, IFF_UP);
-	else if (up == 0)
+	else if (c->state == NSL_LINK_DOWN)
 		rtnl_link_unset_flags(chg, IFF_UP);
-	if (mtu > 0)
-		rtnl_link_set_mtu(chg, mtu);
-	if (master >= 0)
-		rtnl_link_set_master(chg, master);
-	nsl_nl_reset();
-	rc = rtnl_link_change(ns->sk, orig, chg, 0);
-	if (rc < 0)
-		rc = nsl_nl_fail(rc, err, "interface \"%s\" in %s",
-			      name, nsl_ns_where(ns));
+	if (c->mtu > 0)
+		rtnl_link_set_mtu(chg, (unsigned)c->mtu);
+	if (c->set_master)
+		rtnl_link_set_master(chg, c->master);
+	rtnl_link_build_change_request(orig, chg, 0, &m);
+	rc = nsl_nl_request(ns->sk, m, err, "interface \"%s\" in %s",
+			    name, nsl_ns_where(ns));
 out:
 	rtnl_link_put(orig);
 	rtnl_link_put(chg);
@@ -239,18 +234,15 @@ int nsl_link_index(struct nsl_ns *ns, const char *name, int *idx,
 int nsl_link_delete(struct nsl_ns *ns, const char *name, struct nsl_err *err)
 {
 	struct rtnl_link *l = rtnl_link_alloc();
-	int rc;
+	struct nl_msg *m = NULL;
 
 	if (!l)
 		return nsl_fail(err, ENOMEM, "interface \"%s\"", name);
 	rtnl_link_set_name(l, name);
-	nsl_nl_reset();
-	rc = rtnl_link_delete(ns->sk, l);
+	rtnl_link_build_delete_request(l, &m);
 	rtnl_link_put(l);
-	if (rc < 0)
-		return nsl_nl_fail(rc, err, "cannot delete \"%s\" in %s",
-				name, nsl_ns_where(ns));
-	return 0;
+	return nsl_nl_request(ns->sk, m, err, "cannot delete \"%s\" in %s",
+			      name, nsl_ns_where(ns));
 }
 
 /* ---- link kinds beyond veth ---- */
@@ -290,6 +282,7 @@ static int create_in(struct nsl_ns *sock, struct nsl_ns *dev, struct rtnl_link *
 		     const char *kind, const char *name, int mtu, int *idx,
 		     struct nsl_err *err)
 {
+	struct nsl_nl_ack ack;
 	int rc;
 
 	rtnl_link_set_name(l, name);
@@ -297,17 +290,15 @@ static int create_in(struct nsl_ns *sock, struct nsl_ns *dev, struct rtnl_link *
 		rtnl_link_set_mtu(l, mtu);
 	if (dev != sock)
 		rtnl_link_set_ns_fd(l, dev->fd);
-	nsl_nl_reset();
-	rc = rtnl_link_add(sock->sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	rc = create(sock, l, &ack);
 	if (rc < 0) {
-		int e = nsl_kerrno ? nsl_kerrno : nsl_nlerr_errno(rc);
-
-		if (e == EOPNOTSUPP && (!nsl_kext[0] || strstr(nsl_kext, "Unknown device type")))
+		if (ack.code == EOPNOTSUPP &&
+		    (!ack.ext[0] || strstr(ack.ext, "Unknown device type")))
 			return nsl_link_missing(kind, err);
 		if (dev != sock)
-			return nsl_nl_fail(rc, err, "%s \"%s\" in %s (made from %s)",
+			return nsl_nl_fail(&ack, err, "%s \"%s\" in %s (made from %s)",
 					   kind, name, nsl_ns_where(dev), nsl_ns_where(sock));
-		return nsl_nl_fail(rc, err, "%s \"%s\" in %s", kind, name, nsl_ns_where(dev));
+		return nsl_nl_fail(&ack, err, "%s \"%s\" in %s", kind, name, nsl_ns_where(dev));
 	}
 	rc = lookup(dev, name, idx, err);
 	if (rc < 0)
@@ -315,7 +306,7 @@ static int create_in(struct nsl_ns *sock, struct nsl_ns *dev, struct rtnl_link *
 	/* the kernel picked the index: keep dev's counter ahead of it */
 	if (dev->next_ifindex && *idx >= dev->next_ifindex)
 		dev->next_ifindex = *idx + 1;
-	return nsl_link_set(dev, *idx, name, 1, 0, -1, err);
+	return nsl_link_set(dev, *idx, name, &RAISE, err);
 }
 
 static int parse_addr(const char *text, struct nl_addr **a, const char *what,

@@ -19,9 +19,15 @@ int nsl_link_veth(struct nsl_ns *a, const char *name_a, struct nsl_ns *b,
 		  int *idx_a, int *idx_b, struct nsl_err *err);
 int nsl_link_bridge(struct nsl_ns *ns, const char *name, int mtu,
 		    int *idx, struct nsl_err *err);
-/* up: 1 up, 0 down, -1 unchanged; mtu 0 unchanged; master -1 unchanged. */
-int nsl_link_set(struct nsl_ns *ns, int ifindex, const char *name, int up,
-		 int mtu, int master, struct nsl_err *err);
+/* What nsl_link_set changes; a zeroed struct changes nothing. */
+struct nsl_link_change {
+	enum { NSL_LINK_KEEP, NSL_LINK_UP, NSL_LINK_DOWN } state;
+	int mtu;                 /* 0 = keep */
+	int set_master;          /* 1: make master the interface's master */
+	int master;              /* ifindex of a bridge, 0 = none */
+};
+int nsl_link_set(struct nsl_ns *ns, int ifindex, const char *name,
+		 const struct nsl_link_change *c, struct nsl_err *err);
 int nsl_link_index(struct nsl_ns *ns, const char *name, int *idx,
 		   struct nsl_err *err);
 int nsl_link_delete(struct nsl_ns *ns, const char *name, struct nsl_err *err);

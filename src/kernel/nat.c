@@ -34,7 +34,7 @@ static void trim(char *s)
 		s[--n] = 0;
 }
 
-int nsl_nft_run(struct nsl_ns *ns, const char *script, const char **out,
+int nsl_nat_run(struct nsl_ns *ns, const char *script, const char **out,
 		struct nsl_err *err)
 {
 	int saved = -1, rc;
@@ -74,7 +74,7 @@ out:
 	return rc;
 }
 
-void nsl_nft_release(struct nsl_ns *ns)
+void nsl_nat_release(struct nsl_ns *ns)
 {
 	if (ns->nft) {
 		nft_ctx_free(ns->nft);

@@ -8,6 +8,7 @@
 #include "netns.h"
 #include "procsys.h"
 #include "paths.h"
+#include "nlerr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,6 @@
 #include <linux/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
-#include "nat.h"
 #include "names.h"
 
 #define SELF_NS "/proc/thread-self/ns/net"
@@ -144,6 +144,7 @@ static int open_route_socket(struct nsl_ns *ns, struct nsl_err *err)
 static int loopback_up(struct nsl_ns *ns, struct nsl_err *err)
 {
 	struct rtnl_link *lo = rtnl_link_alloc(), *chg = rtnl_link_alloc();
+	struct nl_msg *m = NULL;
 	int rc = 0;
 
 	if (!lo || !chg) {
@@ -152,10 +153,8 @@ static int loopback_up(struct nsl_ns *ns, struct nsl_err *err)
 	}
 	rtnl_link_set_ifindex(lo, 1);
 	rtnl_link_set_flags(chg, IFF_UP);
-	nsl_nl_reset();
-	rc = rtnl_link_change(ns->sk, lo, chg, 0);
-	if (rc < 0)
-		rc = nsl_nl_fail(rc, err, "loopback up in %s", ns->name);
+	rtnl_link_build_change_request(lo, chg, 0, &m);
+	rc = nsl_nl_request(ns->sk, m, err, "loopback up in %s", ns->name);
 out:
 	rtnl_link_put(lo);
 	rtnl_link_put(chg);
@@ -337,7 +336,6 @@ void nsl_netns_close(struct nsl_ns *ns)
 		nl_socket_free(ns->sk);
 		ns->sk = NULL;
 	}
-	nsl_nft_release(ns);
 	if (ns->fd >= 0) {
 		close(ns->fd);
 		ns->fd = -1;

@@ -50,16 +50,4 @@ static inline const char *nsl_ns_where(const struct nsl_ns *ns)
 #include <stdarg.h>
 int nsl_failv(struct nsl_err *err, int code, const char *fmt, va_list ap);
 
-/* nlerr.c: report a failed libnl request with the kernel's own errno and
- * extended-ack text. Sockets come from nsl_nl_socket() (they share the
- * callback that records them); nsl_nl_reset() before each request. */
-struct nl_sock;
-extern int nsl_kerrno;          /* errno of the last kernel refusal */
-extern char nsl_kext[160];      /* the kernel's extended-ack text for it */
-struct nl_sock *nsl_nl_socket(void);
-void nsl_nl_ext_ack(struct nl_sock *sk);
-void nsl_nl_reset(void);
-int  nsl_nl_fail(int nlrc, struct nsl_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 #endif

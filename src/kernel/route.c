@@ -1,5 +1,6 @@
 /* route.c — routes through libnl's rtnl_route objects, in the main table. */
 #include "route.h"
+#include "nlerr.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -57,6 +58,8 @@ int nsl_route_add(struct nsl_ns *ns, const struct nsl_cidr *dst,
 		  int metric, int replace, struct nsl_err *err)
 {
 	struct rtnl_route *r = build(dst, gw, oif, metric);
+	struct nl_msg *m = NULL;
+	struct nsl_nl_ack ack;
 	char d[64], g[64] = "";
 	int rc;
 
@@ -65,15 +68,15 @@ int nsl_route_add(struct nsl_ns *ns, const struct nsl_cidr *dst,
 		nsl_cidr_format(gw, 0, g, sizeof g);
 	if (!r)
 		return nsl_fail(err, ENOMEM, "route %s", d);
-	nsl_nl_reset();
-	rc = rtnl_route_add(ns->sk, r, replace ? NLM_F_REPLACE : NLM_F_EXCL);
+	rtnl_route_build_add_request(r, replace ? NLM_F_REPLACE : NLM_F_EXCL, &m);
 	rtnl_route_put(r);
+	rc = nsl_nl_send(ns->sk, m, NULL, NULL, &ack);
 	if (rc < 0) {
-		if (gw && nsl_kerrno == ENETUNREACH)
+		if (gw && ack.code == ENETUNREACH)
 			return nsl_fail_quiet(err, ENETUNREACH, "route %s via %s in %s: gateway %s is not on any "
 					"connected network of this node (add an address in its "
 					"subnet first)", d, g, nsl_ns_where(ns), g);
-		return nsl_nl_fail(rc, err, "route %s%s%s%s%s in %s", d,
+		return nsl_nl_fail(&ack, err, "route %s%s%s%s%s in %s", d,
 				   gw ? " via " : "", g, oifname ? " dev " : "",
 				   oifname ? oifname : "", nsl_ns_where(ns));
 	}
@@ -85,16 +88,14 @@ int nsl_route_del(struct nsl_ns *ns, const struct nsl_cidr *dst,
 		  struct nsl_err *err)
 {
 	struct rtnl_route *r = build(dst, gw, oif, metric);
+	struct nl_msg *m = NULL;
 	char d[64];
-	int rc;
 
 	nsl_cidr_format(dst, 1, d, sizeof d);
 	if (!r)
 		return nsl_fail(err, ENOMEM, "route %s", d);
-	nsl_nl_reset();
-	rc = rtnl_route_delete(ns->sk, r, 0);
+	rtnl_route_build_del_request(r, 0, &m);
 	rtnl_route_put(r);
-	if (rc < 0)
-		return nsl_nl_fail(rc, err, "cannot remove route %s in %s", d, nsl_ns_where(ns));
-	return 0;
+	return nsl_nl_request(ns->sk, m, err, "cannot remove route %s in %s", d,
+			      nsl_ns_where(ns));
 }

@@ -10,6 +10,7 @@
  * old one (NLM_F_CREATE|NLM_F_REPLACE) instead of trying to "change" a
  * qdisc of another kind. */
 #include "shape.h"
+#include "nlerr.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -46,12 +47,16 @@ static int load(struct nsl_ns *ns, const char *ifname, struct nl_cache **cache,
 {
 	int rc;
 
-	nsl_nl_reset();
-	rc = rtnl_qdisc_alloc_cache(ns->sk, cache);
-	if (rc < 0)
-		return nsl_nl_fail(rc, err, "qdiscs of \"%s\" in %s", ifname,
-				   nsl_ns_where(ns));
-	return 0;
+	if (nl_cache_alloc_name("route/qdisc", cache) < 0)
+		return nsl_fail(err, ENOMEM, "qdiscs of \"%s\" in %s", ifname,
+				nsl_ns_where(ns));
+	rc = nsl_nl_dump(ns->sk, *cache, err, "qdiscs of \"%s\" in %s", ifname,
+			 nsl_ns_where(ns));
+	if (rc < 0) {
+		nl_cache_free(*cache);
+		*cache = NULL;
+	}
+	return rc;
 }
 
 static void tbf_fill(struct rtnl_qdisc *q, const struct nsl_shape *s)
@@ -79,17 +84,15 @@ static void netem_fill(struct rtnl_qdisc *q, const struct nsl_shape *s)
 static int add(struct nsl_ns *ns, struct rtnl_qdisc *q, const char *kind,
 	       const char *ifname, const char **failed, struct nsl_err *err)
 {
+	struct nl_msg *m = NULL;
 	int rc;
 
-	nsl_nl_reset();
-	rc = rtnl_qdisc_add(ns->sk, q, NLM_F_CREATE | NLM_F_REPLACE);
-	if (rc < 0) {
-		if (failed)
-			*failed = kind;
-		return nsl_nl_fail(rc, err, "%s qdisc on \"%s\" in %s", kind,
-				   ifname, nsl_ns_where(ns));
-	}
-	return 0;
+	rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_REPLACE, &m);
+	rc = nsl_nl_request(ns->sk, m, err, "%s qdisc on \"%s\" in %s", kind,
+			    ifname, nsl_ns_where(ns));
+	if (rc < 0 && failed)
+		*failed = kind;
+	return rc;
 }
 
 int nsl_shape_set(struct nsl_ns *ns, int ifindex, const char *ifname,
@@ -155,16 +158,18 @@ int nsl_shape_clear(struct nsl_ns *ns, int ifindex, const char *ifname,
 		    struct nsl_err *err)
 {
 	struct rtnl_qdisc *q = new_qdisc(ifindex, TC_H_ROOT, 0, NULL);
+	struct nl_msg *m = NULL;
+	struct nsl_nl_ack ack;
 	int rc;
 
 	if (!q)
 		return nsl_fail(err, ENOMEM, "qdisc on \"%s\"", ifname);
-	nsl_nl_reset();
-	rc = rtnl_qdisc_delete(ns->sk, q);
+	rtnl_qdisc_build_delete_request(q, &m);
 	rtnl_qdisc_put(q);
+	rc = nsl_nl_send(ns->sk, m, NULL, NULL, &ack);
 	/* ENOENT: only the default qdisc (handle 0), nothing to remove */
-	if (rc < 0 && nsl_kerrno != ENOENT)
-		return nsl_nl_fail(rc, err, "shaping of \"%s\" in %s", ifname,
+	if (rc < 0 && ack.code != ENOENT)
+		return nsl_nl_fail(&ack, err, "shaping of \"%s\" in %s", ifname,
 				   nsl_ns_where(ns));
 	return 0;
 }

@@ -71,18 +71,22 @@ static int m_bridge(lua_State *L)
 static int m_link_set(lua_State *L)
 {
 	struct nsl_ns *ns = nsl_lua_checkns(L, 1);
-	int idx = (int)luaL_checkinteger(L, 2), up = -1;
+	int idx = (int)luaL_checkinteger(L, 2);
 	const char *name = luaL_checkstring(L, 3);
+	struct nsl_link_change c = { 0 };
 	struct nsl_err e;
-	int mtu, master;
 
 	luaL_checktype(L, 4, LUA_TTABLE);
 	if (lua_getfield(L, 4, "up") != LUA_TNIL)
-		up = lua_toboolean(L, -1);
+		c.state = lua_toboolean(L, -1) ? NSL_LINK_UP : NSL_LINK_DOWN;
 	lua_pop(L, 1);
-	mtu = opt_int(L, 4, "mtu", 0);
-	master = opt_int(L, 4, "master", -1);
-	if (nsl_link_set(ns, idx, name, up, mtu, master, &e) < 0)
+	c.mtu = opt_int(L, 4, "mtu", 0);
+	if (lua_getfield(L, 4, "master") != LUA_TNIL) {
+		c.set_master = 1;
+		c.master = opt_int(L, 4, "master", 0);
+	}
+	lua_pop(L, 1);
+	if (nsl_link_set(ns, idx, name, &c, &e) < 0)
 		return nsl_lua_fail(L, &e);
 	lua_pushboolean(L, 1);
 	return 1;

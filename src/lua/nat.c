@@ -9,7 +9,7 @@ static int m_nft(lua_State *L)
 	const char *out = NULL;
 	struct nsl_err e;
 
-	if (nsl_nft_run(ns, luaL_checkstring(L, 2), &out, &e) < 0)
+	if (nsl_nat_run(ns, luaL_checkstring(L, 2), &out, &e) < 0)
 		return nsl_lua_fail(L, &e);
 	lua_pushstring(L, out ? out : "");
 	return 1;
@@ -20,7 +20,7 @@ static int m_nft(lua_State *L)
  * a new one */
 static int m_nft_release(lua_State *L)
 {
-	nsl_nft_release(nsl_lua_checkns(L, 1));
+	nsl_nat_release(nsl_lua_checkns(L, 1));
 	return 0;
 }
 

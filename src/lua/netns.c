@@ -3,6 +3,7 @@
  * harmless; __gc and __close are the same safety net. */
 #include "lua_util.h"
 #include "netns.h"
+#include "nat.h"
 #include "paths.h"
 
 #include <string.h>
@@ -100,6 +101,7 @@ static int m_close(lua_State *L)
 {
 	struct nsl_ns *ns = luaL_checkudata(L, 1, NSL_NETNS_MT);
 
+	nsl_nat_release(ns);
 	nsl_netns_close(ns);
 	return 0;
 }
