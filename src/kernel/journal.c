@@ -1,17 +1,8 @@
-/* journal.c — see journal.h. Record lines, one per object:
- *   netns NAME                 a pinned namespace (and /etc/netns/NAME)
- *   link IFNAME                an interface created in the host namespace
- *   addr IFNAME CIDR           an address added in the host namespace
- *   route DST GW|- OIF|- METRIC  a route added in the host namespace
- *   sysctl KEY OLDVALUE        a host sysctl changed (restored on down)
- *   nft FAMILY TABLE           an nftables table made in the host namespace
- *   pid PID STARTTIME          a background process started by the lab
- *   rmdir DIR                  a directory the lab made (removed if empty)
- *   del RECORD                 RECORD (the newest earlier line equal to it)
- *                              was undone while the lab ran, e.g.
- *                              `del netns LAB.NODE` after lab:remove(node);
- *                              written after the undo, so a crash in
- *                              between only makes teardown retry it
+/* journal.c — see journal.h. One line per record, `KIND FIELD...`, kinds
+ * and fields in KINDS below; `del KIND FIELD...` says that record (the
+ * newest earlier line equal to it) was undone while the lab ran, e.g.
+ * `del netns LAB.NODE` after lab:remove(node); it is written after the
+ * undo, so a crash in between only makes teardown retry it.
  * Everything inside a lab's own namespaces goes away with the namespace.
  * Readers apply `del` first (cancel_deleted), so counts, listings and
  * teardown see only what still stands. */
@@ -149,30 +140,6 @@ fail:
 	}
 }
 
-int nsl_journal_add(struct nsl_journal *j, struct nsl_err *err,
-		    const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	if (j->fd < 0)
-		return nsl_fail(err, EBADF, "journal of lab %s is closed", j->lab);
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof line - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0 || n >= (int)sizeof line - 1)
-		return nsl_fail(err, ENAMETOOLONG, "journal record");
-	line[n++] = '\n';
-	if (++j->nrec == j->kill_before)
-		raise(SIGKILL);
-	if (write(j->fd, line, (size_t)n) != n)
-		return nsl_fail(err, errno, "cannot write journal of lab %s", j->lab);
-	if (j->nrec == j->kill_after)
-		raise(SIGKILL);
-	return 0;
-}
-
 void nsl_journal_close(struct nsl_journal *j)
 {
 	if (j->fd >= 0)
@@ -189,136 +156,395 @@ int nsl_journal_release(struct nsl_journal *j)
 	return unlink(path) < 0 ? -errno : 0;
 }
 
-/* ---- teardown ---- */
+/* ---- records: the one table, the one writer and the one reader ---- */
 
-struct lines {
-	char *buf;
-	char **v;
+enum field_type {
+	F_WORD,                  /* text without spaces */
+	F_OPT,                   /* a word or none, written "-" */
+	F_INT,                   /* a decimal integer (may be negative) */
+	F_REST,                  /* the rest of the line, spaces and all (last) */
+};
+
+static const struct kind {
+	const char *name;
+	int nf;
+	enum field_type type[NSL_REC_FIELDS];
+} KINDS[NSL_REC_NKINDS] = {
+	[NSL_REC_NETNS]  = { "netns", 1, { F_WORD } },
+	[NSL_REC_LINK]   = { "link", 1, { F_WORD } },
+	[NSL_REC_ADDR]   = { "addr", 2, { F_WORD, F_WORD } },
+	[NSL_REC_ROUTE]  = { "route", 4, { F_WORD, F_OPT, F_OPT, F_INT } },
+	[NSL_REC_SYSCTL] = { "sysctl", 2, { F_WORD, F_REST } },
+	[NSL_REC_NFT]    = { "nft", 2, { F_WORD, F_WORD } },
+	[NSL_REC_PID]    = { "pid", 2, { F_INT, F_INT } },
+	[NSL_REC_RMDIR]  = { "rmdir", 1, { F_REST } },
+};
+
+const char *nsl_journal_kind_name(enum nsl_rec_kind kind)
+{
+	return (unsigned)kind < NSL_REC_NKINDS ? KINDS[kind].name : NULL;
+}
+
+int nsl_journal_kind(const char *name)
+{
+	for (int k = 0; k < NSL_REC_NKINDS; k++)
+		if (!strcmp(KINDS[k].name, name))
+			return k;
+	return -1;
+}
+
+int nsl_journal_nfields(enum nsl_rec_kind kind)
+{
+	return (unsigned)kind < NSL_REC_NKINDS ? KINDS[kind].nf : 0;
+}
+
+static int field_ok(enum field_type t, const char *v)
+{
+	char *end;
+
+	if (strchr(v, '\n'))
+		return 0;
+	switch (t) {
+	case F_WORD:
+		return *v && !strchr(v, ' ');
+	case F_OPT:
+		return !strchr(v, ' ');
+	case F_INT:
+		(void)strtoll(v, &end, 10);
+		return *v && !*end;
+	case F_REST:
+		return 1;
+	}
+	return 0;
+}
+
+int nsl_journal_format(const struct nsl_record *r, char *buf, size_t len)
+{
+	const struct kind *k;
+	size_t n;
+	int w;
+
+	if ((unsigned)r->kind >= NSL_REC_NKINDS)
+		return -EINVAL;
+	k = &KINDS[r->kind];
+	w = snprintf(buf, len, "%s%s", r->del ? "del " : "", k->name);
+	if (w < 0 || (size_t)w >= len)
+		return -ENAMETOOLONG;
+	n = (size_t)w;
+	for (int i = 0; i < k->nf; i++) {
+		const char *v = r->f[i] && *r->f[i] ? r->f[i] :
+				k->type[i] == F_OPT ? "-" : r->f[i];
+
+		if (!v || !field_ok(k->type[i], v))
+			return -EINVAL;
+		w = snprintf(buf + n, len - n, " %s", v);
+		if (w < 0 || (size_t)w >= len - n)
+			return -ENAMETOOLONG;
+		n += (size_t)w;
+	}
+	return 0;
+}
+
+int nsl_journal_parse(char *line, struct nsl_record *r)
+{
+	const struct kind *k;
+	char *p = line, *sp;
+	int kind;
+
+	memset(r, 0, sizeof *r);
+	r->kind = NSL_REC_NKINDS;
+	if (!strncmp(p, "del ", 4)) {
+		r->del = 1;
+		p += 4;
+	}
+	if (!(sp = strchr(p, ' ')))
+		return -EINVAL;
+	*sp = 0;
+	if ((kind = nsl_journal_kind(p)) < 0)
+		return -EINVAL;
+	k = &KINDS[kind];
+	p = sp + 1;
+	for (int i = 0; i < k->nf; i++) {
+		if (!p)
+			return -EINVAL;       /* too few fields */
+		r->f[i] = p;
+		if (k->type[i] == F_REST) {
+			p = NULL;
+			break;
+		}
+		if ((sp = strchr(p, ' ')))
+			*sp = 0;
+		p = sp ? sp + 1 : NULL;
+		if (!field_ok(k->type[i], r->f[i]))
+			return -EINVAL;
+	}
+	r->kind = (enum nsl_rec_kind)kind;
+	return 0;
+}
+
+int nsl_journal_same(const struct nsl_record *a, const struct nsl_record *b)
+{
+	if (a->kind != b->kind || (unsigned)a->kind >= NSL_REC_NKINDS)
+		return 0;
+	for (int i = 0; i < KINDS[a->kind].nf; i++) {
+		const char *x = a->f[i] ? a->f[i] : "", *y = b->f[i] ? b->f[i] : "";
+
+		if (KINDS[a->kind].type[i] == F_OPT) {
+			x = strcmp(x, "-") ? x : "";
+			y = strcmp(y, "-") ? y : "";
+		}
+		if (strcmp(x, y))
+			return 0;
+	}
+	return 1;
+}
+
+int nsl_journal_write(struct nsl_journal *j, const struct nsl_record *r,
+		      struct nsl_err *err)
+{
+	char line[1024];
+	int rc;
+	size_t n;
+
+	if (j->fd < 0)
+		return nsl_fail(err, EBADF, "journal of lab %s is closed", j->lab);
+	rc = nsl_journal_format(r, line, sizeof line - 1);
+	if (rc == -ENAMETOOLONG)
+		return nsl_fail(err, ENAMETOOLONG, "journal record");
+	if (rc < 0)
+		return nsl_fail_quiet(err, EINVAL, "a %s record of lab %s with a field "
+				      "it cannot hold", KINDS[r->kind].name, j->lab);
+	n = strlen(line);
+	line[n++] = '\n';
+	if (++j->nrec == j->kill_before)
+		raise(SIGKILL);
+	if (write(j->fd, line, n) != (ssize_t)n)
+		return nsl_fail(err, errno, "cannot write journal of lab %s", j->lab);
+	if (j->nrec == j->kill_after)
+		raise(SIGKILL);
+	return 0;
+}
+
+static int put(struct nsl_journal *j, enum nsl_rec_kind kind, const char *a,
+	       const char *b, const char *c, const char *d, struct nsl_err *err)
+{
+	struct nsl_record r = { kind, 0, { a, b, c, d } };
+
+	return nsl_journal_write(j, &r, err);
+}
+
+int nsl_journal_netns(struct nsl_journal *j, const char *name, struct nsl_err *err)
+{
+	return put(j, NSL_REC_NETNS, name, NULL, NULL, NULL, err);
+}
+
+int nsl_journal_link(struct nsl_journal *j, const char *ifname, struct nsl_err *err)
+{
+	return put(j, NSL_REC_LINK, ifname, NULL, NULL, NULL, err);
+}
+
+int nsl_journal_addr(struct nsl_journal *j, const char *ifname, const char *cidr,
+		     struct nsl_err *err)
+{
+	return put(j, NSL_REC_ADDR, ifname, cidr, NULL, NULL, err);
+}
+
+int nsl_journal_route(struct nsl_journal *j, const char *dst, const char *gw,
+		      const char *oif, int metric, struct nsl_err *err)
+{
+	char m[16];
+
+	snprintf(m, sizeof m, "%d", metric);
+	return put(j, NSL_REC_ROUTE, dst, gw, oif, m, err);
+}
+
+int nsl_journal_sysctl(struct nsl_journal *j, const char *key, const char *old,
+		       struct nsl_err *err)
+{
+	return put(j, NSL_REC_SYSCTL, key, old, NULL, NULL, err);
+}
+
+int nsl_journal_nft(struct nsl_journal *j, const char *family, const char *table,
+		    struct nsl_err *err)
+{
+	return put(j, NSL_REC_NFT, family, table, NULL, NULL, err);
+}
+
+int nsl_journal_pid(struct nsl_journal *j, pid_t pid, unsigned long long start,
+		    struct nsl_err *err)
+{
+	char p[16], s[24];
+
+	snprintf(p, sizeof p, "%d", (int)pid);
+	snprintf(s, sizeof s, "%llu", start);
+	return put(j, NSL_REC_PID, p, s, NULL, NULL, err);
+}
+
+int nsl_journal_rmdir(struct nsl_journal *j, const char *dir, struct nsl_err *err)
+{
+	return put(j, NSL_REC_RMDIR, dir, NULL, NULL, NULL, err);
+}
+
+int nsl_journal_del(struct nsl_journal *j, const struct nsl_record *r,
+		    struct nsl_err *err)
+{
+	struct nsl_record d = *r;
+
+	d.del = 1;
+	return nsl_journal_write(j, &d, err);
+}
+
+/* ---- reading a journal ---- */
+
+struct recs {
+	char *buf;                   /* the journal's text, cut into fields */
+	struct nsl_record *v;        /* its lines; kind NSL_REC_NKINDS: none */
 	int n;
 };
 
-static int load_lines(const char *dir, struct lines *L)
+static int read_all(const char *dir, char **out)
 {
 	char path[PATH_MAX + 16];
 	struct stat st;
-	int fd, i, cap = 0;
 	ssize_t got = 0;
-	char *p;
+	int fd;
 
-	memset(L, 0, sizeof *L);
+	*out = NULL;
 	snprintf(path, sizeof path, "%s/journal", dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (fstat(fd, &st) < 0 || !(L->buf = malloc((size_t)st.st_size + 1))) {
+	if (fstat(fd, &st) < 0 || !(*out = malloc((size_t)st.st_size + 1))) {
 		close(fd);
 		return -ENOMEM;
 	}
 	while (got < st.st_size) {
-		ssize_t n = read(fd, L->buf + got, (size_t)(st.st_size - got));
+		ssize_t n = read(fd, *out + got, (size_t)(st.st_size - got));
 		if (n <= 0)
 			break;
 		got += n;
 	}
 	close(fd);
-	L->buf[got] = 0;
-	for (p = L->buf; *p; p++)
-		if (*p == '\n')
-			cap++;
-	L->v = calloc((size_t)cap + 2, sizeof *L->v);
-	if (!L->v) {
-		free(L->buf);
-		L->buf = NULL;
-		return -ENOMEM;
-	}
-	for (p = strtok(L->buf, "\n"), i = 0; p && i < cap + 1; p = strtok(NULL, "\n"))
-		L->v[i++] = p;
-	L->n = i;
+	(*out)[got] = 0;
 	return 0;
 }
 
-/* Blank each record a later `del RECORD` line cancels, and the del
- * line itself: what is left is what the lab still holds. */
-static void cancel_deleted(struct lines *L)
+/* Mark each record a later `del` line cancels, and the del line itself,
+ * as none: what is left is what the lab still holds. */
+static void cancel_deleted(struct recs *R)
 {
-	int i, j;
-
-	for (i = L->n - 1; i >= 0; i--) {
-		if (strncmp(L->v[i], "del ", 4))
+	for (int i = R->n - 1; i >= 0; i--) {
+		if (!R->v[i].del)
 			continue;
-		for (j = i - 1; j >= 0; j--)
-			if (!strcmp(L->v[j], L->v[i] + 4)) {
-				L->v[j][0] = 0;
+		for (int j = i - 1; j >= 0; j--)
+			if (!R->v[j].del && nsl_journal_same(&R->v[j], &R->v[i])) {
+				R->v[j].kind = NSL_REC_NKINDS;
 				break;
 			}
-		L->v[i][0] = 0;
+		R->v[i].kind = NSL_REC_NKINDS;
 	}
 }
 
-/* End every process inside the lab's namespaces — also ones nslab did not
- * start — so that no process keeps a namespace (and its veths) alive. */
-static int kill_one(pid_t pid, size_t which, void *arg)
+/* The records of dir's journal that still stand, oldest first. */
+static int load(const char *dir, struct recs *R)
 {
-	(void)which;
-	(void)arg;
-	/* never ourselves: a build that could not step back out of a node
-	 * (setns refused, as in a user namespace) is still in it */
-	if (pid == getpid())
-		return 0;
-	kill(pid, SIGKILL);
+	char *p, *nl;
+	int cap = 1, rc;
+
+	memset(R, 0, sizeof *R);
+	if ((rc = read_all(dir, &R->buf)) < 0 || !R->buf)
+		return rc;
+	for (p = R->buf; *p; p++)
+		cap += *p == '\n';
+	R->v = calloc((size_t)cap, sizeof *R->v);
+	if (!R->v) {
+		free(R->buf);
+		R->buf = NULL;
+		return -ENOMEM;
+	}
+	for (p = R->buf; *p && R->n < cap; p = nl ? nl + 1 : p + strlen(p)) {
+		if ((nl = strchr(p, '\n')))
+			*nl = 0;
+		/* an unknown or torn line (a crash mid-write) stands for nothing */
+		if (*p && nsl_journal_parse(p, &R->v[R->n]) == 0)
+			R->n++;
+	}
+	cancel_deleted(R);
 	return 0;
 }
 
-/* The lab's pins removed together first (see nsl_netns_unpin_many);
- * the undo of each "netns" record below finds its pin gone, or removes
- * what is left, and the node's /etc/netns files. */
-static void unpin_all(const struct lines *L)
+static void unload(struct recs *R)
 {
-	const char **names = calloc((size_t)L->n + 1, sizeof *names);
+	free(R->v);
+	free(R->buf);
+}
+
+/* ---- teardown ---- */
+
+/* Step 1: end the lab's background processes (each pinned by its start
+ * time, so a reused pid is left alone) and everything else running in
+ * its namespaces — also what nslab did not start — so that no process
+ * keeps a namespace (and its veths) alive. */
+static void end_processes(const struct recs *R)
+{
+	struct nsl_nsid *ids = calloc((size_t)R->n + 1, sizeof *ids);
+	/* one look at /proc first: when every process is in our own namespace
+	 * (a lab without commands running), the pins need no stat each */
+	int away = nsl_procs_away(NULL), nids = 0;
+
+	for (int i = 0; i < R->n; i++) {
+		const struct nsl_record *r = &R->v[i];
+
+		if (r->kind == NSL_REC_NETNS && ids && away != 0) {
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof path, "%s/%s", NSL_NETNS_DIR, r->f[0]);
+			if (nsl_nsid_of(path, &ids[nids], NULL) == 0)
+				nids++;
+		} else if (r->kind == NSL_REC_PID) {
+			pid_t pid = (pid_t)atoi(r->f[0]);
+
+			if (pid > 0 && nsl_proc_starttime(pid) == strtoull(r->f[1], NULL, 10))
+				kill(-pid, SIGKILL), kill(pid, SIGKILL);
+		}
+	}
+	if (nids)
+		nsl_procs_kill(ids, (size_t)nids, NULL);
+	free(ids);
+}
+
+/* Step 2: the lab's pins removed together (see nsl_netns_unpin_many);
+ * the undo of each netns record finds its pin gone, or removes what is
+ * left, and the node's /etc/netns files. */
+static void unpin_all(const struct recs *R)
+{
+	const char **names = calloc((size_t)R->n + 1, sizeof *names);
 	int n = 0;
 
 	if (!names)
 		return;   /* each is unpinned by its own undo */
-	for (int i = 0; i < L->n; i++)
-		if (!strncmp(L->v[i], "netns ", 6))
-			names[n++] = L->v[i] + 6;
+	for (int i = 0; i < R->n; i++)
+		if (R->v[i].kind == NSL_REC_NETNS)
+			names[n++] = R->v[i].f[0];
 	nsl_netns_unpin_many(names, n);
 	free(names);
 }
 
-static void rm_tree(const char *dir)
-{
-	DIR *d;
-	struct dirent *e;
-	char path[PATH_MAX];
+/* The host namespace, opened on first need. */
+struct host {
+	struct nsl_ns ns;
+	int open;
+	int etc_netns_seen;       /* /etc/netns existed when teardown began:
+				     without it no node has files to remove */
+};
 
-	/* most nodes never ran a command, so have no /etc/netns directory:
-	 * one rmdir tells (ENOENT), and removes an empty one */
-	if (rmdir(dir) == 0 || errno == ENOENT)
-		return;
-	d = opendir(dir);
-	if (d) {
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-			if (e->d_type == DT_DIR)
-				rm_tree(path);
-			else
-				unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-}
-
-static int host_ns(struct nsl_ns *h, int *open_, struct nsl_err *err)
+static int host_ns(struct host *h, struct nsl_err *err)
 {
-	if (*open_)
+	if (h->open)
 		return 0;
-	if (nsl_netns_host(h, err) < 0)
+	if (nsl_netns_host(&h->ns, err) < 0)
 		return -1;
-	*open_ = 1;
+	h->open = 1;
 	return 0;
 }
 
@@ -345,102 +571,106 @@ static void rmdir_made(const char *dir)
 		(void)rmdir(dir);
 }
 
-/* Whether /etc/netns existed when this teardown began: without it no
- * node has a directory there to remove. */
-static int etc_netns_seen = 1;
-
-static int undo(char *line, struct nsl_ns *h, int *hopen, struct nsl_err *e)
+static int undo_netns(const struct nsl_record *r, struct host *h, struct nsl_err *e)
 {
-	char *tok[8] = { 0 }, *save = NULL, *p;
-	int n = 0;
+	int rc = nsl_netns_delete(r->f[0], e);
 
-	for (p = strtok_r(line, " ", &save); p && n < 8; p = strtok_r(NULL, " ", &save))
-		tok[n++] = p;
-	if (n == 0)
-		return 0;
-	if (!strcmp(tok[0], "netns") && n >= 2) {
-		char etc[PATH_MAX];
-		int rc = nsl_netns_delete(tok[1], e);
+	if (h->etc_netns_seen)
+		nsl_netns_etc_remove(r->f[0]);
+	return rc == -ENOENT ? 0 : rc;
+}
 
-		snprintf(etc, sizeof etc, "%s/%s", NSL_ETC_NETNS, tok[1]);
-		if (etc_netns_seen && nsl_pin_name_valid(tok[1]))
-			rm_tree(etc);
-		return rc == -ENOENT ? 0 : rc;
-	}
-	if (!strcmp(tok[0], "pid"))
-		return 0;   /* handled before, with the namespace scan */
-	if (!strcmp(tok[0], "rmdir"))
-		return 0;   /* last of all, once what is inside is gone */
-	if (host_ns(h, hopen, e) < 0)
+static int undo_addr(const struct nsl_record *r, struct host *h, struct nsl_err *e)
+{
+	struct nsl_cidr c;
+	int idx, rc;
+
+	if (nsl_cidr_parse(r->f[1], &c, e) < 0)
 		return -1;
-	if (!strcmp(tok[0], "link") && n >= 2) {
-		int rc = nsl_link_delete(h, tok[1], e);
+	if (nsl_link_index(&h->ns, r->f[0], &idx, e) < 0)
+		return 0;    /* interface gone, address with it */
+	rc = nsl_addr_del(&h->ns, idx, r->f[0], &c, e);
+	return rc == -EADDRNOTAVAIL ? 0 : rc;
+}
+
+static int undo_route(const struct nsl_record *r, struct host *h, struct nsl_err *e)
+{
+	struct nsl_cidr dst, gw;
+	int has_gw = strcmp(r->f[1], "-") != 0, oif = 0, rc;
+
+	if (nsl_cidr_parse(r->f[0], &dst, e) < 0)
+		return -1;
+	if (has_gw && nsl_cidr_parse(r->f[1], &gw, e) < 0)
+		return -1;
+	if (strcmp(r->f[2], "-") && nsl_link_index(&h->ns, r->f[2], &oif, e) < 0)
+		return 0;    /* device gone, route with it */
+	rc = nsl_route_del(&h->ns, &dst, has_gw ? &gw : NULL, oif, atoi(r->f[3]), e);
+	return (rc == -ESRCH || rc == -ENOENT) ? 0 : rc;
+}
+
+static int undo_nft(const struct nsl_record *r, struct host *h, struct nsl_err *e)
+{
+	char cmd[300];
+	int rc;
+
+	snprintf(cmd, sizeof cmd, "destroy table %s %s", r->f[0], r->f[1]);
+	rc = nsl_nat_run(&h->ns, cmd, NULL, e);
+	if (rc < 0) {
+		/* older nft has no "destroy": list first, then delete */
+		snprintf(cmd, sizeof cmd, "list table %s %s", r->f[0], r->f[1]);
+		if (nsl_nat_run(&h->ns, cmd, NULL, NULL) < 0)
+			return 0;
+		snprintf(cmd, sizeof cmd, "delete table %s %s", r->f[0], r->f[1]);
+		rc = nsl_nat_run(&h->ns, cmd, NULL, e);
+	}
+	return rc;
+}
+
+/* Undo one record; pid records went in step 1, rmdir ones go last. */
+static int undo(const struct nsl_record *r, struct host *h, struct nsl_err *e)
+{
+	int rc;
+
+	switch (r->kind) {
+	case NSL_REC_NETNS:
+		return undo_netns(r, h, e);
+	case NSL_REC_LINK:
+	case NSL_REC_ADDR:
+	case NSL_REC_ROUTE:
+	case NSL_REC_SYSCTL:
+	case NSL_REC_NFT:
+		if (host_ns(h, e) < 0)
+			return -1;
+		break;
+	default:
+		return 0;
+	}
+	switch (r->kind) {
+	case NSL_REC_LINK:
+		rc = nsl_link_delete(&h->ns, r->f[0], e);
 		return (rc == -ENODEV || rc == -ENOENT) ? 0 : rc;
-	}
-	if (!strcmp(tok[0], "addr") && n >= 3) {
-		struct nsl_cidr c;
-		int idx, rc;
-
-		if (nsl_cidr_parse(tok[2], &c, e) < 0)
-			return -1;
-		if (nsl_link_index(h, tok[1], &idx, e) < 0)
-			return 0;    /* interface gone, address with it */
-		rc = nsl_addr_del(h, idx, tok[1], &c, e);
-		return rc == -EADDRNOTAVAIL ? 0 : rc;
-	}
-	if (!strcmp(tok[0], "route") && n >= 5) {
-		struct nsl_cidr dst, gw;
-		int oif = 0, rc;
-
-		if (nsl_cidr_parse(tok[1], &dst, e) < 0)
-			return -1;
-		if (strcmp(tok[2], "-") && nsl_cidr_parse(tok[2], &gw, e) < 0)
-			return -1;
-		if (strcmp(tok[3], "-") && nsl_link_index(h, tok[3], &oif, e) < 0)
-			return 0;    /* device gone, route with it */
-		rc = nsl_route_del(h, &dst, strcmp(tok[2], "-") ? &gw : NULL, oif,
-				   atoi(tok[4]), e);
-		return (rc == -ESRCH || rc == -ENOENT) ? 0 : rc;
-	}
-	if (!strcmp(tok[0], "sysctl") && n >= 3) {
-		/* the old value may have held spaces: rejoin the rest */
-		char val[256] = "";
-		for (int i = 2; i < n; i++) {
-			strncat(val, tok[i], sizeof val - strlen(val) - 2);
-			if (i + 1 < n)
-				strcat(val, " ");
-		}
+	case NSL_REC_ADDR:
+		return undo_addr(r, h, e);
+	case NSL_REC_ROUTE:
+		return undo_route(r, h, e);
+	case NSL_REC_SYSCTL:
 		/* a key of an interface that went with the lab is gone: fine */
-		int rc = nsl_sysctl_set(h, tok[1], val, NULL, 0, e);
+		rc = nsl_sysctl_set(&h->ns, r->f[0], r->f[1], NULL, 0, e);
 		return rc == -ENOENT ? 0 : rc;
+	case NSL_REC_NFT:
+		return undo_nft(r, h, e);
+	default:
+		return 0;
 	}
-	if (!strcmp(tok[0], "nft") && n >= 3) {
-		char cmd[300];
-		int rc;
-
-		snprintf(cmd, sizeof cmd, "destroy table %s %s", tok[1], tok[2]);
-		rc = nsl_nat_run(h, cmd, NULL, e);
-		if (rc < 0) {
-			/* older nft has no "destroy": list first, then delete */
-			snprintf(cmd, sizeof cmd, "list table %s %s", tok[1], tok[2]);
-			if (nsl_nat_run(h, cmd, NULL, NULL) < 0)
-				return 0;
-			snprintf(cmd, sizeof cmd, "delete table %s %s", tok[1], tok[2]);
-			rc = nsl_nat_run(h, cmd, NULL, e);
-		}
-		return rc;
-	}
-	return 0;
 }
 
 int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 {
 	char dir[PATH_MAX];
-	struct lines L;
-	struct nsl_nsid *ids = NULL;
-	struct nsl_ns h;
+	struct recs R;
+	struct host h = { .open = 0 };
 	struct nsl_err e1;
-	int i, nids = 0, hopen = 0, rc = 0, undone = 0, away;
+	int i, rc = 0, undone = 0;
 	const char *fault = getenv("NSLAB_FAULT_IN_DOWN");
 	int kill_in_down = fault ? atoi(fault) : 0;
 
@@ -448,39 +678,17 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 		return nsl_fail_quiet(err, EINVAL, "\"%s\" is not a lab name (see `nslab ls`)", lab);
 	if (access(dir, F_OK) < 0)
 		return nsl_fail_quiet(err, ENOENT, "no lab named \"%s\" is up (see `nslab ls`)", lab);
-	if ((rc = load_lines(dir, &L)) < 0)
+	if ((rc = load(dir, &R)) < 0)
 		return nsl_fail(err, -rc, "cannot read journal of lab %s", lab);
 	rc = 0;
-	cancel_deleted(&L);
-	ids = calloc((size_t)L.n + 1, sizeof *ids);
-	/* one look at /proc first: when every process is in our own namespace
-	 * (a lab without commands running), the pins need no stat each */
-	away = nsl_procs_away(NULL);
-	etc_netns_seen = access(NSL_ETC_NETNS, F_OK) == 0;
-	for (i = 0; ids && i < L.n; i++) {
-		char path[PATH_MAX];
+	h.etc_netns_seen = access(NSL_ETC_NETNS, F_OK) == 0;
+	end_processes(&R);
+	unpin_all(&R);
+	/* step 3: every record undone, newest first */
+	for (i = R.n - 1; i >= 0; i--) {
+		int r = undo(&R.v[i], &h, &e1);
 
-		if (!strncmp(L.v[i], "netns ", 6) && away != 0) {
-			snprintf(path, sizeof path, "%s/%s", NSL_NETNS_DIR, L.v[i] + 6);
-			if (nsl_nsid_of(path, &ids[nids], NULL) == 0)
-				nids++;
-		} else if (!strncmp(L.v[i], "pid ", 4)) {
-			int pid = 0;
-			unsigned long long start = 0;
-
-			if (sscanf(L.v[i] + 4, "%d %llu", &pid, &start) == 2 && pid > 0 &&
-			    nsl_proc_starttime(pid) == start)
-				kill(-pid, SIGKILL), kill(pid, SIGKILL);
-		}
-	}
-	if (nids)
-		nsl_procs_each(ids, (size_t)nids, kill_one, NULL, NULL);
-	free(ids);
-	unpin_all(&L);
-	for (i = L.n - 1; i >= 0; i--) {
-		int r = undo(L.v[i], &h, &hopen, &e1);
-		undone++;
-		if (undone == kill_in_down)     /* test-only fault hook */
+		if (++undone == kill_in_down)     /* test-only fault hook */
 			raise(SIGKILL);
 		if (r < 0 && rc == 0) {
 			rc = r;
@@ -488,18 +696,17 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 				*err = e1;
 		}
 	}
-	/* undo() split each line in place: "rmdir\0PATH" */
-	for (i = L.n - 1; i >= 0; i--)
-		if (!strcmp(L.v[i], "rmdir"))
-			rmdir_made(L.v[i] + 6);
-	if (hopen) {
-		nsl_nat_release(&h);
-		nsl_netns_close(&h);
+	/* step 4: the directories, once what was inside them is gone */
+	for (i = R.n - 1; i >= 0; i--)
+		if (R.v[i].kind == NSL_REC_RMDIR)
+			rmdir_made(R.v[i].f[0]);
+	if (h.open) {
+		nsl_nat_release(&h.ns);
+		nsl_netns_close(&h.ns);
 	}
-	free(L.v);
-	free(L.buf);
+	unload(&R);
 	if (rc == 0)
-		rm_tree(dir);
+		nsl_paths_remove_tree(dir);
 	if (nobjs)
 		*nobjs = undone;
 	return rc;
@@ -522,41 +729,34 @@ int nsl_journal_each(int (*fn)(const char *lab, void *arg), void *arg)
 	return rc;
 }
 
-int nsl_journal_count(const char *lab, const char *kind)
+int nsl_journal_count(const char *lab, enum nsl_rec_kind kind)
 {
 	char dir[PATH_MAX];
-	struct lines L;
-	size_t k = strlen(kind);
+	struct recs R;
 	int i, n = 0;
 
-	if (nsl_journal_dir(lab, dir, sizeof dir) < 0 || load_lines(dir, &L) < 0)
+	if (nsl_journal_dir(lab, dir, sizeof dir) < 0 || load(dir, &R) < 0)
 		return 0;
-	cancel_deleted(&L);
-	for (i = 0; i < L.n; i++)
-		if (!strncmp(L.v[i], kind, k) && L.v[i][k] == ' ')
-			n++;
-	free(L.v);
-	free(L.buf);
+	for (i = 0; i < R.n; i++)
+		n += R.v[i].kind == kind;
+	unload(&R);
 	return n;
 }
 
-int nsl_journal_records(const char *lab, const char *kind,
-			int (*fn)(const char *rest, void *arg), void *arg)
+int nsl_journal_records(const char *lab, enum nsl_rec_kind kind,
+			int (*fn)(const struct nsl_record *r, void *arg), void *arg)
 {
 	char dir[PATH_MAX];
-	struct lines L;
-	size_t k = strlen(kind);
+	struct recs R;
 	int i, rc;
 
 	if (nsl_journal_dir(lab, dir, sizeof dir) < 0 || access(dir, F_OK) < 0)
 		return -ENOENT;
-	if ((rc = load_lines(dir, &L)) < 0)
+	if ((rc = load(dir, &R)) < 0)
 		return rc;
-	cancel_deleted(&L);
-	for (i = 0, rc = 0; i < L.n && rc == 0; i++)
-		if (!strncmp(L.v[i], kind, k) && L.v[i][k] == ' ')
-			rc = fn(L.v[i] + k + 1, arg);
-	free(L.v);
-	free(L.buf);
+	for (i = 0, rc = 0; i < R.n && rc == 0; i++)
+		if (R.v[i].kind == kind)
+			rc = fn(&R.v[i], arg);
+	unload(&R);
 	return rc;
 }

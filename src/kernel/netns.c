@@ -432,3 +432,13 @@ int nsl_netns_delete(const char *name, struct nsl_err *err)
 	}
 	return 0;
 }
+
+void nsl_netns_etc_remove(const char *name)
+{
+	char etc[PATH_MAX];
+
+	if (!nsl_pin_name_valid(name))
+		return;
+	snprintf(etc, sizeof etc, "%s/%s", NSL_ETC_NETNS, name);
+	nsl_paths_remove_tree(etc);
+}

@@ -13,6 +13,9 @@ int  nsl_netns_host(struct nsl_ns *ns, struct nsl_err *err);
  * nat.c's to free (nsl_nat_release) first. */
 void nsl_netns_close(struct nsl_ns *ns);
 int  nsl_netns_delete(const char *name, struct nsl_err *err);
+/* Remove /etc/netns/NAME, the node's files `ip netns exec` and nslab
+ * bind over /etc (hosts, resolv.conf); nothing for an invalid name. */
+void nsl_netns_etc_remove(const char *name);
 /* Unpin many namespaces at once (threads share the kernel's wait per
  * umount); nsl_netns_delete afterwards finds them gone (ENOENT) or does
  * what is left. Does nothing for fewer than 32. */

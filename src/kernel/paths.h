@@ -13,4 +13,7 @@ const char *nsl_state_dir(void);
 /* Non-zero when the process may create namespaces (CAP_SYS_ADMIN). */
 int nsl_privileged(void);
 
+/* Remove dir and everything in it (what can be removed). */
+void nsl_paths_remove_tree(const char *dir);
+
 #endif

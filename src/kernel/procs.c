@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,31 @@ int nsl_procs_in(const struct nsl_nsid *id, pid_t **pids, size_t *n,
 	*pids = c.pids;
 	*n = c.n;
 	return rc;
+}
+
+struct killing {
+	pid_t self;
+	int n;
+};
+
+static int kill_one(pid_t pid, size_t which, void *arg)
+{
+	struct killing *k = arg;
+
+	(void)which;
+	/* never ourselves: a build that could not step back out of a node
+	 * (setns refused, as in a user namespace) is still in it */
+	if (pid != k->self && kill(pid, SIGKILL) == 0)
+		k->n++;
+	return 0;
+}
+
+int nsl_procs_kill(const struct nsl_nsid *ids, size_t nids, struct nsl_err *err)
+{
+	struct killing k = { getpid(), 0 };
+	int rc = nsl_procs_each(ids, nids, kill_one, &k, err);
+
+	return rc < 0 ? rc : k.n;
 }
 
 int nsl_procs_exec_in(const char *pin, const char *nsname, const char *hostname,

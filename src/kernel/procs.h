@@ -39,6 +39,11 @@ int nsl_procs_away(struct nsl_err *err);
 int nsl_procs_in(const struct nsl_nsid *id, pid_t **pids, size_t *n,
 		 struct nsl_err *err);
 
+/* End (SIGKILL) every process whose network namespace is one of ids,
+ * but ours; returns how many were signalled, so a caller that must see
+ * them gone asks again until 0. */
+int nsl_procs_kill(const struct nsl_nsid *ids, size_t nids, struct nsl_err *err);
+
 /* Join a node in this very process (nsl_node_enter) and exec argv: what
  * `nslab exec` does, with no fork, so the command's exit status is ours.
  * Returns only on failure. */

@@ -1,10 +1,11 @@
-/* lua_journal.c — the lab's record of what it created. */
+/* src/lua/journal.c — the lab's record of what it created. */
 #include "lua_util.h"
 #include "journal.h"
 #include "paths.h"
 #include "names.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,15 +35,27 @@ static int l_begin(lua_State *L)
 	return 1;
 }
 
-static int m_add(lua_State *L)
+/* journal:KIND(field, ...) and journal:del_KIND(field, ...), one pair per
+ * record kind of journal.h (upvalues: the kind, whether it is a del):
+ * integers are written in decimal, nil is "none"; journal.c checks each
+ * field against its kind. */
+static int m_record(lua_State *L)
 {
 	struct nsl_journal *j = checkj(L);
-	const char *line = luaL_checkstring(L, 2);
+	struct nsl_record r = { (enum nsl_rec_kind)lua_tointeger(L, lua_upvalueindex(1)),
+				lua_toboolean(L, lua_upvalueindex(2)), { NULL } };
+	char num[NSL_REC_FIELDS][32];
+	int i, nf = nsl_journal_nfields(r.kind);
 	struct nsl_err e;
 
-	if (strchr(line, '\n'))
-		luaL_argerror(L, 2, "record holds a newline");
-	if (nsl_journal_add(j, &e, "%s", line) < 0)
+	for (i = 0; i < nf; i++) {
+		if (lua_isinteger(L, i + 2)) {
+			snprintf(num[i], sizeof num[i], LUA_INTEGER_FMT, lua_tointeger(L, i + 2));
+			r.f[i] = num[i];
+		} else if (!lua_isnoneornil(L, i + 2))
+			r.f[i] = luaL_checkstring(L, i + 2);
+	}
+	if (nsl_journal_write(j, &r, &e) < 0)
 		return nsl_lua_fail(L, &e);
 	lua_pushboolean(L, 1);
 	return 1;
@@ -106,20 +119,39 @@ static int l_list(lua_State *L)
 	return 1;
 }
 
-static int each_record(const char *rest, void *arg)
+/* A record's fields as one string, as they stand in its line. */
+static int each_record(const struct nsl_record *r, void *arg)
 {
 	lua_State *L = arg;
+	luaL_Buffer b;
+	int i, nf = nsl_journal_nfields(r->kind);
 
-	lua_pushstring(L, rest);
+	luaL_buffinit(L, &b);
+	for (i = 0; i < nf; i++) {
+		if (i)
+			luaL_addchar(&b, ' ');
+		luaL_addstring(&b, r->f[i]);
+	}
+	luaL_pushresult(&b);
 	lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
 	return 0;
 }
 
-/* core.journal_records(lab, kind) -> {rest of each standing record} | nil, msg, errno */
+static enum nsl_rec_kind checkkind(lua_State *L, int arg)
+{
+	int k = nsl_journal_kind(luaL_checkstring(L, arg));
+
+	if (k < 0)
+		luaL_argerror(L, arg, "not a journal record kind");
+	return (enum nsl_rec_kind)k;
+}
+
+/* core.journal_records(lab, kind) -> {fields of each standing record, as
+ * one string} | nil, msg, errno */
 static int l_records(lua_State *L)
 {
 	const char *lab = luaL_checkstring(L, 1);
-	const char *kind = luaL_checkstring(L, 2);
+	enum nsl_rec_kind kind = checkkind(L, 2);
 	int rc;
 
 	lua_newtable(L);
@@ -135,7 +167,9 @@ static int l_records(lua_State *L)
 
 static int l_count(lua_State *L)
 {
-	lua_pushinteger(L, nsl_journal_count(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+	const char *lab = luaL_checkstring(L, 1);
+
+	lua_pushinteger(L, nsl_journal_count(lab, checkkind(L, 2)));
 	return 1;
 }
 
@@ -206,7 +240,6 @@ void nsl_lua_open_journal(lua_State *L)
 		{ NULL, NULL },
 	};
 	static const luaL_Reg meths[] = {
-		{ "add", m_add },
 		{ "release", m_release },
 		{ "close", m_close },
 		{ "dir", m_dir },
@@ -215,6 +248,16 @@ void nsl_lua_open_journal(lua_State *L)
 
 	luaL_newmetatable(L, NSL_JOURNAL_MT);
 	luaL_newlib(L, meths);
+	for (int k = 0; k < NSL_REC_NKINDS; k++) {
+		for (int del = 0; del <= 1; del++) {
+			lua_pushinteger(L, k);
+			lua_pushboolean(L, del);
+			lua_pushcclosure(L, m_record, 2);
+			lua_pushfstring(L, "%s%s", del ? "del_" : "", nsl_journal_kind_name(k));
+			lua_insert(L, -2);
+			lua_settable(L, -3);
+		}
+	}
 	lua_setfield(L, -2, "__index");
 	lua_pushcfunction(L, m_close);
 	lua_setfield(L, -2, "__gc");

@@ -91,6 +91,13 @@ static int l_exists(lua_State *L)
 	return 1;
 }
 
+/* core.netns_etc_remove(name): remove /etc/netns/NAME and its files */
+static int l_etc_remove(lua_State *L)
+{
+	nsl_netns_etc_remove(luaL_checkstring(L, 1));
+	return 0;
+}
+
 static int l_privileged(lua_State *L)
 {
 	lua_pushboolean(L, nsl_privileged());
@@ -144,6 +151,7 @@ void nsl_lua_open_netns(lua_State *L)
 		{ "netns_host", l_host },
 		{ "netns_delete", l_delete },
 		{ "netns_exists", l_exists },
+		{ "netns_etc_remove", l_etc_remove },
 		{ "privileged", l_privileged },
 		{ NULL, NULL },
 	};

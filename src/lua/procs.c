@@ -147,6 +147,21 @@ static int l_pids_in(lua_State *L)
 	return 1;
 }
 
+/* core.procs_kill(pin) -> how many processes were ended (0: none left)
+ * | nil, msg, errno */
+static int l_procs_kill(lua_State *L)
+{
+	struct nsl_nsid id;
+	struct nsl_err e;
+	int n;
+
+	if (nsl_nsid_of(luaL_checkstring(L, 1), &id, &e) < 0 ||
+	    (n = nsl_procs_kill(&id, 1, &e)) < 0)
+		return nsl_lua_fail(L, &e);
+	lua_pushinteger(L, n);
+	return 1;
+}
+
 /* core.exec_in(pin|nil, nsname|nil, hostname|nil, argv) -> nil, msg, errno
  * (on success the process is replaced and nothing returns) */
 static int l_exec_in(lua_State *L)
@@ -200,6 +215,7 @@ void nsl_lua_open_procs(lua_State *L)
 		{ "nsid", l_nsid },
 		{ "nsid_of_pid", l_nsid_pid },
 		{ "pids_in", l_pids_in },
+		{ "procs_kill", l_procs_kill },
 		{ "exec_in", l_exec_in },
 		{ "netns_pins", l_pins },
 		{ NULL, NULL },
