@@ -99,18 +99,12 @@ static int gone(const char *path, const struct stat *was)
 	       st.st_ino != was->st_ino;
 }
 
-static void child(struct nsl_ns *ns, const struct nsl_capture_opts *o,
-		  const char *watch, int rep)
+/* Step 1 in the helper: our own signal handling (a stop request ends the
+ * loop), a name for ps, and a tie to the caller or a session of its own. */
+static void helper_setup(const struct nsl_capture_opts *o)
 {
-	const char *where = nsl_ns_where(ns), *stage = "";
-	char eb[PCAP_ERRBUF_SIZE];
-	struct stat wst;
 	struct sigaction sa;
-	struct sink k = { 0 };
-	struct nsl_err e;
 	sigset_t none;
-	int out, home, rc, status = NSL_CAPTURE_DONE, watching = 0;
-	FILE *fp;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
@@ -128,130 +122,163 @@ static void child(struct nsl_ns *ns, const struct nsl_capture_opts *o,
 		(void)setsid();
 	else if (prctl(PR_SET_PDEATHSIG, SIGTERM) == 0 && getppid() == 1)
 		_exit(NSL_CAPTURE_DONE);   /* the caller is already gone */
+}
 
-	/* the file and the watched path are named in the caller's view */
-	if (!strcmp(o->file, "-"))
-		out = dup(STDOUT_FILENO);
-	else
-		out = open(o->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0) {
-		nsl_fail(&e, errno, "cannot write %s", o->file);
-		child_fail(rep, &e);
+/* Step 2: the output file, named in the caller's view. */
+static int open_output(const struct nsl_capture_opts *o, struct nsl_err *e)
+{
+	int out = !strcmp(o->file, "-") ? dup(STDOUT_FILENO) :
+		  open(o->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (out < 0)
+		return nsl_fail(e, errno, "cannot write %s", o->file);
+	return out;
+}
+
+/* Step 3: into the node (private mount namespace, the node's /sys). */
+static int enter_node(struct nsl_ns *ns, struct nsl_err *e)
+{
+	struct nsl_exec_opts eo;
+	const char *stage = "";
+	int rc;
+
+	if (ns->is_host)
+		return 0;
+	memset(&eo, 0, sizeof eo);
+	eo.nsfd = ns->fd;
+	eo.nsname = ns->name;
+	rc = nsl_exec_enter(&eo, &stage);
+	if (rc < 0)
+		return nsl_fail(e, rc, "capture in %s: cannot %s", nsl_ns_where(ns), stage);
+	return 0;
+}
+
+/* Step 4: the pcap handle on the interface, with its filter, and the
+ * file's header written at once (an empty capture is a valid file). */
+static int open_pcap(struct nsl_ns *ns, const struct nsl_capture_opts *o, int out,
+		     struct sink *k, struct nsl_err *e)
+{
+	const char *where = nsl_ns_where(ns);
+	char eb[PCAP_ERRBUF_SIZE];
+	FILE *fp;
+	int rc;
+
+	k->p = pcap_create(o->ifname, eb);
+	if (!k->p)
+		return nsl_fail_quiet(e, EIO, "capture on \"%s\" in %s: %s", o->ifname, where, eb);
+	pcap_set_snaplen(k->p, o->snaplen > 0 ? o->snaplen : 262144);
+	pcap_set_promisc(k->p, o->promisc ? 1 : 0);
+	pcap_set_immediate_mode(k->p, 1);
+	rc = pcap_activate(k->p);
+	if (rc < 0) {
+		const char *detail = pcap_geterr(k->p);
+
+		return nsl_fail_quiet(e, rc == PCAP_ERROR_NO_SUCH_DEVICE ? ENODEV :
+				      rc == PCAP_ERROR_PERM_DENIED ? EPERM : EIO,
+				      "capture on \"%s\" in %s: %s%s%s", o->ifname, where,
+				      pcap_statustostr(rc), detail && *detail ? ": " : "",
+				      detail ? detail : "");
 	}
-	if (watch && stat(watch, &wst) == 0)
-		watching = 1;
+	if (o->filter && *o->filter) {
+		struct bpf_program prog;
+
+		if (pcap_compile(k->p, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+		    pcap_setfilter(k->p, &prog) < 0)
+			return nsl_fail_quiet(e, EINVAL, "bad capture filter \"%s\": %s",
+					      o->filter, pcap_geterr(k->p));
+		pcap_freecode(&prog);
+	}
+	fp = fdopen(out, "wb");
+	k->d = fp ? pcap_dump_fopen(k->p, fp) : NULL;
+	if (!k->d || pcap_dump_flush(k->d) < 0)
+		return nsl_fail(e, errno ? errno : EIO, "cannot write %s", o->file);
+	if (pcap_setnonblock(k->p, 1, eb) < 0)
+		return nsl_fail_quiet(e, EIO, "capture on \"%s\": %s", o->ifname, eb);
+	return 0;
+}
+
+/* Step 5: packets into the file until a stop request, count packets, or
+ * the node, the interface or the watched path goes; a failure fills e.
+ * Returns how the helper ends (NSL_CAPTURE_*). */
+static int capture_loop(struct sink *k, const struct nsl_capture_opts *o,
+			const char *watch, const struct stat *wst, struct nsl_err *e)
+{
+	while (!stopping) {
+		struct pollfd pfd = { pcap_get_selectable_fd(k->p), POLLIN, 0 };
+		int n = poll(&pfd, 1, 200);
+
+		if (n < 0 && errno != EINTR)
+			return nsl_fail(e, errno, "capture on \"%s\"", o->ifname),
+			       NSL_CAPTURE_ERROR;
+		if (watch && gone(watch, wst))
+			return NSL_CAPTURE_GONE;
+		n = pcap_dispatch(k->p, o->count ? (int)(o->count - k->got) : -1,
+				  on_packet, (u_char *)k);
+		if (k->werr)
+			return nsl_fail(e, k->werr, "capture: cannot write %s", o->file),
+			       NSL_CAPTURE_ERROR;
+		if (n == PCAP_ERROR) {
+			/* libpcap: "The interface disappeared" */
+			if (strstr(pcap_geterr(k->p), "disappeared"))
+				return NSL_CAPTURE_GONE;
+			return nsl_fail_quiet(e, EIO, "capture on \"%s\": %s", o->ifname,
+					      pcap_geterr(k->p)), NSL_CAPTURE_ERROR;
+		}
+		if (o->count && k->got >= o->count)
+			break;
+	}
+	return NSL_CAPTURE_DONE;
+}
+
+/* Step 6: what the kernel already queued for us belongs in the file. */
+static int finish(struct sink *k, const struct nsl_capture_opts *o, int status)
+{
+	if (status != NSL_CAPTURE_ERROR && (!o->count || k->got < o->count))
+		(void)pcap_dispatch(k->p, o->count ? (int)(o->count - k->got) : -1,
+				    on_packet, (u_char *)k);
+	if (pcap_dump_flush(k->d) < 0 || k->werr)
+		status = NSL_CAPTURE_ERROR;
+	pcap_dump_close(k->d);
+	pcap_close(k->p);
+	return status;
+}
+
+/* The helper: steps 1-4 report through the pipe (the caller is waiting);
+ * once it has started, a failure goes to the caller's report function. */
+static __attribute__((noreturn)) void helper(struct nsl_ns *ns,
+		const struct nsl_capture_opts *o, const char *watch, int rep)
+{
+	struct stat wst;
+	struct sink k = { 0 };
+	struct nsl_err e = { 0, "" };
+	int out, home, status;
+
+	helper_setup(o);
+	if ((out = open_output(o, &e)) < 0)
+		child_fail(rep, &e);
+	if (watch && stat(watch, &wst) < 0)
+		watch = NULL;
 	home = open(SELF_NS, O_RDONLY | O_CLOEXEC);
 	if (home < 0) {
 		nsl_fail(&e, errno, "cannot open %s", SELF_NS);
 		child_fail(rep, &e);
 	}
-	if (!ns->is_host) {
-		struct nsl_exec_opts eo;
-
-		memset(&eo, 0, sizeof eo);
-		eo.nsfd = ns->fd;
-		eo.nsname = ns->name;   /* private mount ns, the node's /sys */
-		rc = nsl_node_enter(&eo, &stage);
-		if (rc < 0) {
-			nsl_fail(&e, rc, "capture in %s: cannot %s", where, stage);
-			child_fail(rep, &e);
-		}
-	}
+	if (enter_node(ns, &e) < 0)
+		child_fail(rep, &e);
 	close_others(rep, out, home);
-
-	k.p = pcap_create(o->ifname, eb);
-	if (!k.p) {
-		nsl_fail(&e, 0, "capture on \"%s\" in %s: %s", o->ifname, where, eb);
-		e.code = EIO;
+	if (open_pcap(ns, o, out, &k, &e) < 0)
 		child_fail(rep, &e);
-	}
-	pcap_set_snaplen(k.p, o->snaplen > 0 ? o->snaplen : 262144);
-	pcap_set_promisc(k.p, o->promisc ? 1 : 0);
-	pcap_set_immediate_mode(k.p, 1);
-	rc = pcap_activate(k.p);
-	if (rc < 0) {
-		const char *detail = pcap_geterr(k.p);
-
-		nsl_fail(&e, 0, "capture on \"%s\" in %s: %s%s%s", o->ifname, where,
-			 pcap_statustostr(rc), detail && *detail ? ": " : "",
-			 detail ? detail : "");
-		e.code = rc == PCAP_ERROR_NO_SUCH_DEVICE ? ENODEV :
-			 rc == PCAP_ERROR_PERM_DENIED ? EPERM : EIO;
-		child_fail(rep, &e);
-	}
-	if (o->filter && *o->filter) {
-		struct bpf_program prog;
-
-		if (pcap_compile(k.p, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
-		    pcap_setfilter(k.p, &prog) < 0) {
-			nsl_fail(&e, 0, "bad capture filter \"%s\": %s", o->filter,
-				 pcap_geterr(k.p));
-			e.code = EINVAL;
-			child_fail(rep, &e);
-		}
-		pcap_freecode(&prog);
-	}
-	fp = fdopen(out, "wb");
-	k.d = fp ? pcap_dump_fopen(k.p, fp) : NULL;
-	/* the header goes out at once: an empty capture is a valid file */
-	if (!k.d || pcap_dump_flush(k.d) < 0) {
-		nsl_fail(&e, errno ? errno : EIO, "cannot write %s", o->file);
-		child_fail(rep, &e);
-	}
-	if (pcap_setnonblock(k.p, 1, eb) < 0) {
-		nsl_fail(&e, 0, "capture on \"%s\": %s", o->ifname, eb);
-		child_fail(rep, &e);
-	}
 	/* out of the node again: only the packet socket stays there */
 	if (setns(home, CLONE_NEWNET) < 0) {
-		nsl_fail(&e, errno, "capture in %s: cannot leave the node", where);
+		nsl_fail(&e, errno, "capture in %s: cannot leave the node", nsl_ns_where(ns));
 		child_fail(rep, &e);
 	}
 	close(home);
 	(void)!write(rep, "0", 1);
 	close(rep);
-
-	while (!stopping) {
-		struct pollfd pfd = { pcap_get_selectable_fd(k.p), POLLIN, 0 };
-		int n = poll(&pfd, 1, 200);
-
-		if (n < 0 && errno != EINTR) {
-			status = NSL_CAPTURE_ERROR;
-			break;
-		}
-		if (watching && gone(watch, &wst)) {
-			status = NSL_CAPTURE_GONE;
-			break;
-		}
-		n = pcap_dispatch(k.p, o->count ? (int)(o->count - k.got) : -1,
-				  on_packet, (u_char *)&k);
-		if (k.werr) {
-			fprintf(stderr, "nslab: capture: cannot write %s: %s\n",
-				o->file, strerror(k.werr));
-			status = NSL_CAPTURE_ERROR;
-			break;
-		}
-		if (n == PCAP_ERROR) {
-			/* libpcap: "The interface disappeared" */
-			if (!strstr(pcap_geterr(k.p), "disappeared")) {
-				fprintf(stderr, "nslab: capture on \"%s\": %s\n",
-					o->ifname, pcap_geterr(k.p));
-				status = NSL_CAPTURE_ERROR;
-			} else
-				status = NSL_CAPTURE_GONE;
-			break;
-		}
-		if (o->count && k.got >= o->count)
-			break;
-	}
-	/* what the kernel already queued for us belongs in the file */
-	if (status != NSL_CAPTURE_ERROR && (!o->count || k.got < o->count))
-		(void)pcap_dispatch(k.p, o->count ? (int)(o->count - k.got) : -1,
-				    on_packet, (u_char *)&k);
-	if (pcap_dump_flush(k.d) < 0 || k.werr)
-		status = NSL_CAPTURE_ERROR;
-	pcap_dump_close(k.d);
-	pcap_close(k.p);
+	status = finish(&k, o, capture_loop(&k, o, watch, &wst, &e));
+	if (status == NSL_CAPTURE_ERROR && e.msg[0] && o->report)
+		o->report(&e, o->report_arg);
 	_exit(status);
 }
 
@@ -266,8 +293,7 @@ int nsl_capture_start(struct nsl_ns *ns, const struct nsl_capture_opts *o,
 		return -err->code;
 	if (pipe2(rep, O_CLOEXEC) < 0)
 		return nsl_fail(err, errno, "capture on \"%s\"", o->ifname);
-	fflush(stdout);
-	fflush(stderr);
+	fflush(NULL);     /* nothing the caller buffered is written twice */
 	*pid = fork();
 	if (*pid < 0) {
 		e = errno;
@@ -277,8 +303,7 @@ int nsl_capture_start(struct nsl_ns *ns, const struct nsl_capture_opts *o,
 	}
 	if (*pid == 0) {
 		close(rep[0]);
-		child(ns, o, watch, rep[1]);
-		_exit(NSL_CAPTURE_ERROR);
+		helper(ns, o, watch, rep[1]);
 	}
 	close(rep[1]);
 	do

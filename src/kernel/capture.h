@@ -15,6 +15,12 @@ struct nsl_capture_opts {
 	int promisc;             /* promiscuous mode, as tcpdump without -p */
 	int own_session;         /* setsid(): a terminal's Ctrl-C does not reach
 				    it (captures started from a lab or the REPL) */
+	/* Called in the helper when the capture fails after it has started
+	 * (the disk filled, libpcap failed), just before it ends with
+	 * NSL_CAPTURE_ERROR: the caller says how to tell (this layer never
+	 * prints). NULL = nobody is told but by the exit status. */
+	void (*report)(const struct nsl_err *e, void *arg);
+	void *report_arg;
 };
 
 /* How a capture helper ends (its exit status). */

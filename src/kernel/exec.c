@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +49,7 @@ static void bind_etc(const char *nsname)
 	closedir(d);
 }
 
-int nsl_node_enter(const struct nsl_exec_opts *o, const char **stage)
+int nsl_exec_enter(const struct nsl_exec_opts *o, const char **stage)
 {
 	if (o->nsfd >= 0 && setns(o->nsfd, CLONE_NEWNET) < 0) {
 		*stage = "enter network namespace";
@@ -110,11 +111,14 @@ int nsl_node_enter(const struct nsl_exec_opts *o, const char **stage)
 static void child_run(char *const argv[], const struct nsl_exec_opts *o, int rep)
 	__attribute__((noreturn));
 
-/* Every signal nslab handles or ignores (main.c, lua_readline.c): a child
- * resets them before it unblocks signals, so no handler of ours ever runs
- * in a child — which matters when the child shares our memory (below). */
-static const int our_signals[] = {
-	SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGWINCH,
+/* Every signal nslab handles or ignores (main.c, src/lua/readline.c) and
+ * the job-control ones a shell would reset: a child resets them before it
+ * unblocks signals, so no handler of ours ever runs in a child — which
+ * matters when the child shares our memory (below). The one list for
+ * every child nslab starts. */
+static const int child_signals[] = {
+	SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE, SIGTERM, SIGHUP,
+	SIGCHLD, SIGWINCH,
 };
 
 static void child_defaults(void)
@@ -128,8 +132,8 @@ static void child_defaults(void)
 	if (getenv("NSLAB_SANITIZER_PRELOAD"))
 		unsetenv("LD_PRELOAD");
 
-	for (i = 0; i < sizeof our_signals / sizeof our_signals[0]; i++)
-		signal(our_signals[i], SIG_DFL);
+	for (i = 0; i < sizeof child_signals / sizeof child_signals[0]; i++)
+		signal(child_signals[i], SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
@@ -200,7 +204,7 @@ void nsl_exec_child(char *const argv[], const struct nsl_exec_opts *o, int rep)
 static void child_run(char *const argv[], const struct nsl_exec_opts *o, int rep)
 {
 	const char *stage = "";
-	int rc = nsl_node_enter(o, &stage);
+	int rc = nsl_exec_enter(o, &stage);
 
 	if (rc < 0)
 		child_fail(rep, -rc, stage);
@@ -211,7 +215,8 @@ static void child_run(char *const argv[], const struct nsl_exec_opts *o, int rep
 	child_fail(rep, errno, "run");
 }
 
-int nsl_exec_report(const char *buf, char *const argv[], struct nsl_err *err)
+/* The error a child reported (buf as written to rep). */
+static int report(const char *buf, char *const argv[], struct nsl_err *err)
 {
 	int e = 0, off = 0;
 
@@ -234,7 +239,7 @@ static int child_report(int rep, char *const argv[], struct nsl_err *err)
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
-	return nsl_exec_report(buf, argv, err);
+	return report(buf, argv, err);
 }
 
 static int append(char **buf, size_t *len, size_t *cap, const char *d, size_t n)
@@ -265,7 +270,7 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int nsl_node_template(const struct nsl_exec_opts *o, int *mntfd, int *utsfd,
+int nsl_exec_template(const struct nsl_exec_opts *o, int *mntfd, int *utsfd,
 		      struct nsl_err *err)
 {
 	struct nsl_exec_opts t = *o;
@@ -293,7 +298,7 @@ int nsl_node_template(const struct nsl_exec_opts *o, int *mntfd, int *utsfd,
 		/* keep only our ends, so the parent's close reaches us as EOF */
 		close(go[1]);
 		close(ready[0]);
-		ok = nsl_node_enter(&t, &stage) == 0 ? 'y' : 'n';
+		ok = nsl_exec_enter(&t, &stage) == 0 ? 'y' : 'n';
 
 		(void)!write(ready[1], &ok, 1);
 		(void)!read(go[0], &ok, 1);       /* parent has opened our fds */
@@ -328,6 +333,20 @@ out_ready:
 	close(ready[0]);
 	if (ready[1] >= 0) close(ready[1]);
 	return rc;
+}
+
+void nsl_exec_set_node(struct nsl_exec_opts *o, struct nsl_ns *node)
+{
+	if (!node || node->is_host)
+		return;
+	o->nsfd = node->fd;
+	if (!node->have_tmpl && o->nsname && o->hostname)
+		node->have_tmpl = nsl_exec_template(o, &node->tmpl_mnt,
+						    &node->tmpl_uts, NULL) == 0 ? 1 : -1;
+	if (node->have_tmpl > 0) {
+		o->mntfd = node->tmpl_mnt;
+		o->utsfd = node->tmpl_uts;
+	}
 }
 
 /* write() that turns a reader gone away into EPIPE, never into a
@@ -371,24 +390,151 @@ static int exec_child_main(void *arg)
 	child_run(c->argv, c->o, c->rep);
 }
 
-int nsl_exec(char *const argv[], const struct nsl_exec_opts *o,
-	     struct nsl_exec_result *r, struct nsl_err *err)
+/* One command's pipes (read end, write end; -1 when closed) and how far
+ * its input has been written. */
+struct run {
+	int out[2], err[2], in[2], rep[2];
+	size_t cap_out, cap_err, in_off;
+};
+
+static void close_pair(int p[2])
 {
-	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, pin[2] = { -1, -1 };
-	int prep[2] = { -1, -1 }, rc = 0, st = 0;
-	size_t cap_out = 0, cap_err = 0, in_off = 0;
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0) {
+			close(p[i]);
+			p[i] = -1;
+		}
+}
+
+static int open_pipes(struct run *x, int with_input)
+{
+	if (pipe2(x->out, O_CLOEXEC) < 0 || pipe2(x->err, O_CLOEXEC) < 0 ||
+	    pipe2(x->rep, O_CLOEXEC) < 0 || (with_input && pipe2(x->in, O_CLOEXEC) < 0))
+		return -errno;
+	return 0;
+}
+
+/* Our ends after the child started: theirs closed, input non-blocking
+ * (or closed at once when there is none to write). */
+static void keep_our_ends(struct run *x, const struct nsl_exec_opts *o)
+{
+	close(x->out[1]); x->out[1] = -1;
+	close(x->err[1]); x->err[1] = -1;
+	close(x->rep[1]); x->rep[1] = -1;
+	if (o->input) {
+		close(x->in[0]); x->in[0] = -1;
+		fcntl(x->in[1], F_SETFL, O_NONBLOCK);
+		if (o->input_len == 0) {
+			close(x->in[1]);
+			x->in[1] = -1;
+		}
+	}
+}
+
+static void kill_job(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+}
+
+/* Move what is readable on stdout (i 0) or stderr (i 1) into r. */
+static void take_output(struct run *x, int i, struct nsl_exec_result *r)
+{
+	char buf[16384];
+	int *fd = i == 0 ? &x->out[0] : &x->err[0];
+	ssize_t n = read(*fd, buf, sizeof buf);
+
+	if (n > 0) {
+		if (i == 0)
+			append(&r->out, &r->out_len, &x->cap_out, buf, (size_t)n);
+		else
+			append(&r->err, &r->err_len, &x->cap_err, buf, (size_t)n);
+	} else if (n == 0 || errno != EINTR) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+/* Write the next piece of the command's input. */
+static void feed_input(struct run *x, const struct nsl_exec_opts *o)
+{
+	ssize_t n = write_nosig(x->in[1], o->input + x->in_off, o->input_len - x->in_off);
+
+	if (n > 0)
+		x->in_off += (size_t)n;
+	if (n < 0 || x->in_off >= o->input_len) {
+		close(x->in[1]);
+		x->in[1] = -1;
+	}
+}
+
+/* Collect output and feed input until both outputs close, the deadline
+ * passes (r->timed_out) or the caller cancels; then the job is killed. */
+static void pump(struct run *x, pid_t pid, const struct nsl_exec_opts *o,
+		 struct nsl_exec_result *r)
+{
 	long long deadline = o->timeout_ms > 0 ? now_ms() + o->timeout_ms : 0;
-	pid_t pid;
+
+	while (x->out[0] >= 0 || x->err[0] >= 0) {
+		struct pollfd pf[3] = {
+			{ .fd = x->out[0], .events = POLLIN },
+			{ .fd = x->err[0], .events = POLLIN },
+			{ .fd = x->in[1], .events = POLLOUT },
+		};
+		int wait = -1;
+
+		if (deadline) {
+			long long left = deadline - now_ms();
+
+			if (left <= 0) {
+				r->timed_out = 1;
+				kill_job(pid);
+				return;
+			}
+			wait = (int)left;
+		}
+		if (o->cancel && *o->cancel) {
+			kill_job(pid);
+			return;
+		}
+		if (poll(pf, 3, wait) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		for (int i = 0; i < 2; i++)
+			if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
+				take_output(x, i, r);
+		if (x->in[1] >= 0 && (pf[2].revents & (POLLOUT | POLLERR | POLLHUP)))
+			feed_input(x, o);
+	}
+}
+
+/* Wait for pid; its exit code, or 128+signal. */
+static int reap(pid_t pid)
+{
+	int st = 0;
+
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int nsl_exec_run(char *const argv[], const struct nsl_exec_opts *o,
+		 struct nsl_exec_result *r, struct nsl_err *err)
+{
+	struct run x = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 }, 0, 0, 0 };
+	int rc = 0;
+	pid_t pid = -1;
 
 	memset(r, 0, sizeof *r);
-	if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0 ||
-	    pipe2(prep, O_CLOEXEC) < 0 || (o->input && pipe2(pin, O_CLOEXEC) < 0)) {
-		rc = nsl_fail(err, errno, "cannot run \"%s\": pipe", argv[0]);
+	if ((rc = open_pipes(&x, o->input != NULL)) < 0) {
+		rc = nsl_fail(err, -rc, "cannot run \"%s\": pipe", argv[0]);
 		goto out;
 	}
 	{
-		struct exec_child c = { argv, o, o->input ? pin[0] : -1,
-					pout[1], perr[1], prep[1] };
+		struct exec_child c = { argv, o, o->input ? x.in[0] : -1,
+					x.out[1], x.err[1], x.rep[1] };
 
 		pid = start_child(exec_child_main, &c);
 	}
@@ -396,86 +542,17 @@ int nsl_exec(char *const argv[], const struct nsl_exec_opts *o,
 		rc = nsl_fail(err, errno, "cannot run \"%s\": fork", argv[0]);
 		goto out;
 	}
-	close(pout[1]); pout[1] = -1;
-	close(perr[1]); perr[1] = -1;
-	close(prep[1]); prep[1] = -1;
-	if (o->input) {
-		close(pin[0]); pin[0] = -1;
-		fcntl(pin[1], F_SETFL, O_NONBLOCK);
-		if (o->input_len == 0) {
-			close(pin[1]);
-			pin[1] = -1;
-		}
-	}
-	while (pout[0] >= 0 || perr[0] >= 0) {
-		struct pollfd pf[3] = {
-			{ .fd = pout[0], .events = POLLIN },
-			{ .fd = perr[0], .events = POLLIN },
-			{ .fd = pin[1], .events = POLLOUT },
-		};
-		int wait = -1, i;
-
-		if (deadline) {
-			long long left = deadline - now_ms();
-			if (left <= 0) {
-				r->timed_out = 1;
-				kill(-pid, SIGKILL);
-				kill(pid, SIGKILL);
-				break;
-			}
-			wait = (int)left;
-		}
-		if (o->cancel && *o->cancel) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			break;
-		}
-		if (poll(pf, 3, wait) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (i = 0; i < 2; i++) {
-			char buf[16384];
-			ssize_t n;
-			int *fd = i == 0 ? &pout[0] : &perr[0];
-
-			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			n = read(*fd, buf, sizeof buf);
-			if (n > 0) {
-				if (i == 0)
-					append(&r->out, &r->out_len, &cap_out, buf, (size_t)n);
-				else
-					append(&r->err, &r->err_len, &cap_err, buf, (size_t)n);
-			} else if (n == 0 || errno != EINTR) {
-				close(*fd);
-				*fd = -1;
-			}
-		}
-		if (pin[1] >= 0 && (pf[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-			ssize_t n = write_nosig(pin[1], o->input + in_off, o->input_len - in_off);
-			if (n > 0)
-				in_off += (size_t)n;
-			if (n < 0 || in_off >= o->input_len) {
-				close(pin[1]);
-				pin[1] = -1;
-			}
-		}
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	rc = child_report(prep[0], argv, err);
+	keep_our_ends(&x, o);
+	pump(&x, pid, o, r);
+	r->status = reap(pid);
+	rc = child_report(x.rep[0], argv, err);
 out:
-	if (!r->out) append(&r->out, &r->out_len, &cap_out, "", 0);
-	if (!r->err) append(&r->err, &r->err_len, &cap_err, "", 0);
-	for (int i = 0; i < 2; i++) {
-		if (pout[i] >= 0) close(pout[i]);
-		if (perr[i] >= 0) close(perr[i]);
-		if (pin[i] >= 0) close(pin[i]);
-		if (prep[i] >= 0) close(prep[i]);
-	}
+	if (!r->out) append(&r->out, &r->out_len, &x.cap_out, "", 0);
+	if (!r->err) append(&r->err, &r->err_len, &x.cap_err, "", 0);
+	close_pair(x.out);
+	close_pair(x.err);
+	close_pair(x.in);
+	close_pair(x.rep);
 	return rc;
 }
 
@@ -486,7 +563,7 @@ void nsl_exec_result_free(struct nsl_exec_result *r)
 	r->out = r->err = NULL;
 }
 
-int nsl_spawn(char *const argv[], const struct nsl_exec_opts *o,
+int nsl_exec_spawn(char *const argv[], const struct nsl_exec_opts *o,
 	      const char *logpath, pid_t *pid, struct nsl_err *err)
 {
 	int prep[2], rc;
@@ -527,33 +604,104 @@ int nsl_spawn(char *const argv[], const struct nsl_exec_opts *o,
 	return 0;
 }
 
-unsigned long long nsl_proc_starttime(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-	ssize_t n;
-	int fd, i;
+/* ---- foreground jobs ---- */
 
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');   /* the command name may hold spaces */
-	if (!p)
-		return 0;
-	/* a zombie is not alive: nobody may have reaped it (PID 1 in a
-	 * container often does not) */
-	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
-		return 0;
-	/* after ")" come fields 3..; starttime is field 22 */
-	for (i = 3; i <= 22 && p; i++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		v = strtoull(p + 1, NULL, 10);
-	return v;
+/* Give the terminal to process group pg (SIGTTOU held while we do). */
+static void give_tty(int tty, pid_t pg)
+{
+	sigset_t s, old;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &s, &old);
+	(void)tcsetpgrp(tty, pg);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The child of a foreground job: own process group in the terminal's
+ * foreground (so Ctrl-C and Ctrl-Z reach it, not nslab), default signals,
+ * extra environment, the node, exec. Failures go up the CLOEXEC pipe. */
+static __attribute__((noreturn)) void foreground_child(char *const argv[],
+		const struct nsl_exec_opts *o, char *const setenv_kv[], int tty, int rep)
+{
+	if (tty >= 0) {
+		setpgid(0, 0);
+		signal(SIGTTOU, SIG_IGN);
+		(void)tcsetpgrp(tty, getpid());
+	}
+	child_defaults();
+	for (size_t i = 0; setenv_kv && setenv_kv[i]; i += 2)
+		setenv(setenv_kv[i], setenv_kv[i + 1], 1);
+	child_run(argv, o, rep);
+}
+
+/* Wait for the job as a shell without job control would: a stopped job
+ * is continued; when hangup() says we are asked to end, it gets SIGHUP. */
+static int wait_job(pid_t pid, int tty, int (*hangup)(void *), void *arg)
+{
+	int st = 0;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WUNTRACED);
+
+		if (r == pid && WIFSTOPPED(st)) {
+			if (tty >= 0)
+				give_tty(tty, pid);
+			kill(tty >= 0 ? -pid : pid, SIGCONT);
+			continue;
+		}
+		if (r == pid || (r < 0 && errno != EINTR))
+			break;
+		if (hangup && hangup(arg))
+			kill(tty >= 0 ? -pid : pid, SIGHUP);
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int nsl_exec_foreground(char *const argv[], const struct nsl_exec_opts *o,
+			char *const setenv_kv[], int (*hangup)(void *), void *arg,
+			int *status, struct nsl_err *err)
+{
+	struct termios tio;
+	int prep[2], tty = -1, have_tio = 0, rc;
+	char buf[200];
+	ssize_t n;
+	pid_t pid;
+
+	if (isatty(0) && tcgetpgrp(0) == getpgrp()) {
+		tty = 0;
+		have_tio = tcgetattr(tty, &tio) == 0;
+	}
+	if (pipe2(prep, O_CLOEXEC) < 0)
+		return nsl_fail(err, errno, "cannot run \"%s\": pipe", argv[0]);
+	fflush(NULL);     /* nothing buffered is written twice */
+	pid = fork();
+	if (pid < 0) {
+		rc = nsl_fail(err, errno, "cannot run \"%s\": fork", argv[0]);
+		close(prep[0]);
+		close(prep[1]);
+		return rc;
+	}
+	if (pid == 0)
+		foreground_child(argv, o, setenv_kv, tty, prep[1]);
+	close(prep[1]);
+	if (tty >= 0) {
+		setpgid(pid, pid);        /* both sides: whichever runs first */
+		give_tty(tty, pid);
+	}
+	do
+		n = read(prep[0], buf, sizeof buf - 1);
+	while (n < 0 && errno == EINTR);
+	close(prep[0]);
+	*status = wait_job(pid, tty, hangup, arg);
+	if (tty >= 0) {
+		give_tty(tty, getpgrp());
+		if (have_tio)
+			(void)tcsetattr(tty, TCSADRAIN, &tio);
+	}
+	if (n > 0) {
+		buf[n] = 0;
+		return report(buf, argv, err);
+	}
+	return 0;
 }

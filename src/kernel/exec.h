@@ -30,36 +30,41 @@ struct nsl_exec_result {
 /* In the current (child) process: join the node the way `ip netns exec`
  * does — network namespace, private mount namespace with /etc/netns binds
  * and a fresh /sys, hostname. Returns 0 or -errno with *stage set. */
-int nsl_node_enter(const struct nsl_exec_opts *o, const char **stage);
+int nsl_exec_enter(const struct nsl_exec_opts *o, const char **stage);
 
-/* Build the node's mount and UTS namespaces once (as nsl_node_enter would
+/* Build the node's mount and UTS namespaces once (as nsl_exec_enter would
  * for nsname and hostname) in a short-lived child, and hand back fds to
  * them: later commands join them with setns, which costs far less than
  * unsharing and mounting for every command. */
-int nsl_node_template(const struct nsl_exec_opts *o, int *mntfd, int *utsfd,
+int nsl_exec_template(const struct nsl_exec_opts *o, int *mntfd, int *utsfd,
 		      struct nsl_err *err);
 
-/* The child half of a command, for callers that fork themselves (the
- * REPL's foreground jobs): default signals, enter the node, exec; on
- * failure "ERRNO STAGE" is written to rep and the child exits 127. */
-void nsl_exec_child(char *const argv[], const struct nsl_exec_opts *o, int rep)
-	__attribute__((noreturn));
-/* The error a child reported (buf as written to rep). */
-int nsl_exec_report(const char *buf, char *const argv[], struct nsl_err *err);
+/* Point o at node (its network namespace; nothing for the host) and, on
+ * the first command there, build its template (nsl_exec_template) once,
+ * kept in the node's handle; when that fails every command builds its
+ * own. Set o->nsname and o->hostname first. */
+void nsl_exec_set_node(struct nsl_exec_opts *o, struct nsl_ns *node);
 
 /* fork, enter the node, exec argv; collect output and status. */
-int nsl_exec(char *const argv[], const struct nsl_exec_opts *o,
-	     struct nsl_exec_result *r, struct nsl_err *err);
+int nsl_exec_run(char *const argv[], const struct nsl_exec_opts *o,
+		 struct nsl_exec_result *r, struct nsl_err *err);
 void nsl_exec_result_free(struct nsl_exec_result *r);
 
 /* Start argv in the background, detached (own session), stdout and stderr
  * appended to logpath. */
-int nsl_spawn(char *const argv[], const struct nsl_exec_opts *o,
-	      const char *logpath, pid_t *pid, struct nsl_err *err);
+int nsl_exec_spawn(char *const argv[], const struct nsl_exec_opts *o,
+		   const char *logpath, pid_t *pid, struct nsl_err *err);
 
-/* Start time of pid in clock ticks since boot (field 22 of /proc/PID/stat),
- * 0 if it is gone or a zombie: with the pid it names one live process
- * unambiguously. */
-unsigned long long nsl_proc_starttime(pid_t pid);
+/* Run argv in a node as a shell runs a foreground job: stdin, stdout and
+ * stderr are ours, the job owns the terminal until it ends (Ctrl-C
+ * interrupts it, not us) and the terminal modes are restored after.
+ * setenv_kv (NAME, value, ..., NULL; may be NULL) is added to the
+ * environment. A stopped job (Ctrl-Z) is continued: there is no job
+ * control. hangup(arg) (may be NULL) is asked after each signal that
+ * reaches us; when it says so the job gets SIGHUP. *status: exit code, or
+ * 128+signal. */
+int nsl_exec_foreground(char *const argv[], const struct nsl_exec_opts *o,
+			char *const setenv_kv[], int (*hangup)(void *), void *arg,
+			int *status, struct nsl_err *err);
 
 #endif

@@ -84,7 +84,7 @@ pid_t nsl_journal_owner(const char *lab)
 	if (sscanf(buf, "%d %llu", &pid, &start) != 2 || pid <= 0)
 		return 0;
 	/* the pid alone could be reused: the start time pins the process */
-	if (nsl_proc_starttime(pid) != start)
+	if (nsl_procs_starttime(pid) != start)
 		return 0;
 	return pid;
 }
@@ -113,7 +113,7 @@ int nsl_journal_begin(const char *lab, const char *labfile,
 				"crash); run `nslab down %s` first", lab, lab);
 	}
 	snprintf(buf, sizeof buf, "%d %llu\n", (int)getpid(),
-		 nsl_proc_starttime(getpid()));
+		 nsl_procs_starttime(getpid()));
 	snprintf(path, sizeof path, "%s/owner", j->dir);
 	if (write_file(path, buf) < 0)
 		goto fail;
@@ -504,7 +504,7 @@ static void end_processes(const struct recs *R)
 		} else if (r->kind == NSL_REC_PID) {
 			pid_t pid = (pid_t)atoi(r->f[0]);
 
-			if (pid > 0 && nsl_proc_starttime(pid) == strtoull(r->f[1], NULL, 10))
+			if (pid > 0 && nsl_procs_starttime(pid) == strtoull(r->f[1], NULL, 10))
 				kill(-pid, SIGKILL), kill(pid, SIGKILL);
 		}
 	}

@@ -214,11 +214,42 @@ int nsl_procs_exec_in(const char *pin, const char *nsname, const char *hostname,
 	}
 	o.nsname = nsname;
 	o.hostname = hostname;
-	rc = nsl_node_enter(&o, &stage);
+	rc = nsl_exec_enter(&o, &stage);
 	if (o.nsfd >= 0)
 		close(o.nsfd);
 	if (rc < 0)
 		return nsl_fail(err, -rc, "cannot enter %s (%s)", nsname ? nsname : "node", stage);
 	execvp(argv[0], argv);
 	return nsl_fail(err, errno, "cannot run \"%s\"", argv[0]);
+}
+
+unsigned long long nsl_procs_starttime(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');   /* the command name may hold spaces */
+	if (!p)
+		return 0;
+	/* a zombie is not alive: nobody may have reaped it (PID 1 in a
+	 * container often does not) */
+	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+		return 0;
+	/* after ")" come fields 3..; starttime is field 22 */
+	for (i = 3; i <= 22 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		v = strtoull(p + 1, NULL, 10);
+	return v;
 }

@@ -44,10 +44,15 @@ int nsl_procs_in(const struct nsl_nsid *id, pid_t **pids, size_t *n,
  * them gone asks again until 0. */
 int nsl_procs_kill(const struct nsl_nsid *ids, size_t nids, struct nsl_err *err);
 
-/* Join a node in this very process (nsl_node_enter) and exec argv: what
+/* Join a node in this very process (nsl_exec_enter) and exec argv: what
  * `nslab exec` does, with no fork, so the command's exit status is ours.
  * Returns only on failure. */
 int nsl_procs_exec_in(const char *pin, const char *nsname, const char *hostname,
 		      char *const argv[], struct nsl_err *err);
+
+/* Start time of pid in clock ticks since boot (field 22 of /proc/PID/stat),
+ * 0 if it is gone or a zombie: with the pid it names one live process
+ * unambiguously. */
+unsigned long long nsl_procs_starttime(pid_t pid);
 
 #endif

@@ -1,7 +1,19 @@
-/* lua_capture.c — packet capture into pcap files (libpcap helper). */
+/* src/lua/capture.c — packet capture into pcap files (libpcap helper). */
 #include "lua_util.h"
 #include "capture.h"
 #include "exec.h"
+#include "procs.h"
+
+#include <stdio.h>
+
+/* A capture that fails once it runs says so on the helper's stderr (the
+ * caller's), as a command would. */
+static void report_on_stderr(const struct nsl_err *e, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "nslab: %s\n", e->msg);
+	fflush(stderr);
+}
 
 /* core.capture(ns, ifname, file [, {count=, filter=, snaplen=, promisc=,
  * session=, watch=}]) -> pid, starttime: the capture is active on return */
@@ -16,6 +28,7 @@ static int l_capture(lua_State *L)
 	o.ifname = luaL_checkstring(L, 2);
 	o.file = luaL_checkstring(L, 3);
 	o.promisc = 1;
+	o.report = report_on_stderr;
 	if (!lua_isnoneornil(L, 4)) {
 		luaL_checktype(L, 4, LUA_TTABLE);
 		if (lua_getfield(L, 4, "count") != LUA_TNIL) {
@@ -41,7 +54,7 @@ static int l_capture(lua_State *L)
 	if (nsl_capture_start(ns, &o, watch, &pid, &e) < 0)
 		return nsl_lua_fail(L, &e);
 	lua_pushinteger(L, pid);
-	lua_pushinteger(L, (lua_Integer)nsl_proc_starttime(pid));
+	lua_pushinteger(L, (lua_Integer)nsl_procs_starttime(pid));
 	return 2;
 }
 

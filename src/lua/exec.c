@@ -1,8 +1,9 @@
-/* lua_exec.c — exec and spawn in a node, and the small process helpers
- * the Lua layer polls with. */
+/* src/lua/exec.c — exec, spawn and foreground jobs in a node (exec.c does
+ * them), and the small process helpers the Lua layer polls with. */
 #define _GNU_SOURCE
 #include "lua_util.h"
 #include "exec.h"
+#include "procs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -105,25 +105,12 @@ static void check_opts(lua_State *L, int t, struct nsl_exec_opts *o)
 		return;
 	luaL_checktype(L, t, LUA_TTABLE);
 	if (lua_getfield(L, t, "ns") != LUA_TNIL) {
-		struct nsl_ns *ns = nsl_lua_checkns(L, -1);
-		if (!ns->is_host)
-			node = ns;
+		node = nsl_lua_checkns(L, -1);
 	}
 	lua_pop(L, 1);
 	o->nsname = opt_string(L, t, "nsname", NULL);
 	o->hostname = opt_string(L, t, "hostname", NULL);
-	if (node) {
-		o->nsfd = node->fd;
-		/* first command in this node: build its mount and UTS namespaces
-		 * once; if that fails (-1), every command builds its own */
-		if (!node->have_tmpl && o->nsname && o->hostname)
-			node->have_tmpl = nsl_node_template(o, &node->tmpl_mnt,
-							    &node->tmpl_uts, NULL) == 0 ? 1 : -1;
-		if (node->have_tmpl > 0) {
-			o->mntfd = node->tmpl_mnt;
-			o->utsfd = node->tmpl_uts;
-		}
-	}
+	nsl_exec_set_node(o, node);
 	o->cwd = opt_string(L, t, "cwd", NULL);
 	o->input = opt_string(L, t, "input", &o->input_len);
 	if (lua_getfield(L, t, "timeout") != LUA_TNIL)
@@ -148,7 +135,7 @@ static int l_exec(lua_State *L)
 
 	check_opts(L, 2, &o);
 	argv = check_argv(L, 1, "command");
-	if (nsl_exec(argv, &o, &r, &e) < 0) {
+	if (nsl_exec_run(argv, &o, &r, &e) < 0) {
 		nsl_exec_result_free(&r);
 		return nsl_lua_fail(L, &e);
 	}
@@ -171,151 +158,69 @@ static int l_spawn(lua_State *L)
 
 	check_opts(L, 2, &o);
 	argv = check_argv(L, 1, "command");
-	if (nsl_spawn(argv, &o, log, &pid, &e) < 0)
+	if (nsl_exec_spawn(argv, &o, log, &pid, &e) < 0)
 		return nsl_lua_fail(L, &e);
 	lua_pushinteger(L, pid);
-	lua_pushinteger(L, (lua_Integer)nsl_proc_starttime(pid));
+	lua_pushinteger(L, (lua_Integer)nsl_procs_starttime(pid));
 	return 2;
 }
 
-/* The child of run_interactive: own process group in the terminal's
- * foreground (so Ctrl-C and Ctrl-Z reach it, not nslab), default signals,
- * extra environment, the node, exec. Failures go up the CLOEXEC pipe. */
-static void interactive_child(char *const argv[], const struct nsl_exec_opts *o,
-			      char *const setenv_kv[], int tty, int rep)
+/* A signal reached us while the job ran: the program's handler set a
+ * hook (main.c) when it wants us to end, and the job with us. */
+static int hook_set(void *L)
 {
-	static const int sigs[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU,
-				    SIGPIPE, SIGTERM, SIGHUP, SIGCHLD, SIGWINCH };
-	sigset_t none;
-	size_t i;
-
-	if (tty >= 0) {
-		setpgid(0, 0);
-		signal(SIGTTOU, SIG_IGN);
-		(void)tcsetpgrp(tty, getpid());
-	}
-	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		signal(sigs[i], SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (i = 0; setenv_kv && setenv_kv[i]; i += 2)
-		setenv(setenv_kv[i], setenv_kv[i + 1], 1);
-	nsl_exec_child(argv, o, rep);
+	return lua_gethook(L) != NULL;
 }
 
-/* Give the terminal to process group pg (SIGTTOU held while we do). */
-static void give_tty(int tty, pid_t pg)
+/* {NAME = value, ...} at index t as NAME, value, ..., NULL in a userdata
+ * left on the stack; the strings stay in the table. */
+static char **setenv_array(lua_State *L, int t)
 {
-	sigset_t s, old;
+	size_t n = 0;
+	char **kv;
 
-	sigemptyset(&s);
-	sigaddset(&s, SIGTTOU);
-	sigprocmask(SIG_BLOCK, &s, &old);
-	(void)tcsetpgrp(tty, pg);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		n++;
+		lua_pop(L, 1);
+	}
+	kv = lua_newuserdatauv(L, sizeof(char *) * (2 * n + 1), 0);
+	n = 0;
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+			luaL_error(L, "setenv names and values must be strings");
+		kv[n++] = (char *)lua_tostring(L, -2);
+		kv[n++] = (char *)lua_tostring(L, -1);
+		lua_pop(L, 1);
+	}
+	kv[n] = NULL;
+	return kv;
 }
 
 /* core.run_interactive(argv [, opts]) -> status | nil, msg, errno
- * Run argv in a node like a shell runs a foreground job: stdin, stdout
- * and stderr are the terminal's, the job owns the terminal until it ends
- * (Ctrl-C interrupts it, not us), and the terminal modes are restored
- * after. opts as core.exec, plus setenv = {NAME = value} added to the
- * inherited environment. A stopped job (Ctrl-Z) is continued: the REPL
- * has no job control. When another signal reaches us (SIGTERM, SIGHUP:
- * the program's handler set a hook) the job is sent SIGHUP. */
+ * argv as a foreground job of the terminal (nsl_exec_foreground); opts as
+ * core.exec, plus setenv = {NAME = value} added to the environment. */
 static int l_run_interactive(lua_State *L)
 {
 	struct nsl_exec_opts o;
 	struct nsl_err e;
-	struct termios tio;
-	char **argv, **kv = NULL, buf[200];
-	int prep[2], tty = -1, have_tio = 0, st = 0;
-	size_t nkv = 0;
-	ssize_t n;
-	pid_t pid;
+	char **argv, **kv = NULL;
+	int st = 0;
 
 	check_opts(L, 2, &o);
 	argv = check_argv(L, 1, "command");
-	if (lua_istable(L, 2) && lua_getfield(L, 2, "setenv") == LUA_TTABLE) {
-		int t = lua_gettop(L);
-
-		lua_pushnil(L);
-		while (lua_next(L, t)) {
-			nkv++;
-			lua_pop(L, 1);
-		}
-		kv = lua_newuserdatauv(L, sizeof(char *) * (2 * nkv + 1), 0);
-		nkv = 0;
-		lua_pushnil(L);
-		while (lua_next(L, t)) {             /* strings stay in the table */
-			if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
-				luaL_error(L, "setenv names and values must be strings");
-			kv[nkv++] = (char *)lua_tostring(L, -2);
-			kv[nkv++] = (char *)lua_tostring(L, -1);
-			lua_pop(L, 1);
-		}
-		kv[nkv] = NULL;
-	}
-	if (isatty(0) && tcgetpgrp(0) == getpgrp()) {
-		tty = 0;
-		have_tio = tcgetattr(tty, &tio) == 0;
-	}
-	if (pipe2(prep, O_CLOEXEC) < 0) {
-		nsl_fail(&e, errno, "cannot run \"%s\": pipe", argv[0]);
+	if (lua_istable(L, 2) && lua_getfield(L, 2, "setenv") == LUA_TTABLE)
+		kv = setenv_array(L, lua_gettop(L));
+	if (nsl_exec_foreground(argv, &o, kv, hook_set, L, &st, &e) < 0)
 		return nsl_lua_fail(L, &e);
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		nsl_fail(&e, errno, "cannot run \"%s\": fork", argv[0]);
-		close(prep[0]);
-		close(prep[1]);
-		return nsl_lua_fail(L, &e);
-	}
-	if (pid == 0)
-		interactive_child(argv, &o, kv, tty, prep[1]);
-	close(prep[1]);
-	if (tty >= 0) {
-		setpgid(pid, pid);        /* both sides: whichever runs first */
-		give_tty(tty, pid);
-	}
-	do
-		n = read(prep[0], buf, sizeof buf - 1);
-	while (n < 0 && errno == EINTR);
-	close(prep[0]);
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WUNTRACED);
-
-		if (r == pid && WIFSTOPPED(st)) {
-			if (tty >= 0)
-				give_tty(tty, pid);
-			kill(tty >= 0 ? -pid : pid, SIGCONT);
-			continue;
-		}
-		if (r == pid)
-			break;
-		if (r < 0 && errno != EINTR)
-			break;
-		if (lua_gethook(L))
-			kill(tty >= 0 ? -pid : pid, SIGHUP);
-	}
-	if (tty >= 0) {
-		give_tty(tty, getpgrp());
-		if (have_tio)
-			(void)tcsetattr(tty, TCSADRAIN, &tio);
-	}
-	if (n > 0) {
-		buf[n] = 0;
-		nsl_exec_report(buf, argv, &e);
-		return nsl_lua_fail(L, &e);
-	}
-	lua_pushinteger(L, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	lua_pushinteger(L, st);
 	return 1;
 }
 
 static int l_starttime(lua_State *L)
 {
-	lua_pushinteger(L, (lua_Integer)nsl_proc_starttime((pid_t)luaL_checkinteger(L, 1)));
+	lua_pushinteger(L, (lua_Integer)nsl_procs_starttime((pid_t)luaL_checkinteger(L, 1)));
 	return 1;
 }
 

@@ -82,11 +82,11 @@ int main(void)
 		char *hn[] = { "hostname", NULL };
 		char *nope[] = { "/no/such/program", NULL };
 
-		CHECK(nsl_exec(argv, &o, &r, &e) == 0 && r.status == 0, "ping a -> b (status %d)", r.status);
+		CHECK(nsl_exec_run(argv, &o, &r, &e) == 0 && r.status == 0, "ping a -> b (status %d)", r.status);
 		nsl_exec_result_free(&r);
-		CHECK(nsl_exec(hn, &o, &r, &e) == 0 && !strcmp(r.out, "alpha\n"), "hostname inside is alpha");
+		CHECK(nsl_exec_run(hn, &o, &r, &e) == 0 && !strcmp(r.out, "alpha\n"), "hostname inside is alpha");
 		nsl_exec_result_free(&r);
-		rc = nsl_exec(nope, &o, &r, &e);
+		rc = nsl_exec_run(nope, &o, &r, &e);
 		CHECK(rc < 0 && strstr(e.msg, "No such file"), "missing program: %s", e.msg);
 		nsl_exec_result_free(&r);
 	}
