@@ -289,7 +289,7 @@ int nsl_capture_start(struct nsl_ns *ns, const struct nsl_capture_opts *o,
 	int rep[2], e = 0, off = 0, st;
 	ssize_t n;
 
-	if (nsl_pcap_load(err) < 0)
+	if (nsl_lazylib_load_pcap(err) < 0)
 		return -err->code;
 	if (pipe2(rep, O_CLOEXEC) < 0)
 		return nsl_fail(err, errno, "capture on \"%s\"", o->ifname);
@@ -323,7 +323,7 @@ int nsl_capture_start(struct nsl_ns *ns, const struct nsl_capture_opts *o,
 	return nsl_fail_quiet(err, e, "%s", buf + off);
 }
 
-int nsl_pcap_count(const char *file, long *count, struct nsl_err *err)
+int nsl_capture_count(const char *file, long *count, struct nsl_err *err)
 {
 	char eb[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
@@ -331,7 +331,7 @@ int nsl_pcap_count(const char *file, long *count, struct nsl_err *err)
 	pcap_t *p;
 	long n = 0;
 
-	if (nsl_pcap_load(err) < 0)
+	if (nsl_lazylib_load_pcap(err) < 0)
 		return -err->code;
 	p = pcap_open_offline(file, eb);
 	if (!p) {

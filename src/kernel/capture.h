@@ -44,6 +44,6 @@ int nsl_capture_start(struct nsl_ns *ns, const struct nsl_capture_opts *o,
 		      const char *watch, pid_t *pid, struct nsl_err *err);
 
 /* Count the packets of a pcap file (records that are complete). */
-int nsl_pcap_count(const char *file, long *count, struct nsl_err *err);
+int nsl_capture_count(const char *file, long *count, struct nsl_err *err);
 
 #endif

@@ -33,7 +33,7 @@ static void bind_etc(const char *nsname)
 	struct dirent *e;
 	DIR *d;
 
-	if (!nsl_pin_name_valid(nsname))
+	if (!nsl_names_pin_valid(nsname))
 		return;
 	snprintf(dir, sizeof dir, "%s/%s", NSL_ETC_NETNS, nsname);
 	d = opendir(dir);

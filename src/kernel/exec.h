@@ -16,7 +16,7 @@ struct nsl_exec_opts {
 	const char *cwd;
 	volatile int *cancel;    /* when it turns non-zero (a signal handler), the
 				    child's process group is killed at once */
-	int mntfd, utsfd;        /* > 0: join these (from nsl_node_template)
+	int mntfd, utsfd;        /* > 0: join these (from nsl_exec_template)
 				    instead of building mount and UTS namespaces */
 };
 

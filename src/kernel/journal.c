@@ -34,12 +34,12 @@ int nsl_journal_dir(const char *lab, char *buf, size_t len)
 {
 	/* the one gate between a name and a path: "..", "a/b" or "" would
 	 * name the state directory itself or a place outside it */
-	if (!nsl_name_valid(lab)) {
+	if (!nsl_names_valid(lab)) {
 		if (len)
 			buf[0] = 0;
 		return -EINVAL;
 	}
-	snprintf(buf, len, "%s/%s", nsl_state_dir(), lab);
+	snprintf(buf, len, "%s/%s", nsl_paths_state_dir(), lab);
 	return 0;
 }
 
@@ -100,8 +100,8 @@ int nsl_journal_begin(const char *lab, const char *labfile,
 	if (nsl_journal_dir(lab, j->dir, sizeof j->dir) < 0)
 		return nsl_fail_quiet(err, EINVAL, "cannot use \"%s\" as a lab name (letters, digits, "
 				      "'-', '_', at most %d bytes)", lab, NSL_NAME_MAX);
-	if (mkdir(nsl_state_dir(), 0755) < 0 && errno != EEXIST)
-		return nsl_fail(err, errno, "cannot create %s", nsl_state_dir());
+	if (mkdir(nsl_paths_state_dir(), 0755) < 0 && errno != EEXIST)
+		return nsl_fail(err, errno, "cannot create %s", nsl_paths_state_dir());
 	if (mkdir(j->dir, 0755) < 0) {
 		if (errno != EEXIST)
 			return nsl_fail(err, errno, "cannot create %s", j->dir);
@@ -499,7 +499,7 @@ static void end_processes(const struct recs *R)
 			char path[PATH_MAX];
 
 			snprintf(path, sizeof path, "%s/%s", NSL_NETNS_DIR, r->f[0]);
-			if (nsl_nsid_of(path, &ids[nids], NULL) == 0)
+			if (nsl_procs_nsid(path, &ids[nids], NULL) == 0)
 				nids++;
 		} else if (r->kind == NSL_REC_PID) {
 			pid_t pid = (pid_t)atoi(r->f[0]);
@@ -714,14 +714,14 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 
 int nsl_journal_each(int (*fn)(const char *lab, void *arg), void *arg)
 {
-	DIR *d = opendir(nsl_state_dir());
+	DIR *d = opendir(nsl_paths_state_dir());
 	struct dirent *e;
 	int rc = 0;
 
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) && rc == 0) {
-		if (!nsl_name_valid(e->d_name))
+		if (!nsl_names_valid(e->d_name))
 			continue;
 		rc = fn(e->d_name, arg);
 	}

@@ -1,5 +1,5 @@
 /* lazy_nft.h — libnftables through lazylib (see lazylib.h). Include it
- * instead of <nftables/libnftables.h>; call nsl_nft_load() first. */
+ * instead of <nftables/libnftables.h>; call nsl_lazylib_load_nft() first. */
 #ifndef NSL_LAZY_NFT_H
 #define NSL_LAZY_NFT_H
 

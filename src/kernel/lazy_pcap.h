@@ -1,5 +1,5 @@
 /* lazy_pcap.h — libpcap through lazylib (see lazylib.h). Include it
- * instead of <pcap/pcap.h>; call nsl_pcap_load() first. */
+ * instead of <pcap/pcap.h>; call nsl_lazylib_load_pcap() first. */
 #ifndef NSL_LAZY_PCAP_H
 #define NSL_LAZY_PCAP_H
 

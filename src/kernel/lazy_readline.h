@@ -1,5 +1,5 @@
 /* lazy_readline.h — GNU readline through lazylib (see lazylib.h). Include
- * it instead of <readline/readline.h>; call nsl_rl_load() first. Its
+ * it instead of <readline/readline.h>; call nsl_lazylib_load_readline() first. Its
  * variables become lvalues through the pointers dlsym gives. */
 #ifndef NSL_LAZY_READLINE_H
 #define NSL_LAZY_READLINE_H

@@ -65,6 +65,6 @@ LAZY_LIB(nsl_nft, NSL_NFT_SYMS, NSLAB_SONAME_NFTABLES, "libnftables1")
 LAZY_LIB(nsl_pcap, NSL_PCAP_SYMS, NSLAB_SONAME_PCAP, "libpcap0.8")
 LAZY_LIB(nsl_rl, NSL_RL_SYMS, NSLAB_SONAME_READLINE, "libreadline8")
 
-int nsl_nft_load(struct nsl_err *err) { return nsl_lazylib_load(&nsl_nft_lib, err); }
-int nsl_pcap_load(struct nsl_err *err) { return nsl_lazylib_load(&nsl_pcap_lib, err); }
-int nsl_rl_load(struct nsl_err *err) { return nsl_lazylib_load(&nsl_rl_lib, err); }
+int nsl_lazylib_load_nft(struct nsl_err *err) { return nsl_lazylib_load(&nsl_nft_lib, err); }
+int nsl_lazylib_load_pcap(struct nsl_err *err) { return nsl_lazylib_load(&nsl_pcap_lib, err); }
+int nsl_lazylib_load_readline(struct nsl_err *err) { return nsl_lazylib_load(&nsl_rl_lib, err); }

@@ -28,8 +28,8 @@ struct nsl_lazylib {
 int nsl_lazylib_load(struct nsl_lazylib *lib, struct nsl_err *err);
 
 /* The three libraries. Their load functions are the ones to call. */
-int nsl_nft_load(struct nsl_err *err);
-int nsl_pcap_load(struct nsl_err *err);
-int nsl_rl_load(struct nsl_err *err);
+int nsl_lazylib_load_nft(struct nsl_err *err);
+int nsl_lazylib_load_pcap(struct nsl_err *err);
+int nsl_lazylib_load_readline(struct nsl_err *err);
 
 #endif

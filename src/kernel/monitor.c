@@ -299,7 +299,7 @@ static int lab_dir_exists(struct nsl_monitor *m)
 	char dir[PATH_MAX];
 	struct stat st;
 
-	snprintf(dir, sizeof dir, "%s/%s", nsl_state_dir(), m->lab);
+	snprintf(dir, sizeof dir, "%s/%s", nsl_paths_state_dir(), m->lab);
 	return stat(dir, &st) == 0;
 }
 
@@ -310,7 +310,7 @@ int nsl_monitor_open(const char *lab, struct nsl_monitor **out, struct nsl_err *
 	DIR *dir;
 	int rc;
 
-	if (!nsl_name_valid(lab))
+	if (!nsl_names_valid(lab))
 		return nsl_fail_quiet(err, EINVAL, "\"%s\" is not a lab name (see `nslab ls`)", lab);
 	m = calloc(1, sizeof *m);
 	if (!m)
@@ -323,13 +323,13 @@ int nsl_monitor_open(const char *lab, struct nsl_monitor **out, struct nsl_err *
 	}
 	if ((rc = nsl_netns_prepare(err)) < 0)
 		goto fail;
-	(void)mkdir(nsl_state_dir(), 0755);
+	(void)mkdir(nsl_paths_state_dir(), 0755);
 	m->wd_pins = inotify_add_watch(m->ino, NSL_NETNS_DIR, IN_CREATE | IN_DELETE |
 				       IN_MOVED_FROM | IN_MOVED_TO);
-	m->wd_state = inotify_add_watch(m->ino, nsl_state_dir(), IN_CREATE | IN_DELETE |
+	m->wd_state = inotify_add_watch(m->ino, nsl_paths_state_dir(), IN_CREATE | IN_DELETE |
 					IN_MOVED_FROM | IN_MOVED_TO);
 	if (m->wd_pins < 0 || m->wd_state < 0) {
-		rc = nsl_fail(err, errno, "cannot watch %s and %s", NSL_NETNS_DIR, nsl_state_dir());
+		rc = nsl_fail(err, errno, "cannot watch %s and %s", NSL_NETNS_DIR, nsl_paths_state_dir());
 		goto fail;
 	}
 	m->lab_up = lab_dir_exists(m);

@@ -9,7 +9,7 @@ static int name_char(unsigned char c)
 	       (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
-int nsl_name_valid_len(const char *s, size_t len)
+int nsl_names_valid_len(const char *s, size_t len)
 {
 	size_t i;
 
@@ -25,12 +25,12 @@ int nsl_name_valid_len(const char *s, size_t len)
 	return 1;
 }
 
-int nsl_name_valid(const char *s)
+int nsl_names_valid(const char *s)
 {
-	return s && nsl_name_valid_len(s, strlen(s));
+	return s && nsl_names_valid_len(s, strlen(s));
 }
 
-int nsl_pin_name_valid(const char *s)
+int nsl_names_pin_valid(const char *s)
 {
 	size_t n;
 

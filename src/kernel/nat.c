@@ -44,7 +44,7 @@ int nsl_nat_run(struct nsl_ns *ns, const char *script, const char **out,
 	if (!ns->nft) {
 		rc = probe(ns, err);
 		if (rc == 0)
-			rc = nsl_nft_load(err);
+			rc = nsl_lazylib_load_nft(err);
 		if (rc < 0)
 			goto out;
 		ns->nft = nft_ctx_new(NFT_CTX_DEFAULT);

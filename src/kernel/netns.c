@@ -34,7 +34,7 @@
  * every open, create, unlink and umount on it fails with ENOENT. */
 static void pin_path(char *buf, size_t len, const char *name)
 {
-	if (nsl_pin_name_valid(name))
+	if (nsl_names_pin_valid(name))
 		snprintf(buf, len, "%s/%s", NSL_NETNS_DIR, name);
 	else
 		snprintf(buf, len, "%s/.invalid/", NSL_NETNS_DIR);
@@ -58,7 +58,7 @@ int nsl_netns_prepare(struct nsl_err *err)
 	return 0;
 }
 
-long nsl_raise_nofile(void)
+long nsl_netns_raise_nofile(void)
 {
 	struct rlimit rl;
 
@@ -437,7 +437,7 @@ void nsl_netns_etc_remove(const char *name)
 {
 	char etc[PATH_MAX];
 
-	if (!nsl_pin_name_valid(name))
+	if (!nsl_names_pin_valid(name))
 		return;
 	snprintf(etc, sizeof etc, "%s/%s", NSL_ETC_NETNS, name);
 	nsl_paths_remove_tree(etc);

@@ -27,6 +27,6 @@ int  nsl_netns_enter(int fd, int *saved, struct nsl_err *err);
 void nsl_netns_restore(int *saved);
 /* Raise RLIMIT_NOFILE's soft limit to the hard one (big labs hold
  * several fds per node); returns the new soft limit. */
-long nsl_raise_nofile(void);
+long nsl_netns_raise_nofile(void);
 
 #endif

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *nsl_state_dir(void)
+const char *nsl_paths_state_dir(void)
 {
 	const char *s = getenv("NSLAB_STATE_DIR");
 	return (s && *s) ? s : NSL_STATE_DIR;
@@ -17,7 +17,7 @@ const char *nsl_state_dir(void)
 
 /* Root is the only privilege model for now; a later user-namespace mode
  * answers differently here and nowhere else. */
-int nsl_privileged(void)
+int nsl_paths_privileged(void)
 {
 	return geteuid() == 0;
 }

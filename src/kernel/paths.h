@@ -8,10 +8,10 @@
 #define NSL_STATE_DIR   "/run/nslab"   /* one directory per live lab */
 
 /* The state directory; NSLAB_STATE_DIR overrides it (tests). */
-const char *nsl_state_dir(void);
+const char *nsl_paths_state_dir(void);
 
 /* Non-zero when the process may create namespaces (CAP_SYS_ADMIN). */
-int nsl_privileged(void);
+int nsl_paths_privileged(void);
 
 /* Remove dir and everything in it (what can be removed). */
 void nsl_paths_remove_tree(const char *dir);

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int nsl_nsid_of(const char *path, struct nsl_nsid *id, struct nsl_err *err)
+int nsl_procs_nsid(const char *path, struct nsl_nsid *id, struct nsl_err *err)
 {
 	struct stat st;
 
@@ -26,7 +26,7 @@ int nsl_nsid_of(const char *path, struct nsl_nsid *id, struct nsl_err *err)
 	return 0;
 }
 
-int nsl_nsid_of_pid(pid_t pid, struct nsl_nsid *id, struct nsl_err *err)
+int nsl_procs_nsid_of_pid(pid_t pid, struct nsl_nsid *id, struct nsl_err *err)
 {
 	char path[64];
 	struct stat st;
@@ -91,7 +91,7 @@ static int visit_each(pid_t pid, const struct nsl_nsid *ns, void *arg)
 	size_t k;
 
 	for (k = 0; k < w->nids; k++)
-		if (nsl_nsid_eq(ns, &w->ids[k]))
+		if (nsl_procs_nsid_eq(ns, &w->ids[k]))
 			return w->fn(pid, k, w->arg);
 	return 0;
 }
@@ -115,7 +115,7 @@ static int visit_away(pid_t pid, const struct nsl_nsid *ns, void *arg)
 	struct away *w = arg;
 
 	(void)pid;
-	if (!nsl_nsid_eq(ns, &w->self))
+	if (!nsl_procs_nsid_eq(ns, &w->self))
 		w->n++;
 	return 0;
 }
@@ -125,7 +125,7 @@ int nsl_procs_away(struct nsl_err *err)
 	struct away w = { .n = 0 };
 	int rc;
 
-	if ((rc = nsl_nsid_of("/proc/self/ns/net", &w.self, err)) < 0)
+	if ((rc = nsl_procs_nsid("/proc/self/ns/net", &w.self, err)) < 0)
 		return rc;
 	rc = scan(visit_away, &w, err);
 	return rc < 0 ? rc : w.n;

@@ -14,10 +14,10 @@ struct nsl_nsid {
 };
 
 /* The namespace behind path (a pin or /proc/PID/ns/net). */
-int nsl_nsid_of(const char *path, struct nsl_nsid *id, struct nsl_err *err);
+int nsl_procs_nsid(const char *path, struct nsl_nsid *id, struct nsl_err *err);
 /* The network namespace pid is in. */
-int nsl_nsid_of_pid(pid_t pid, struct nsl_nsid *id, struct nsl_err *err);
-static inline int nsl_nsid_eq(const struct nsl_nsid *a, const struct nsl_nsid *b)
+int nsl_procs_nsid_of_pid(pid_t pid, struct nsl_nsid *id, struct nsl_err *err);
+static inline int nsl_procs_nsid_eq(const struct nsl_nsid *a, const struct nsl_nsid *b)
 {
 	return a->dev == b->dev && a->ino == b->ino;
 }

@@ -1,4 +1,4 @@
-/* lua_addr.c — address parsing (the one CIDR parser) and addresses. */
+/* src/lua/addr.c — address parsing (the one CIDR parser) and addresses. */
 #include "lua_util.h"
 #include "addr.h"
 #include "cidr.h"

@@ -64,7 +64,7 @@ static int l_pcap_count(lua_State *L)
 	struct nsl_err e;
 	long n = 0;
 
-	if (nsl_pcap_count(luaL_checkstring(L, 1), &n, &e) < 0)
+	if (nsl_capture_count(luaL_checkstring(L, 1), &n, &e) < 0)
 		return nsl_lua_fail(L, &e);
 	lua_pushinteger(L, n);
 	return 1;

@@ -1,4 +1,4 @@
-/* lua_core.c — the `nslab.core` module: one opener per kernel area. */
+/* src/lua/core.c — the `nslab.core` module: one opener per kernel area. */
 #include "lua_util.h"
 
 void nsl_lua_register(lua_State *L, const luaL_Reg *l, const luaL_Reg *m)

@@ -1,4 +1,4 @@
-/* lua_inspect.c — read-only views of a namespace (nslab.netns methods):
+/* src/lua/inspect.c — read-only views of a namespace (nslab.netns methods):
  * what the kernel holds, as Lua tables, for the REPL's inspection verbs
  * and for attaching to a lab another process built. */
 #include "lua_util.h"

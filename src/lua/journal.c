@@ -197,7 +197,7 @@ static int l_exists(lua_State *L)
 
 static int l_state_dir(lua_State *L)
 {
-	lua_pushstring(L, nsl_state_dir());
+	lua_pushstring(L, nsl_paths_state_dir());
 	return 1;
 }
 
@@ -207,7 +207,7 @@ static int l_valid_name(lua_State *L)
 	size_t n;
 	const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &n) : NULL;
 
-	lua_pushboolean(L, s && nsl_name_valid_len(s, n));
+	lua_pushboolean(L, s && nsl_names_valid_len(s, n));
 	return 1;
 }
 

@@ -1,4 +1,4 @@
-/* lua_kinds.c — link kinds beyond veth: vxlan, macvlan, vlan, and kinds
+/* src/lua/kinds.c — link kinds beyond veth: vxlan, macvlan, vlan, and kinds
  * without options such as dummy and wireguard. */
 #include "lua_util.h"
 #include "link.h"

@@ -1,4 +1,4 @@
-/* lua_link.c — veth pairs, bridges, link state. */
+/* src/lua/link.c — veth pairs, bridges, link state. */
 #include "lua_util.h"
 #include "link.h"
 

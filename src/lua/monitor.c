@@ -1,4 +1,4 @@
-/* lua_monitor.c — nslab.monitor userdata: core.monitor(lab) watches a lab;
+/* src/lua/monitor.c — nslab.monitor userdata: core.monitor(lab) watches a lab;
  * m:poll(timeout) returns the events seen as tables. Created closed, then
  * acquires; close() twice is harmless; __gc and __close are the net. */
 #include "lua_util.h"

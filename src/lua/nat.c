@@ -1,4 +1,4 @@
-/* lua_nat.c — nftables scripts in a namespace (the NAT helpers and the raw
+/* src/lua/nat.c — nftables scripts in a namespace (the NAT helpers and the raw
  * escape hatch are written in Lua on top of this). */
 #include "lua_util.h"
 #include "nat.h"

@@ -1,4 +1,4 @@
-/* lua_netns.c — nslab.netns userdata: a namespace handle (fd, netlink
+/* src/lua/netns.c — nslab.netns userdata: a namespace handle (fd, netlink
  * socket, nft context). Created closed, then acquires; close() twice is
  * harmless; __gc and __close are the same safety net. */
 #include "lua_util.h"
@@ -38,7 +38,7 @@ static int l_prepare(lua_State *L)
 
 	if (nsl_netns_prepare(&e) < 0)
 		return nsl_lua_fail(L, &e);
-	lua_pushinteger(L, nsl_raise_nofile());
+	lua_pushinteger(L, nsl_netns_raise_nofile());
 	return 1;
 }
 
@@ -100,7 +100,7 @@ static int l_etc_remove(lua_State *L)
 
 static int l_privileged(lua_State *L)
 {
-	lua_pushboolean(L, nsl_privileged());
+	lua_pushboolean(L, nsl_paths_privileged());
 	return 1;
 }
 

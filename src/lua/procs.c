@@ -1,4 +1,4 @@
-/* lua_procs.c — processes and identity: which namespace a pin or process
+/* src/lua/procs.c — processes and identity: which namespace a pin or process
  * is (as a comparable "dev:ino" string), the pids inside one, and joining
  * a node in-process for `nslab exec`. */
 #include "lua_util.h"
@@ -21,7 +21,7 @@ static int l_nsid(lua_State *L)
 	struct nsl_nsid id;
 	struct nsl_err e;
 
-	if (nsl_nsid_of(luaL_checkstring(L, 1), &id, &e) < 0)
+	if (nsl_procs_nsid(luaL_checkstring(L, 1), &id, &e) < 0)
 		return nsl_lua_fail(L, &e);
 	push_id(L, &id);
 	return 1;
@@ -33,7 +33,7 @@ static int l_nsid_pid(lua_State *L)
 	struct nsl_nsid id;
 	struct nsl_err e;
 
-	if (nsl_nsid_of_pid((pid_t)luaL_checkinteger(L, 1), &id, &e) < 0)
+	if (nsl_procs_nsid_of_pid((pid_t)luaL_checkinteger(L, 1), &id, &e) < 0)
 		return nsl_lua_fail(L, &e);
 	push_id(L, &id);
 	return 1;
@@ -93,7 +93,7 @@ static int pids_in_many(lua_State *L)
 		return luaL_error(L, "out of memory");
 	for (i = 1; i <= n; i++) {
 		lua_rawgeti(L, 1, i);
-		if (nsl_nsid_of(luaL_checkstring(L, -1), &ids[i - 1], NULL) < 0)
+		if (nsl_procs_nsid(luaL_checkstring(L, -1), &ids[i - 1], NULL) < 0)
 			ids[i - 1].dev = (dev_t)-1, ids[i - 1].ino = (ino_t)-1;   /* matches nothing */
 		lua_pop(L, 1);
 	}
@@ -135,7 +135,7 @@ static int l_pids_in(lua_State *L)
 
 	if (lua_istable(L, 1))
 		return pids_in_many(L);
-	if (nsl_nsid_of(luaL_checkstring(L, 1), &id, &e) < 0 ||
+	if (nsl_procs_nsid(luaL_checkstring(L, 1), &id, &e) < 0 ||
 	    nsl_procs_in(&id, &pids, &n, &e) < 0)
 		return nsl_lua_fail(L, &e);
 	lua_createtable(L, (int)n, 0);
@@ -155,7 +155,7 @@ static int l_procs_kill(lua_State *L)
 	struct nsl_err e;
 	int n;
 
-	if (nsl_nsid_of(luaL_checkstring(L, 1), &id, &e) < 0 ||
+	if (nsl_procs_nsid(luaL_checkstring(L, 1), &id, &e) < 0 ||
 	    (n = nsl_procs_kill(&id, 1, &e)) < 0)
 		return nsl_lua_fail(L, &e);
 	lua_pushinteger(L, n);

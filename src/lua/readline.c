@@ -1,4 +1,4 @@
-/* lua_readline.c — GNU readline for the REPL, and the REPL's signals.
+/* src/lua/readline.c — GNU readline for the REPL, and the REPL's signals.
  *
  * Lines are read through readline's callback interface with our own select
  * loop, so that Ctrl-C at the prompt only discards the line being typed
@@ -45,7 +45,7 @@ static struct nsl_err rl_err;
  * reading plain lines: NULL when loaded, else why not. */
 static const char *rl_missing(void)
 {
-	if (!rl_loaded && nsl_rl_load(&rl_err) == 0)
+	if (!rl_loaded && nsl_lazylib_load_readline(&rl_err) == 0)
 		rl_loaded = 1;
 	return rl_loaded ? NULL : rl_err.msg;
 }

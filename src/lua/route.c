@@ -1,4 +1,4 @@
-/* lua_route.c — routes. */
+/* src/lua/route.c — routes. */
 #include "lua_util.h"
 #include "route.h"
 

@@ -1,4 +1,4 @@
-/* lua_shape.c — link shaping (tbf, netem) on a namespace's interface.
+/* src/lua/shape.c — link shaping (tbf, netem) on a namespace's interface.
  * Values arrive in base units (bytes/s, bytes, microseconds, 2^32-scaled
  * probabilities); nslab.shape parses "10mbit", "20ms" and "1%". */
 #include "lua_util.h"

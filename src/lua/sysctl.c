@@ -1,4 +1,4 @@
-/* lua_sysctl.c — per-namespace sysctls. */
+/* src/lua/sysctl.c — per-namespace sysctls. */
 #include "lua_util.h"
 #include "sysctl.h"
 
