@@ -206,6 +206,7 @@ local function fake_core(state)
   function f.journal_list() return {} end
   function f.journal_count() return 0 end
   function f.journal_records() return {} end
+  function f.journal_read() return {} end
 
   function f.netns_create(name)
     if state.mode == "attach" and not real.netns_exists(name) then

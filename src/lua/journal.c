@@ -165,6 +165,39 @@ static int l_records(lua_State *L)
 	return 1;
 }
 
+static int each_fields(const struct nsl_record *r, void *arg)
+{
+	lua_State *L = arg;
+	int i, nf = nsl_journal_nfields(r->kind);
+
+	lua_createtable(L, nf, 0);
+	for (i = 0; i < nf; i++) {
+		lua_pushstring(L, r->f[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
+	return 0;
+}
+
+/* core.journal_read(lab, kind) -> {{field, ...} of each standing record}
+ * | nil, msg, errno: the records parsed by journal.c, fields apart */
+static int l_read(lua_State *L)
+{
+	const char *lab = luaL_checkstring(L, 1);
+	enum nsl_rec_kind kind = checkkind(L, 2);
+	int rc;
+
+	lua_newtable(L);
+	rc = nsl_journal_records(lab, kind, each_fields, L);
+	if (rc < 0) {
+		lua_pushnil(L);
+		lua_pushfstring(L, "journal of lab %s: %s", lab, strerror(-rc));
+		lua_pushinteger(L, -rc);
+		return 3;
+	}
+	return 1;
+}
+
 static int l_count(lua_State *L)
 {
 	const char *lab = luaL_checkstring(L, 1);
@@ -232,6 +265,7 @@ void nsl_lua_open_journal(lua_State *L)
 		{ "journal_list", l_list },
 		{ "journal_count", l_count },
 		{ "journal_records", l_records },
+		{ "journal_read", l_read },
 		{ "state_dir", l_state_dir },
 		{ "lab_dir", l_lab_dir },
 		{ "valid_name", l_valid_name },
