@@ -299,4 +299,11 @@ void nsl_lua_open_journal(lua_State *L)
 	lua_setfield(L, -2, "__close");
 	lua_pop(L, 1);
 	nsl_lua_register(L, fns, NULL);
+	/* core.journal_kinds: {"netns", "link", ...}, for stand-ins (dry.lua) */
+	lua_createtable(L, NSL_REC_NKINDS, 0);
+	for (int k = 0; k < NSL_REC_NKINDS; k++) {
+		lua_pushstring(L, nsl_journal_kind_name(k));
+		lua_rawseti(L, -2, k + 1);
+	}
+	lua_setfield(L, -2, "journal_kinds");
 }
