@@ -38,12 +38,12 @@ int nsl_addr_add(struct nsl_ns *ns, int ifindex, const char *ifname,
 
 	nsl_cidr_format(c, 1, txt, sizeof txt);
 	if (!a)
-		return nsl_fail(err, ENOMEM, "address %s", txt);
+		return nsl_err_fail(err, ENOMEM, "address %s", txt);
 	m = NULL;
 	rtnl_addr_build_add_request(a, NLM_F_EXCL, &m);
 	rtnl_addr_put(a);
 	return nsl_nl_request(ns->sk, m, err, "address %s on \"%s\" in %s", txt,
-			      ifname, nsl_ns_where(ns));
+			      ifname, nsl_netns_where(ns));
 }
 
 int nsl_addr_del(struct nsl_ns *ns, int ifindex, const char *ifname,
@@ -55,10 +55,10 @@ int nsl_addr_del(struct nsl_ns *ns, int ifindex, const char *ifname,
 
 	nsl_cidr_format(c, 1, txt, sizeof txt);
 	if (!a)
-		return nsl_fail(err, ENOMEM, "address %s", txt);
+		return nsl_err_fail(err, ENOMEM, "address %s", txt);
 	m = NULL;
 	rtnl_addr_build_delete_request(a, 0, &m);
 	rtnl_addr_put(a);
 	return nsl_nl_request(ns->sk, m, err, "cannot remove address %s from \"%s\" in %s",
-			      txt, ifname, nsl_ns_where(ns));
+			      txt, ifname, nsl_netns_where(ns));
 }

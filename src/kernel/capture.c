@@ -131,7 +131,7 @@ static int open_output(const struct nsl_capture_opts *o, struct nsl_err *e)
 		  open(o->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
 	if (out < 0)
-		return nsl_fail(e, errno, "cannot write %s", o->file);
+		return nsl_err_fail(e, errno, "cannot write %s", o->file);
 	return out;
 }
 
@@ -149,7 +149,7 @@ static int enter_node(struct nsl_ns *ns, struct nsl_err *e)
 	eo.nsname = ns->name;
 	rc = nsl_exec_enter(&eo, &stage);
 	if (rc < 0)
-		return nsl_fail(e, rc, "capture in %s: cannot %s", nsl_ns_where(ns), stage);
+		return nsl_err_fail(e, rc, "capture in %s: cannot %s", nsl_netns_where(ns), stage);
 	return 0;
 }
 
@@ -158,14 +158,14 @@ static int enter_node(struct nsl_ns *ns, struct nsl_err *e)
 static int open_pcap(struct nsl_ns *ns, const struct nsl_capture_opts *o, int out,
 		     struct sink *k, struct nsl_err *e)
 {
-	const char *where = nsl_ns_where(ns);
+	const char *where = nsl_netns_where(ns);
 	char eb[PCAP_ERRBUF_SIZE];
 	FILE *fp;
 	int rc;
 
 	k->p = pcap_create(o->ifname, eb);
 	if (!k->p)
-		return nsl_fail_quiet(e, EIO, "capture on \"%s\" in %s: %s", o->ifname, where, eb);
+		return nsl_err_fail_quiet(e, EIO, "capture on \"%s\" in %s: %s", o->ifname, where, eb);
 	pcap_set_snaplen(k->p, o->snaplen > 0 ? o->snaplen : 262144);
 	pcap_set_promisc(k->p, o->promisc ? 1 : 0);
 	pcap_set_immediate_mode(k->p, 1);
@@ -173,7 +173,7 @@ static int open_pcap(struct nsl_ns *ns, const struct nsl_capture_opts *o, int ou
 	if (rc < 0) {
 		const char *detail = pcap_geterr(k->p);
 
-		return nsl_fail_quiet(e, rc == PCAP_ERROR_NO_SUCH_DEVICE ? ENODEV :
+		return nsl_err_fail_quiet(e, rc == PCAP_ERROR_NO_SUCH_DEVICE ? ENODEV :
 				      rc == PCAP_ERROR_PERM_DENIED ? EPERM : EIO,
 				      "capture on \"%s\" in %s: %s%s%s", o->ifname, where,
 				      pcap_statustostr(rc), detail && *detail ? ": " : "",
@@ -184,16 +184,16 @@ static int open_pcap(struct nsl_ns *ns, const struct nsl_capture_opts *o, int ou
 
 		if (pcap_compile(k->p, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
 		    pcap_setfilter(k->p, &prog) < 0)
-			return nsl_fail_quiet(e, EINVAL, "bad capture filter \"%s\": %s",
+			return nsl_err_fail_quiet(e, EINVAL, "bad capture filter \"%s\": %s",
 					      o->filter, pcap_geterr(k->p));
 		pcap_freecode(&prog);
 	}
 	fp = fdopen(out, "wb");
 	k->d = fp ? pcap_dump_fopen(k->p, fp) : NULL;
 	if (!k->d || pcap_dump_flush(k->d) < 0)
-		return nsl_fail(e, errno ? errno : EIO, "cannot write %s", o->file);
+		return nsl_err_fail(e, errno ? errno : EIO, "cannot write %s", o->file);
 	if (pcap_setnonblock(k->p, 1, eb) < 0)
-		return nsl_fail_quiet(e, EIO, "capture on \"%s\": %s", o->ifname, eb);
+		return nsl_err_fail_quiet(e, EIO, "capture on \"%s\": %s", o->ifname, eb);
 	return 0;
 }
 
@@ -208,20 +208,20 @@ static int capture_loop(struct sink *k, const struct nsl_capture_opts *o,
 		int n = poll(&pfd, 1, 200);
 
 		if (n < 0 && errno != EINTR)
-			return nsl_fail(e, errno, "capture on \"%s\"", o->ifname),
+			return nsl_err_fail(e, errno, "capture on \"%s\"", o->ifname),
 			       NSL_CAPTURE_ERROR;
 		if (watch && gone(watch, wst))
 			return NSL_CAPTURE_GONE;
 		n = pcap_dispatch(k->p, o->count ? (int)(o->count - k->got) : -1,
 				  on_packet, (u_char *)k);
 		if (k->werr)
-			return nsl_fail(e, k->werr, "capture: cannot write %s", o->file),
+			return nsl_err_fail(e, k->werr, "capture: cannot write %s", o->file),
 			       NSL_CAPTURE_ERROR;
 		if (n == PCAP_ERROR) {
 			/* libpcap: "The interface disappeared" */
 			if (strstr(pcap_geterr(k->p), "disappeared"))
 				return NSL_CAPTURE_GONE;
-			return nsl_fail_quiet(e, EIO, "capture on \"%s\": %s", o->ifname,
+			return nsl_err_fail_quiet(e, EIO, "capture on \"%s\": %s", o->ifname,
 					      pcap_geterr(k->p)), NSL_CAPTURE_ERROR;
 		}
 		if (o->count && k->got >= o->count)
@@ -260,7 +260,7 @@ static __attribute__((noreturn)) void helper(struct nsl_ns *ns,
 		watch = NULL;
 	home = open(SELF_NS, O_RDONLY | O_CLOEXEC);
 	if (home < 0) {
-		nsl_fail(&e, errno, "cannot open %s", SELF_NS);
+		nsl_err_fail(&e, errno, "cannot open %s", SELF_NS);
 		child_fail(rep, &e);
 	}
 	if (enter_node(ns, &e) < 0)
@@ -270,7 +270,7 @@ static __attribute__((noreturn)) void helper(struct nsl_ns *ns,
 		child_fail(rep, &e);
 	/* out of the node again: only the packet socket stays there */
 	if (setns(home, CLONE_NEWNET) < 0) {
-		nsl_fail(&e, errno, "capture in %s: cannot leave the node", nsl_ns_where(ns));
+		nsl_err_fail(&e, errno, "capture in %s: cannot leave the node", nsl_netns_where(ns));
 		child_fail(rep, &e);
 	}
 	close(home);
@@ -292,14 +292,14 @@ int nsl_capture_start(struct nsl_ns *ns, const struct nsl_capture_opts *o,
 	if (nsl_lazylib_load_pcap(err) < 0)
 		return -err->code;
 	if (pipe2(rep, O_CLOEXEC) < 0)
-		return nsl_fail(err, errno, "capture on \"%s\"", o->ifname);
+		return nsl_err_fail(err, errno, "capture on \"%s\"", o->ifname);
 	fflush(NULL);     /* nothing the caller buffered is written twice */
 	*pid = fork();
 	if (*pid < 0) {
 		e = errno;
 		close(rep[0]);
 		close(rep[1]);
-		return nsl_fail(err, e, "capture on \"%s\": cannot fork", o->ifname);
+		return nsl_err_fail(err, e, "capture on \"%s\": cannot fork", o->ifname);
 	}
 	if (*pid == 0) {
 		close(rep[0]);
@@ -315,12 +315,12 @@ int nsl_capture_start(struct nsl_ns *ns, const struct nsl_capture_opts *o,
 	while (waitpid(*pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (n <= 0)
-		return nsl_fail(err, EIO, "capture on \"%s\": the helper ended before it started",
+		return nsl_err_fail(err, EIO, "capture on \"%s\": the helper ended before it started",
 				o->ifname);
 	buf[n] = 0;
 	if (sscanf(buf, "%d %n", &e, &off) < 1 || e <= 0)
 		e = EIO;
-	return nsl_fail_quiet(err, e, "%s", buf + off);
+	return nsl_err_fail_quiet(err, e, "%s", buf + off);
 }
 
 int nsl_capture_count(const char *file, long *count, struct nsl_err *err)
@@ -335,7 +335,7 @@ int nsl_capture_count(const char *file, long *count, struct nsl_err *err)
 		return -err->code;
 	p = pcap_open_offline(file, eb);
 	if (!p) {
-		return nsl_fail_quiet(err, EIO, "cannot read %s: %s", file, eb);
+		return nsl_err_fail_quiet(err, EIO, "cannot read %s: %s", file, eb);
 	}
 	/* a truncated last record (a helper killed mid-write) ends the count */
 	while (pcap_next_ex(p, &h, &data) == 1)

@@ -18,11 +18,11 @@ int nsl_cidr_parse(const char *text, struct nsl_cidr *c, struct nsl_err *err)
 	memset(c, 0, sizeof *c);
 	c->prefix = -1;
 	if (!text || !*text)
-		return nsl_fail_quiet(err, EINVAL, "empty address");
+		return nsl_err_fail_quiet(err, EINVAL, "empty address");
 	slash = strchr(text, '/');
 	alen = slash ? (size_t)(slash - text) : strlen(text);
 	if (alen == 0 || alen >= sizeof buf)
-		return nsl_fail_quiet(err, EINVAL, "bad address \"%s\"", text);
+		return nsl_err_fail_quiet(err, EINVAL, "bad address \"%s\"", text);
 	memcpy(buf, text, alen);
 	buf[alen] = 0;
 	if (inet_pton(AF_INET, buf, c->addr) == 1)
@@ -30,20 +30,20 @@ int nsl_cidr_parse(const char *text, struct nsl_cidr *c, struct nsl_err *err)
 	else if (inet_pton(AF_INET6, buf, c->addr) == 1)
 		c->family = AF_INET6;
 	else
-		return nsl_fail_quiet(err, EINVAL, "bad address \"%s\" (expected IPv4 like 10.0.0.1 or IPv6 like fd00::1)", text);
+		return nsl_err_fail_quiet(err, EINVAL, "bad address \"%s\" (expected IPv4 like 10.0.0.1 or IPv6 like fd00::1)", text);
 	if (slash) {
 		const char *p = slash + 1;
 		int v = 0, max = c->family == AF_INET ? 32 : 128;
 
 		if (!*p)
-			return nsl_fail_quiet(err, EINVAL, "bad prefix in \"%s\" (nothing after /)", text);
+			return nsl_err_fail_quiet(err, EINVAL, "bad prefix in \"%s\" (nothing after /)", text);
 		for (; *p; p++) {
 			if (*p < '0' || *p > '9' || v > 1000)
-				return nsl_fail_quiet(err, EINVAL, "bad prefix in \"%s\" (expected a number 0-%d)", text, max);
+				return nsl_err_fail_quiet(err, EINVAL, "bad prefix in \"%s\" (expected a number 0-%d)", text, max);
 			v = v * 10 + (*p - '0');
 		}
 		if (v > max)
-			return nsl_fail_quiet(err, EINVAL, "bad prefix in \"%s\" (/%d is over %d for %s)", text, v,
+			return nsl_err_fail_quiet(err, EINVAL, "bad prefix in \"%s\" (/%d is over %d for %s)", text, v,
 					max, c->family == AF_INET ? "IPv4" : "IPv6");
 		c->prefix = v;
 	}

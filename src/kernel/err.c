@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int nsl_failv(struct nsl_err *err, int code, const char *fmt, va_list ap)
+int nsl_err_failv(struct nsl_err *err, int code, const char *fmt, va_list ap)
 {
 	if (code < 0)
 		code = -code;
@@ -21,27 +21,27 @@ int nsl_failv(struct nsl_err *err, int code, const char *fmt, va_list ap)
 	return -(code ? code : 1);
 }
 
-int nsl_fail_quiet(struct nsl_err *err, int code, const char *fmt, ...)
+int nsl_err_fail_quiet(struct nsl_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (code < 0)
 		code = -code;
 	va_start(ap, fmt);
-	nsl_failv(err, 0, fmt, ap);
+	nsl_err_failv(err, 0, fmt, ap);
 	va_end(ap);
 	if (err)
 		err->code = code;
 	return -(code ? code : 1);
 }
 
-int nsl_fail(struct nsl_err *err, int code, const char *fmt, ...)
+int nsl_err_fail(struct nsl_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = nsl_failv(err, code, fmt, ap);
+	rc = nsl_err_failv(err, code, fmt, ap);
 	va_end(ap);
 	return rc;
 }

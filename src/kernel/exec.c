@@ -223,8 +223,8 @@ static int report(const char *buf, char *const argv[], struct nsl_err *err)
 	if (sscanf(buf, "%d %n", &e, &off) < 1)
 		e = EIO;
 	if (strcmp(buf + off, "run") == 0)
-		return nsl_fail(err, e, "cannot run \"%s\"", argv[0]);
-	return nsl_fail(err, e, "cannot start \"%s\" (%s)", argv[0], buf + off);
+		return nsl_err_fail(err, e, "cannot run \"%s\"", argv[0]);
+	return nsl_err_fail(err, e, "cannot start \"%s\" (%s)", argv[0], buf + off);
 }
 
 /* Read what the child reported before exec; 0 when exec succeeded. */
@@ -281,14 +281,14 @@ int nsl_exec_template(const struct nsl_exec_opts *o, int *mntfd, int *utsfd,
 	t.mntfd = t.utsfd = 0;
 	t.cwd = NULL;
 	if (pipe2(ready, O_CLOEXEC) < 0)
-		return nsl_fail(err, errno, "node template: pipe");
+		return nsl_err_fail(err, errno, "node template: pipe");
 	if (pipe2(go, O_CLOEXEC) < 0) {
-		rc = nsl_fail(err, errno, "node template: pipe");
+		rc = nsl_err_fail(err, errno, "node template: pipe");
 		goto out_ready;
 	}
 	pid = fork();
 	if (pid < 0) {
-		rc = nsl_fail(err, errno, "node template: fork");
+		rc = nsl_err_fail(err, errno, "node template: fork");
 		goto out;
 	}
 	if (pid == 0) {
@@ -307,7 +307,7 @@ int nsl_exec_template(const struct nsl_exec_opts *o, int *mntfd, int *utsfd,
 	close(ready[1]);
 	ready[1] = -1;
 	if (read(ready[0], &c, 1) != 1 || c != 'y') {
-		rc = nsl_fail(err, EIO, "node %s: cannot prepare its mount and UTS namespaces",
+		rc = nsl_err_fail(err, EIO, "node %s: cannot prepare its mount and UTS namespaces",
 			      o->nsname ? o->nsname : "?");
 	} else {
 		snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)pid);
@@ -315,7 +315,7 @@ int nsl_exec_template(const struct nsl_exec_opts *o, int *mntfd, int *utsfd,
 		snprintf(path, sizeof path, "/proc/%d/ns/uts", (int)pid);
 		*utsfd = open(path, O_RDONLY | O_CLOEXEC);
 		if (*mntfd < 0 || *utsfd < 0) {
-			rc = nsl_fail(err, errno, "node template: open namespaces");
+			rc = nsl_err_fail(err, errno, "node template: open namespaces");
 			if (*mntfd >= 0)
 				close(*mntfd);
 			if (*utsfd >= 0)
@@ -529,7 +529,7 @@ int nsl_exec_run(char *const argv[], const struct nsl_exec_opts *o,
 
 	memset(r, 0, sizeof *r);
 	if ((rc = open_pipes(&x, o->input != NULL)) < 0) {
-		rc = nsl_fail(err, -rc, "cannot run \"%s\": pipe", argv[0]);
+		rc = nsl_err_fail(err, -rc, "cannot run \"%s\": pipe", argv[0]);
 		goto out;
 	}
 	{
@@ -539,7 +539,7 @@ int nsl_exec_run(char *const argv[], const struct nsl_exec_opts *o,
 		pid = start_child(exec_child_main, &c);
 	}
 	if (pid < 0) {
-		rc = nsl_fail(err, errno, "cannot run \"%s\": fork", argv[0]);
+		rc = nsl_err_fail(err, errno, "cannot run \"%s\": fork", argv[0]);
 		goto out;
 	}
 	keep_our_ends(&x, o);
@@ -570,10 +570,10 @@ int nsl_exec_spawn(char *const argv[], const struct nsl_exec_opts *o,
 	pid_t p;
 
 	if (pipe2(prep, O_CLOEXEC) < 0)
-		return nsl_fail(err, errno, "cannot start \"%s\": pipe", argv[0]);
+		return nsl_err_fail(err, errno, "cannot start \"%s\": pipe", argv[0]);
 	p = fork();
 	if (p < 0) {
-		rc = nsl_fail(err, errno, "cannot start \"%s\": fork", argv[0]);
+		rc = nsl_err_fail(err, errno, "cannot start \"%s\": fork", argv[0]);
 		close(prep[0]);
 		close(prep[1]);
 		return rc;
@@ -673,11 +673,11 @@ int nsl_exec_foreground(char *const argv[], const struct nsl_exec_opts *o,
 		have_tio = tcgetattr(tty, &tio) == 0;
 	}
 	if (pipe2(prep, O_CLOEXEC) < 0)
-		return nsl_fail(err, errno, "cannot run \"%s\": pipe", argv[0]);
+		return nsl_err_fail(err, errno, "cannot run \"%s\": pipe", argv[0]);
 	fflush(NULL);     /* nothing buffered is written twice */
 	pid = fork();
 	if (pid < 0) {
-		rc = nsl_fail(err, errno, "cannot run \"%s\": fork", argv[0]);
+		rc = nsl_err_fail(err, errno, "cannot run \"%s\": fork", argv[0]);
 		close(prep[0]);
 		close(prep[1]);
 		return rc;

@@ -93,8 +93,8 @@ int nsl_inspect_links(struct nsl_ns *ns,
 	int rc;
 
 	if (nl_cache_alloc_name("route/link", &c) < 0)
-		return nsl_fail(err, ENOMEM, "list interfaces in %s", nsl_ns_where(ns));
-	rc = nsl_nl_dump(ns->sk, c, err, "list interfaces in %s", nsl_ns_where(ns));
+		return nsl_err_fail(err, ENOMEM, "list interfaces in %s", nsl_netns_where(ns));
+	rc = nsl_nl_dump(ns->sk, c, err, "list interfaces in %s", nsl_netns_where(ns));
 	if (rc < 0) {
 		nl_cache_free(c);
 		return rc;
@@ -133,8 +133,8 @@ int nsl_inspect_addrs(struct nsl_ns *ns,
 	int rc;
 
 	if (nl_cache_alloc_name("route/addr", &c) < 0)
-		return nsl_fail(err, ENOMEM, "list addresses in %s", nsl_ns_where(ns));
-	rc = nsl_nl_dump(ns->sk, c, err, "list addresses in %s", nsl_ns_where(ns));
+		return nsl_err_fail(err, ENOMEM, "list addresses in %s", nsl_netns_where(ns));
+	rc = nsl_nl_dump(ns->sk, c, err, "list addresses in %s", nsl_netns_where(ns));
 	if (rc < 0) {
 		nl_cache_free(c);
 		return rc;
@@ -189,8 +189,8 @@ int nsl_inspect_routes(struct nsl_ns *ns,
 	int rc;
 
 	if (nl_cache_alloc_name("route/route", &c) < 0)
-		return nsl_fail(err, ENOMEM, "list routes in %s", nsl_ns_where(ns));
-	rc = nsl_nl_dump(ns->sk, c, err, "list routes in %s", nsl_ns_where(ns));
+		return nsl_err_fail(err, ENOMEM, "list routes in %s", nsl_netns_where(ns));
+	rc = nsl_nl_dump(ns->sk, c, err, "list routes in %s", nsl_netns_where(ns));
 	if (rc < 0) {
 		nl_cache_free(c);
 		return rc;
@@ -213,7 +213,7 @@ static int ask(struct nsl_ns *ns, struct nl_msg *m, int (*on_valid)(struct nl_ms
 	struct nsl_nl_ack ack;
 
 	if (nsl_nl_send(ns->sk, m, on_valid, r, &ack) < 0)
-		return nsl_nl_fail(&ack, err, "%s in %s", what, nsl_ns_where(ns));
+		return nsl_nl_fail(&ack, err, "%s in %s", what, nsl_netns_where(ns));
 	return 0;
 }
 
@@ -242,7 +242,7 @@ int nsl_inspect_nsid(struct nsl_ns *ns, int other_fd, int *nsid, struct nsl_err 
 	if (!m || nlmsg_append(m, &g, sizeof g, NLMSG_ALIGNTO) < 0 ||
 	    nla_put_u32(m, NETNSA_FD, (uint32_t)other_fd) < 0) {
 		nlmsg_free(m);
-		return nsl_fail(err, ENOMEM, "namespace id in %s", nsl_ns_where(ns));
+		return nsl_err_fail(err, ENOMEM, "namespace id in %s", nsl_netns_where(ns));
 	}
 	rc = ask(ns, m, on_nsid, &r, "namespace id", err);
 	if (rc == 0)
@@ -286,7 +286,7 @@ int nsl_inspect_peer(struct nsl_ns *ns, int nsid, int ifindex, char *mac, size_t
 	if (!m || nlmsg_append(m, &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 ||
 	    nla_put_s32(m, IFLA_TARGET_NETNSID, nsid) < 0) {
 		nlmsg_free(m);
-		return nsl_fail(err, ENOMEM, "peer interface in %s", nsl_ns_where(ns));
+		return nsl_err_fail(err, ENOMEM, "peer interface in %s", nsl_netns_where(ns));
 	}
 	rc = ask(ns, m, on_link, &r, "peer interface", err);
 	if (rc == 0) {

@@ -98,18 +98,18 @@ int nsl_journal_begin(const char *lab, const char *labfile,
 	j->fd = -1;
 	snprintf(j->lab, sizeof j->lab, "%s", lab);
 	if (nsl_journal_dir(lab, j->dir, sizeof j->dir) < 0)
-		return nsl_fail_quiet(err, EINVAL, "cannot use \"%s\" as a lab name (letters, digits, "
+		return nsl_err_fail_quiet(err, EINVAL, "cannot use \"%s\" as a lab name (letters, digits, "
 				      "'-', '_', at most %d bytes)", lab, NSL_NAME_MAX);
 	if (mkdir(nsl_paths_state_dir(), 0755) < 0 && errno != EEXIST)
-		return nsl_fail(err, errno, "cannot create %s", nsl_paths_state_dir());
+		return nsl_err_fail(err, errno, "cannot create %s", nsl_paths_state_dir());
 	if (mkdir(j->dir, 0755) < 0) {
 		if (errno != EEXIST)
-			return nsl_fail(err, errno, "cannot create %s", j->dir);
+			return nsl_err_fail(err, errno, "cannot create %s", j->dir);
 		owner = nsl_journal_owner(lab);
 		if (owner > 0)
-			return nsl_fail_quiet(err, EBUSY, "lab \"%s\" is in use by nslab process %d "
+			return nsl_err_fail_quiet(err, EBUSY, "lab \"%s\" is in use by nslab process %d "
 					"(wait for it, or pick another lab name)", lab, (int)owner);
-		return nsl_fail_quiet(err, EEXIST, "lab \"%s\" is already up (left by `nslab up` or a "
+		return nsl_err_fail_quiet(err, EEXIST, "lab \"%s\" is already up (left by `nslab up` or a "
 				"crash); run `nslab down %s` first", lab, lab);
 	}
 	snprintf(buf, sizeof buf, "%d %llu\n", (int)getpid(),
@@ -136,7 +136,7 @@ fail:
 	{
 		int e = errno;
 		nsl_journal_down(lab, NULL, NULL);
-		return nsl_fail(err, e, "cannot write lab state in %s", j->dir);
+		return nsl_err_fail(err, e, "cannot write lab state in %s", j->dir);
 	}
 }
 
@@ -307,19 +307,19 @@ int nsl_journal_write(struct nsl_journal *j, const struct nsl_record *r,
 	size_t n;
 
 	if (j->fd < 0)
-		return nsl_fail(err, EBADF, "journal of lab %s is closed", j->lab);
+		return nsl_err_fail(err, EBADF, "journal of lab %s is closed", j->lab);
 	rc = nsl_journal_format(r, line, sizeof line - 1);
 	if (rc == -ENAMETOOLONG)
-		return nsl_fail(err, ENAMETOOLONG, "journal record");
+		return nsl_err_fail(err, ENAMETOOLONG, "journal record");
 	if (rc < 0)
-		return nsl_fail_quiet(err, EINVAL, "a %s record of lab %s with a field "
+		return nsl_err_fail_quiet(err, EINVAL, "a %s record of lab %s with a field "
 				      "it cannot hold", KINDS[r->kind].name, j->lab);
 	n = strlen(line);
 	line[n++] = '\n';
 	if (++j->nrec == j->kill_before)
 		raise(SIGKILL);
 	if (write(j->fd, line, n) != (ssize_t)n)
-		return nsl_fail(err, errno, "cannot write journal of lab %s", j->lab);
+		return nsl_err_fail(err, errno, "cannot write journal of lab %s", j->lab);
 	if (j->nrec == j->kill_after)
 		raise(SIGKILL);
 	return 0;
@@ -675,11 +675,11 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	int kill_in_down = fault ? atoi(fault) : 0;
 
 	if (nsl_journal_dir(lab, dir, sizeof dir) < 0)
-		return nsl_fail_quiet(err, EINVAL, "\"%s\" is not a lab name (see `nslab ls`)", lab);
+		return nsl_err_fail_quiet(err, EINVAL, "\"%s\" is not a lab name (see `nslab ls`)", lab);
 	if (access(dir, F_OK) < 0)
-		return nsl_fail_quiet(err, ENOENT, "no lab named \"%s\" is up (see `nslab ls`)", lab);
+		return nsl_err_fail_quiet(err, ENOENT, "no lab named \"%s\" is up (see `nslab ls`)", lab);
 	if ((rc = load(dir, &R)) < 0)
-		return nsl_fail(err, -rc, "cannot read journal of lab %s", lab);
+		return nsl_err_fail(err, -rc, "cannot read journal of lab %s", lab);
 	rc = 0;
 	h.etc_netns_seen = access(NSL_ETC_NETNS, F_OK) == 0;
 	end_processes(&R);

@@ -45,7 +45,7 @@ int nsl_lazylib_load(struct nsl_lazylib *lib, struct nsl_err *err)
 		}
 	}
 	if (lib->state < 0)
-		return nsl_fail_quiet(err, -lib->state, "%s", lib->why);
+		return nsl_err_fail_quiet(err, -lib->state, "%s", lib->why);
 	return 0;
 }
 

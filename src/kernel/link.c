@@ -25,7 +25,7 @@ static int set_mac(struct rtnl_link *l, const char *mac, struct nsl_err *err)
 		return 0;
 	if (nl_addr_parse(mac, AF_LLC, &a) < 0 || nl_addr_get_len(a) != 6) {
 		nl_addr_put(a);
-		return nsl_fail_quiet(err, EINVAL, "bad MAC address \"%s\" (expected six hex bytes like 02:00:00:00:00:01)", mac);
+		return nsl_err_fail_quiet(err, EINVAL, "bad MAC address \"%s\" (expected six hex bytes like 02:00:00:00:00:01)", mac);
 	}
 	rtnl_link_set_addr(l, a);
 	nl_addr_put(a);
@@ -52,7 +52,7 @@ static int lookup(struct nsl_ns *ns, const char *name, int *idx,
 		if (!ack.code)
 			ack.code = ENODEV;
 		return nsl_nl_fail(&ack, err, "interface \"%s\" in %s",
-				   name, nsl_ns_where(ns));
+				   name, nsl_netns_where(ns));
 	}
 	return 0;
 }
@@ -82,7 +82,7 @@ int nsl_link_veth(struct nsl_ns *a, const char *name_a, struct nsl_ns *b,
 again:
 	l = rtnl_link_veth_alloc();
 	if (!l)
-		return nsl_fail(err, ENOMEM, "veth \"%s\"", name_a);
+		return nsl_err_fail(err, ENOMEM, "veth \"%s\"", name_a);
 	peer = rtnl_link_veth_get_peer(l);
 	rtnl_link_set_name(l, name_a);
 	rtnl_link_set_name(peer, name_b);
@@ -118,7 +118,7 @@ again:
 	}
 	if (rc < 0) {
 		rc = nsl_nl_fail(&ack, err, "veth \"%s\" in %s / \"%s\" in %s",
-			      name_a, nsl_ns_where(a), name_b, nsl_ns_where(b));
+			      name_a, nsl_netns_where(a), name_b, nsl_netns_where(b));
 		goto out;
 	}
 	if (want_a && want_b) {
@@ -158,7 +158,7 @@ int nsl_link_bridge(struct nsl_ns *ns, const char *name, int mtu, int *idx,
 	struct nl_addr *a;
 
 	if (!l)
-		return nsl_fail(err, ENOMEM, "bridge \"%s\"", name);
+		return nsl_err_fail(err, ENOMEM, "bridge \"%s\"", name);
 	/* A MAC of its own (random, locally administered, as the kernel
 	 * would pick): without one the bridge re-takes the lowest MAC of its
 	 * ports each time one joins, with notifications and FDB updates for
@@ -183,7 +183,7 @@ again:
 	}
 	if (rc < 0) {
 		rc = nsl_nl_fail(&ack, err, "bridge \"%s\" in %s", name,
-			      nsl_ns_where(ns));
+			      nsl_netns_where(ns));
 		goto out;
 	}
 	if (want) {
@@ -204,7 +204,7 @@ int nsl_link_set(struct nsl_ns *ns, int ifindex, const char *name,
 	int rc = 0;
 
 	if (!orig || !chg) {
-		rc = nsl_fail(err, ENOMEM, "interface \"%s\"", name);
+		rc = nsl_err_fail(err, ENOMEM, "interface \"%s\"", name);
 		goto out;
 	}
 	rtnl_link_set_ifindex(orig, ifindex);
@@ -218,7 +218,7 @@ int nsl_link_set(struct nsl_ns *ns, int ifindex, const char *name,
 		rtnl_link_set_master(chg, c->master);
 	rtnl_link_build_change_request(orig, chg, 0, &m);
 	rc = nsl_nl_request(ns->sk, m, err, "interface \"%s\" in %s",
-			    name, nsl_ns_where(ns));
+			    name, nsl_netns_where(ns));
 out:
 	rtnl_link_put(orig);
 	rtnl_link_put(chg);
@@ -237,12 +237,12 @@ int nsl_link_delete(struct nsl_ns *ns, const char *name, struct nsl_err *err)
 	struct nl_msg *m = NULL;
 
 	if (!l)
-		return nsl_fail(err, ENOMEM, "interface \"%s\"", name);
+		return nsl_err_fail(err, ENOMEM, "interface \"%s\"", name);
 	rtnl_link_set_name(l, name);
 	rtnl_link_build_delete_request(l, &m);
 	rtnl_link_put(l);
 	return nsl_nl_request(ns->sk, m, err, "cannot delete \"%s\" in %s",
-			      name, nsl_ns_where(ns));
+			      name, nsl_netns_where(ns));
 }
 
 /* ---- link kinds beyond veth ---- */
@@ -266,11 +266,11 @@ int nsl_link_missing(const char *kind, struct nsl_err *err)
 		if (!strcmp(FEATURES[i].kind, kind)) {
 			const struct feature *f = &FEATURES[i];
 
-			return nsl_fail_quiet(err, EOPNOTSUPP, "%s need the kernel's %s module, "
+			return nsl_err_fail_quiet(err, EOPNOTSUPP, "%s need the kernel's %s module, "
 					      "which this kernel does not have (modprobe %s failed "
 					      "or %s is off)", f->what, f->module, f->module, f->config);
 		}
-	return nsl_fail_quiet(err, EOPNOTSUPP, "%s links need a kernel module this kernel does not have",
+	return nsl_err_fail_quiet(err, EOPNOTSUPP, "%s links need a kernel module this kernel does not have",
 			      kind);
 }
 
@@ -297,8 +297,8 @@ static int create_in(struct nsl_ns *sock, struct nsl_ns *dev, struct rtnl_link *
 			return nsl_link_missing(kind, err);
 		if (dev != sock)
 			return nsl_nl_fail(&ack, err, "%s \"%s\" in %s (made from %s)",
-					   kind, name, nsl_ns_where(dev), nsl_ns_where(sock));
-		return nsl_nl_fail(&ack, err, "%s \"%s\" in %s", kind, name, nsl_ns_where(dev));
+					   kind, name, nsl_netns_where(dev), nsl_netns_where(sock));
+		return nsl_nl_fail(&ack, err, "%s \"%s\" in %s", kind, name, nsl_netns_where(dev));
 	}
 	rc = lookup(dev, name, idx, err);
 	if (rc < 0)
@@ -317,7 +317,7 @@ static int parse_addr(const char *text, struct nl_addr **a, const char *what,
 		if (*a)
 			nl_addr_put(*a);
 		*a = NULL;
-		return nsl_fail_quiet(err, EINVAL, "bad %s address \"%s\"", what, text);
+		return nsl_err_fail_quiet(err, EINVAL, "bad %s address \"%s\"", what, text);
 	}
 	return 0;
 }
@@ -330,9 +330,9 @@ int nsl_link_vxlan(struct nsl_ns *sock, struct nsl_ns *dev, const char *name,
 	int rc;
 
 	if (!l)
-		return nsl_fail(err, ENOMEM, "vxlan \"%s\"", name);
+		return nsl_err_fail(err, ENOMEM, "vxlan \"%s\"", name);
 	if (o->id > 16777215) {
-		rc = nsl_fail_quiet(err, EINVAL, "vxlan id %u is out of range 0-16777215", o->id);
+		rc = nsl_err_fail_quiet(err, EINVAL, "vxlan id %u is out of range 0-16777215", o->id);
 		goto out;
 	}
 	if ((o->local && (rc = parse_addr(o->local, &local, "vxlan local", err)) < 0) ||
@@ -361,10 +361,10 @@ int nsl_link_macvlan(struct nsl_ns *parent_ns, int parent_idx, struct nsl_ns *de
 	int m, rc;
 
 	if (!l)
-		return nsl_fail(err, ENOMEM, "macvlan \"%s\"", name);
+		return nsl_err_fail(err, ENOMEM, "macvlan \"%s\"", name);
 	m = rtnl_link_macvlan_str2mode(mode ? mode : "bridge");
 	if (m < 0) {
-		rc = nsl_fail_quiet(err, EINVAL, "macvlan mode \"%s\" (use bridge, private, vepa or passthru)", mode);
+		rc = nsl_err_fail_quiet(err, EINVAL, "macvlan mode \"%s\" (use bridge, private, vepa or passthru)", mode);
 		goto out;
 	}
 	rtnl_link_macvlan_set_mode(l, (uint32_t)m);
@@ -382,9 +382,9 @@ int nsl_link_vlan(struct nsl_ns *parent_ns, int parent_idx, struct nsl_ns *dev,
 	int rc;
 
 	if (!l)
-		return nsl_fail(err, ENOMEM, "vlan \"%s\"", name);
+		return nsl_err_fail(err, ENOMEM, "vlan \"%s\"", name);
 	if (vid < 1 || vid > 4094) {
-		rc = nsl_fail_quiet(err, EINVAL, "vlan id %d is out of range 1-4094", vid);
+		rc = nsl_err_fail_quiet(err, EINVAL, "vlan id %d is out of range 1-4094", vid);
 		goto out;
 	}
 	rtnl_link_vlan_set_id(l, (uint16_t)vid);
@@ -402,10 +402,10 @@ int nsl_link_kind(struct nsl_ns *sock, struct nsl_ns *dev, const char *kind,
 	int rc;
 
 	if (!l)
-		return nsl_fail(err, ENOMEM, "%s \"%s\"", kind, name);
+		return nsl_err_fail(err, ENOMEM, "%s \"%s\"", kind, name);
 	rc = rtnl_link_set_type(l, kind);
 	if (rc < 0)
-		rc = nsl_fail(err, EINVAL, "link kind \"%s\"", kind);
+		rc = nsl_err_fail(err, EINVAL, "link kind \"%s\"", kind);
 	else
 		rc = create_in(sock, dev, l, kind, name, 0, idx, err);
 	rtnl_link_put(l);

@@ -311,14 +311,14 @@ int nsl_monitor_open(const char *lab, struct nsl_monitor **out, struct nsl_err *
 	int rc;
 
 	if (!nsl_names_valid(lab))
-		return nsl_fail_quiet(err, EINVAL, "\"%s\" is not a lab name (see `nslab ls`)", lab);
+		return nsl_err_fail_quiet(err, EINVAL, "\"%s\" is not a lab name (see `nslab ls`)", lab);
 	m = calloc(1, sizeof *m);
 	if (!m)
-		return nsl_fail(err, ENOMEM, "monitor");
+		return nsl_err_fail(err, ENOMEM, "monitor");
 	snprintf(m->lab, sizeof m->lab, "%s", lab);
 	m->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (m->ino < 0) {
-		rc = nsl_fail(err, errno, "inotify");
+		rc = nsl_err_fail(err, errno, "inotify");
 		goto fail;
 	}
 	if ((rc = nsl_netns_prepare(err)) < 0)
@@ -329,7 +329,7 @@ int nsl_monitor_open(const char *lab, struct nsl_monitor **out, struct nsl_err *
 	m->wd_state = inotify_add_watch(m->ino, nsl_paths_state_dir(), IN_CREATE | IN_DELETE |
 					IN_MOVED_FROM | IN_MOVED_TO);
 	if (m->wd_pins < 0 || m->wd_state < 0) {
-		rc = nsl_fail(err, errno, "cannot watch %s and %s", NSL_NETNS_DIR, nsl_paths_state_dir());
+		rc = nsl_err_fail(err, errno, "cannot watch %s and %s", NSL_NETNS_DIR, nsl_paths_state_dir());
 		goto fail;
 	}
 	m->lab_up = lab_dir_exists(m);
@@ -414,7 +414,7 @@ int nsl_monitor_poll(struct nsl_monitor *m, int timeout_ms,
 		return m->count;
 	pf = calloc((size_t)m->n + 1, sizeof *pf);
 	if (!pf)
-		return nsl_fail(err, ENOMEM, "monitor");
+		return nsl_err_fail(err, ENOMEM, "monitor");
 	pf[0].fd = m->ino;
 	pf[0].events = POLLIN;
 	for (i = 0, np = 1; i < m->n; i++)
@@ -429,7 +429,7 @@ int nsl_monitor_poll(struct nsl_monitor *m, int timeout_ms,
 	if (rc < 0) {
 		rc = -errno;
 		free(pf);
-		return rc == -EINTR ? rc : nsl_fail(err, -rc, "monitor: poll");
+		return rc == -EINTR ? rc : nsl_err_fail(err, -rc, "monitor: poll");
 	}
 	/* node sockets first: a link's last events come before its pin goes */
 	for (i = 0, np = 1; i < m->n; i++)

@@ -20,8 +20,8 @@ static int probe(struct nsl_ns *ns, struct nsl_err *err)
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 
 	if (fd < 0)
-		return nsl_fail(err, errno, "nftables is not available in %s "
-				"(kernel built without CONFIG_NF_TABLES?)", nsl_ns_where(ns));
+		return nsl_err_fail(err, errno, "nftables is not available in %s "
+				"(kernel built without CONFIG_NF_TABLES?)", nsl_netns_where(ns));
 	close(fd);
 	return 0;
 }
@@ -49,7 +49,7 @@ int nsl_nat_run(struct nsl_ns *ns, const char *script, const char **out,
 			goto out;
 		ns->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 		if (!ns->nft) {
-			rc = nsl_fail(err, ENOMEM, "nftables context in %s", nsl_ns_where(ns));
+			rc = nsl_err_fail(err, ENOMEM, "nftables context in %s", nsl_netns_where(ns));
 			goto out;
 		}
 		nft_ctx_buffer_output(ns->nft);
@@ -63,7 +63,7 @@ int nsl_nat_run(struct nsl_ns *ns, const char *script, const char **out,
 		trim(msg);
 		/* keep the first line: nft adds the echoed rule and carets */
 		msg[strcspn(msg, "\n")] = 0;
-		rc = nsl_fail_quiet(err, EINVAL, "nft in %s: %s", nsl_ns_where(ns), msg);
+		rc = nsl_err_fail_quiet(err, EINVAL, "nft in %s: %s", nsl_netns_where(ns), msg);
 		goto out;
 	}
 	if (out)

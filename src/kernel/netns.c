@@ -45,16 +45,16 @@ static void pin_path(char *buf, size_t len, const char *name)
 int nsl_netns_prepare(struct nsl_err *err)
 {
 	if (mkdir(NSL_NETNS_DIR, 0755) < 0 && errno != EEXIST)
-		return nsl_fail(err, errno, "cannot create %s", NSL_NETNS_DIR);
+		return nsl_err_fail(err, errno, "cannot create %s", NSL_NETNS_DIR);
 	if (mount("", NSL_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
 		return 0;
 	if (errno != EINVAL)
-		return nsl_fail(err, errno, "cannot make %s shared", NSL_NETNS_DIR);
+		return nsl_err_fail(err, errno, "cannot make %s shared", NSL_NETNS_DIR);
 	/* not a mount point yet: bind it onto itself, then share it */
 	if (mount(NSL_NETNS_DIR, NSL_NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
-		return nsl_fail(err, errno, "cannot bind-mount %s", NSL_NETNS_DIR);
+		return nsl_err_fail(err, errno, "cannot bind-mount %s", NSL_NETNS_DIR);
 	if (mount("", NSL_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
-		return nsl_fail(err, errno, "cannot make %s shared", NSL_NETNS_DIR);
+		return nsl_err_fail(err, errno, "cannot make %s shared", NSL_NETNS_DIR);
 	return 0;
 }
 
@@ -88,10 +88,10 @@ int nsl_netns_enter(int fd, int *saved, struct nsl_err *err)
 {
 	*saved = home();
 	if (*saved < 0)
-		return nsl_fail(err, errno, "cannot open %s", SELF_NS);
+		return nsl_err_fail(err, errno, "cannot open %s", SELF_NS);
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		*saved = -1;
-		return nsl_fail(err, errno, "cannot enter network namespace");
+		return nsl_err_fail(err, errno, "cannot enter network namespace");
 	}
 	return 0;
 }
@@ -115,8 +115,8 @@ static int open_route_socket(struct nsl_ns *ns, struct nsl_err *err)
 
 	ns->sk = nsl_nl_socket();
 	if (!ns->sk)
-		return nsl_fail(err, ENOMEM, "netlink socket for %s",
-				nsl_ns_where(ns));
+		return nsl_err_fail(err, ENOMEM, "netlink socket for %s",
+				nsl_netns_where(ns));
 	nl_socket_set_local_port(ns->sk, 0);
 	rc = nl_connect(ns->sk, NETLINK_ROUTE);
 	if (rc < 0) {
@@ -131,9 +131,9 @@ static int open_route_socket(struct nsl_ns *ns, struct nsl_err *err)
 		ns->sk = NULL;
 		if (e == EMFILE || e == ENFILE)
 			return limit_fail(err, e, "netlink socket for",
-					  nsl_ns_where(ns));
-		return nsl_fail(err, EIO, "netlink socket for %s: %s",
-				nsl_ns_where(ns), nl_geterror(rc));
+					  nsl_netns_where(ns));
+		return nsl_err_fail(err, EIO, "netlink socket for %s: %s",
+				nsl_netns_where(ns), nl_geterror(rc));
 	}
 	/* libnl's 32 KiB buffers are enough: requests are sent one at a time
 	 * and a dump waits for the reader instead of dropping */
@@ -148,7 +148,7 @@ static int loopback_up(struct nsl_ns *ns, struct nsl_err *err)
 	int rc = 0;
 
 	if (!lo || !chg) {
-		rc = nsl_fail(err, ENOMEM, "loopback in %s", ns->name);
+		rc = nsl_err_fail(err, ENOMEM, "loopback in %s", ns->name);
 		goto out;
 	}
 	rtnl_link_set_ifindex(lo, 1);
@@ -212,12 +212,12 @@ static int limit_fail(struct nsl_err *err, int e, const char *what, const char *
 	struct rlimit rl;
 
 	if (e == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		return nsl_fail_quiet(err, e, "%s %s: the open-file limit (%llu, hard limit %llu) is "
+		return nsl_err_fail_quiet(err, e, "%s %s: the open-file limit (%llu, hard limit %llu) is "
 				"reached; each node holds 2-3 files: raise it (ulimit -Hn / -n) or "
 				"build a smaller lab", what, name, (unsigned long long)rl.rlim_cur,
 				(unsigned long long)rl.rlim_max);
 	if (e == ENFILE)
-		return nsl_fail_quiet(err, e, "%s %s: the system-wide open-file limit (fs.file-max) is "
+		return nsl_err_fail_quiet(err, e, "%s %s: the system-wide open-file limit (fs.file-max) is "
 				"reached; raise it (sysctl fs.file-max) or build a smaller lab", what, name);
 	if (e == ENOSPC) {
 		char v[32] = "?";
@@ -228,11 +228,11 @@ static int limit_fail(struct nsl_err *err, int e, const char *what, const char *
 			v[strcspn(v, "\n")] = 0;
 			close(fd);
 		}
-		return nsl_fail_quiet(err, e, "%s %s: the kernel's limit on network namespaces "
+		return nsl_err_fail_quiet(err, e, "%s %s: the kernel's limit on network namespaces "
 				"(user.max_net_namespaces = %s) is reached; raise it (sysctl "
 				"user.max_net_namespaces) or build a smaller lab", what, name, v);
 	}
-	return nsl_fail(err, e, "%s %s", what, name);
+	return nsl_err_fail(err, e, "%s %s", what, name);
 }
 
 int nsl_netns_create(const char *name, struct nsl_ns *ns, struct nsl_err *err)
@@ -247,7 +247,7 @@ int nsl_netns_create(const char *name, struct nsl_ns *ns, struct nsl_err *err)
 		return limit_fail(err, errno, "cannot create namespace", name);
 	pin = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (pin < 0) {
-		rc = errno == EEXIST ? nsl_fail(err, errno, "namespace %s", name)
+		rc = errno == EEXIST ? nsl_err_fail(err, errno, "namespace %s", name)
 				     : limit_fail(err, errno, "cannot create namespace", name);
 		goto out;
 	}
@@ -257,7 +257,7 @@ int nsl_netns_create(const char *name, struct nsl_ns *ns, struct nsl_err *err)
 		goto out_unlink;
 	}
 	if (mount(SELF_NS, path, "none", MS_BIND, NULL) < 0) {
-		rc = nsl_fail(err, errno, "cannot pin namespace %s on %s", name, path);
+		rc = nsl_err_fail(err, errno, "cannot pin namespace %s on %s", name, path);
 		goto out_back;
 	}
 	ns->fd = open(SELF_NS, O_RDONLY | O_CLOEXEC);
@@ -282,9 +282,9 @@ out_umount:
 out_back:
 	if (setns(saved, CLONE_NEWNET) < 0 && rc == 0)
 		rc = errno == EPERM
-			? nsl_fail_quiet(err, EPERM, "cannot step back out of namespace %s: the kernel "
+			? nsl_err_fail_quiet(err, EPERM, "cannot step back out of namespace %s: the kernel "
 					 "refuses (a user namespace?); run nslab as root on the host", name)
-			: nsl_fail(err, errno, "cannot return from namespace %s", name);
+			: nsl_err_fail(err, errno, "cannot return from namespace %s", name);
 	if (rc == 0)
 		goto out;
 out_unlink:
@@ -302,7 +302,7 @@ int nsl_netns_open(const char *name, struct nsl_ns *ns, struct nsl_err *err)
 	pin_path(path, sizeof path, name);
 	ns->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns->fd < 0)
-		return nsl_fail(err, errno, "namespace %s", name);
+		return nsl_err_fail(err, errno, "namespace %s", name);
 	rc = nsl_netns_enter(ns->fd, &saved, err);
 	if (rc < 0)
 		goto fail;
@@ -323,7 +323,7 @@ int nsl_netns_host(struct nsl_ns *ns, struct nsl_err *err)
 	ns->is_host = 1;
 	ns->fd = open(SELF_NS, O_RDONLY | O_CLOEXEC);
 	if (ns->fd < 0)
-		return nsl_fail(err, errno, "cannot open %s", SELF_NS);
+		return nsl_err_fail(err, errno, "cannot open %s", SELF_NS);
 	rc = open_route_socket(ns, err);
 	if (rc < 0)
 		nsl_netns_close(ns);
@@ -422,13 +422,13 @@ int nsl_netns_delete(const char *name, struct nsl_err *err)
 	if (unlink(path) == 0)
 		return 0;
 	if (errno == ENOENT)
-		return nsl_fail(err, ENOENT, "namespace %s", name);
+		return nsl_err_fail(err, ENOENT, "namespace %s", name);
 	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-		return nsl_fail(err, errno, "cannot unpin namespace %s", name);
+		return nsl_err_fail(err, errno, "cannot unpin namespace %s", name);
 	if (unlink(path) < 0) {
 		if (errno == ENOENT)
-			return nsl_fail(err, ENOENT, "namespace %s", name);
-		return nsl_fail(err, errno, "cannot remove %s", path);
+			return nsl_err_fail(err, ENOENT, "namespace %s", name);
+		return nsl_err_fail(err, errno, "cannot remove %s", path);
 	}
 	return 0;
 }

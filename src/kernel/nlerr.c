@@ -164,7 +164,7 @@ int nsl_nl_send(struct nl_sock *sk, struct nl_msg *m,
 static int failv(const struct nsl_nl_ack *ack, struct nsl_err *err,
 		 const char *fmt, va_list ap)
 {
-	int rc = nsl_failv(err, ack->code ? ack->code : EIO, fmt, ap);
+	int rc = nsl_err_failv(err, ack->code ? ack->code : EIO, fmt, ap);
 
 	if (err && ack->ext[0]) {
 		size_t n = strlen(err->msg);
@@ -211,7 +211,7 @@ int nsl_nl_dump(struct nl_sock *sk, struct nl_cache *cache, struct nsl_err *err,
 	int rc;
 
 	if (!cb)
-		return nsl_fail(err, ENOMEM, "netlink callbacks");
+		return nsl_err_fail(err, ENOMEM, "netlink callbacks");
 	/* libnl reads a dump (and redoes one the kernel interrupted) with the
 	 * socket's own set: lend it one that keeps the kernel's answer */
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &t);

@@ -15,12 +15,12 @@ struct nsl_err {
 };
 
 /* Record an error: fmt names the object; ": strerror(code)" is appended
- * when code is non-zero. Returns -code so callers can `return nsl_fail(...)`. */
-int nsl_fail(struct nsl_err *err, int code, const char *fmt, ...)
+ * when code is non-zero. Returns -code so callers can `return nsl_err_fail(...)`. */
+int nsl_err_fail(struct nsl_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The same, for a message that already says what is wrong: records code
  * (so callers and Lua still get the errno) without the strerror suffix. */
-int nsl_fail_quiet(struct nsl_err *err, int code, const char *fmt, ...)
+int nsl_err_fail_quiet(struct nsl_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* A namespace handle: a node's network namespace, its netlink socket and,
@@ -42,12 +42,12 @@ struct nsl_ns {
 };
 
 /* How messages name a namespace: "host", or its pinned name. */
-static inline const char *nsl_ns_where(const struct nsl_ns *ns)
+static inline const char *nsl_netns_where(const struct nsl_ns *ns)
 {
 	return ns->is_host ? "host" : ns->name;
 }
 
 #include <stdarg.h>
-int nsl_failv(struct nsl_err *err, int code, const char *fmt, va_list ap);
+int nsl_err_failv(struct nsl_err *err, int code, const char *fmt, va_list ap);
 
 #endif

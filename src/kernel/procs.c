@@ -20,7 +20,7 @@ int nsl_procs_nsid(const char *path, struct nsl_nsid *id, struct nsl_err *err)
 	struct stat st;
 
 	if (stat(path, &st) < 0)
-		return nsl_fail(err, errno, "%s", path);
+		return nsl_err_fail(err, errno, "%s", path);
 	id->dev = st.st_dev;
 	id->ino = st.st_ino;
 	return 0;
@@ -34,8 +34,8 @@ int nsl_procs_nsid_of_pid(pid_t pid, struct nsl_nsid *id, struct nsl_err *err)
 	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)
-			return nsl_fail(err, ESRCH, "process %d", (int)pid);
-		return nsl_fail(err, errno, "process %d", (int)pid);
+			return nsl_err_fail(err, ESRCH, "process %d", (int)pid);
+		return nsl_err_fail(err, errno, "process %d", (int)pid);
 	}
 	id->dev = st.st_dev;
 	id->ino = st.st_ino;
@@ -59,7 +59,7 @@ static int scan(int (*visit)(pid_t pid, const struct nsl_nsid *ns, void *arg),
 	int rc = 0;
 
 	if (!d)
-		return nsl_fail(err, errno, "cannot read /proc");
+		return nsl_err_fail(err, errno, "cannot read /proc");
 	while (rc == 0 && (e = readdir(d))) {
 		char path[300];
 		struct stat st;
@@ -161,7 +161,7 @@ int nsl_procs_in(const struct nsl_nsid *id, pid_t **pids, size_t *n,
 	int rc = nsl_procs_each(id, 1, collect, &c, err);
 
 	if (rc == -ENOMEM)
-		rc = nsl_fail(err, ENOMEM, "process list");
+		rc = nsl_err_fail(err, ENOMEM, "process list");
 	if (rc < 0) {
 		free(c.pids);
 		c.pids = NULL;
@@ -210,7 +210,7 @@ int nsl_procs_exec_in(const char *pin, const char *nsname, const char *hostname,
 	if (pin) {
 		o.nsfd = open(pin, O_RDONLY | O_CLOEXEC);
 		if (o.nsfd < 0)
-			return nsl_fail(err, errno, "namespace %s", pin);
+			return nsl_err_fail(err, errno, "namespace %s", pin);
 	}
 	o.nsname = nsname;
 	o.hostname = hostname;
@@ -218,9 +218,9 @@ int nsl_procs_exec_in(const char *pin, const char *nsname, const char *hostname,
 	if (o.nsfd >= 0)
 		close(o.nsfd);
 	if (rc < 0)
-		return nsl_fail(err, -rc, "cannot enter %s (%s)", nsname ? nsname : "node", stage);
+		return nsl_err_fail(err, -rc, "cannot enter %s (%s)", nsname ? nsname : "node", stage);
 	execvp(argv[0], argv);
-	return nsl_fail(err, errno, "cannot run \"%s\"", argv[0]);
+	return nsl_err_fail(err, errno, "cannot run \"%s\"", argv[0]);
 }
 
 unsigned long long nsl_procs_starttime(pid_t pid)

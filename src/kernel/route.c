@@ -67,18 +67,18 @@ int nsl_route_add(struct nsl_ns *ns, const struct nsl_cidr *dst,
 	if (gw)
 		nsl_cidr_format(gw, 0, g, sizeof g);
 	if (!r)
-		return nsl_fail(err, ENOMEM, "route %s", d);
+		return nsl_err_fail(err, ENOMEM, "route %s", d);
 	rtnl_route_build_add_request(r, replace ? NLM_F_REPLACE : NLM_F_EXCL, &m);
 	rtnl_route_put(r);
 	rc = nsl_nl_send(ns->sk, m, NULL, NULL, &ack);
 	if (rc < 0) {
 		if (gw && ack.code == ENETUNREACH)
-			return nsl_fail_quiet(err, ENETUNREACH, "route %s via %s in %s: gateway %s is not on any "
+			return nsl_err_fail_quiet(err, ENETUNREACH, "route %s via %s in %s: gateway %s is not on any "
 					"connected network of this node (add an address in its "
-					"subnet first)", d, g, nsl_ns_where(ns), g);
+					"subnet first)", d, g, nsl_netns_where(ns), g);
 		return nsl_nl_fail(&ack, err, "route %s%s%s%s%s in %s", d,
 				   gw ? " via " : "", g, oifname ? " dev " : "",
-				   oifname ? oifname : "", nsl_ns_where(ns));
+				   oifname ? oifname : "", nsl_netns_where(ns));
 	}
 	return 0;
 }
@@ -93,9 +93,9 @@ int nsl_route_del(struct nsl_ns *ns, const struct nsl_cidr *dst,
 
 	nsl_cidr_format(dst, 1, d, sizeof d);
 	if (!r)
-		return nsl_fail(err, ENOMEM, "route %s", d);
+		return nsl_err_fail(err, ENOMEM, "route %s", d);
 	rtnl_route_build_del_request(r, 0, &m);
 	rtnl_route_put(r);
 	return nsl_nl_request(ns->sk, m, err, "cannot remove route %s in %s", d,
-			      nsl_ns_where(ns));
+			      nsl_netns_where(ns));
 }

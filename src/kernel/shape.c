@@ -48,10 +48,10 @@ static int load(struct nsl_ns *ns, const char *ifname, struct nl_cache **cache,
 	int rc;
 
 	if (nl_cache_alloc_name("route/qdisc", cache) < 0)
-		return nsl_fail(err, ENOMEM, "qdiscs of \"%s\" in %s", ifname,
-				nsl_ns_where(ns));
+		return nsl_err_fail(err, ENOMEM, "qdiscs of \"%s\" in %s", ifname,
+				nsl_netns_where(ns));
 	rc = nsl_nl_dump(ns->sk, *cache, err, "qdiscs of \"%s\" in %s", ifname,
-			 nsl_ns_where(ns));
+			 nsl_netns_where(ns));
 	if (rc < 0) {
 		nl_cache_free(*cache);
 		*cache = NULL;
@@ -89,7 +89,7 @@ static int add(struct nsl_ns *ns, struct rtnl_qdisc *q, const char *kind,
 
 	rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_REPLACE, &m);
 	rc = nsl_nl_request(ns->sk, m, err, "%s qdisc on \"%s\" in %s", kind,
-			    ifname, nsl_ns_where(ns));
+			    ifname, nsl_netns_where(ns));
 	if (rc < 0 && failed)
 		*failed = kind;
 	return rc;
@@ -108,10 +108,10 @@ int nsl_shape_set(struct nsl_ns *ns, int ifindex, const char *ifname,
 	if (failed)
 		*failed = NULL;
 	if (!netem && !s->rate)
-		return nsl_fail(err, EINVAL, "shaping \"%s\" in %s: no rate, delay, jitter, loss or duplicate",
-				ifname, nsl_ns_where(ns));
+		return nsl_err_fail(err, EINVAL, "shaping \"%s\" in %s: no rate, delay, jitter, loss or duplicate",
+				ifname, nsl_netns_where(ns));
 	if (s->rate > UINT32_MAX)
-		return nsl_fail(err, ERANGE, "rate on \"%s\": tbf takes at most %u bytes/s (34gbit)",
+		return nsl_err_fail(err, ERANGE, "rate on \"%s\": tbf takes at most %u bytes/s (34gbit)",
 				ifname, UINT32_MAX);
 	rc = load(ns, ifname, &cache, err);
 	if (rc < 0)
@@ -121,7 +121,7 @@ int nsl_shape_set(struct nsl_ns *ns, int ifindex, const char *ifname,
 		h = TC_H_MAKE(2U << 16, 0);
 	root = new_qdisc(ifindex, TC_H_ROOT, h, netem ? "netem" : "tbf");
 	if (!root) {
-		rc = nsl_fail(err, ENOMEM, "qdisc on \"%s\"", ifname);
+		rc = nsl_err_fail(err, ENOMEM, "qdisc on \"%s\"", ifname);
 		goto out;
 	}
 	if (netem)
@@ -133,7 +133,7 @@ int nsl_shape_set(struct nsl_ns *ns, int ifindex, const char *ifname,
 		goto out;
 	child = new_qdisc(ifindex, h | 1, h + TC_H_MAKE(16U << 16, 0), "tbf");
 	if (!child)
-		rc = nsl_fail(err, ENOMEM, "qdisc on \"%s\"", ifname);
+		rc = nsl_err_fail(err, ENOMEM, "qdisc on \"%s\"", ifname);
 	else {
 		tbf_fill(child, s);
 		rc = add(ns, child, "tbf", ifname, failed, err);
@@ -163,14 +163,14 @@ int nsl_shape_clear(struct nsl_ns *ns, int ifindex, const char *ifname,
 	int rc;
 
 	if (!q)
-		return nsl_fail(err, ENOMEM, "qdisc on \"%s\"", ifname);
+		return nsl_err_fail(err, ENOMEM, "qdisc on \"%s\"", ifname);
 	rtnl_qdisc_build_delete_request(q, &m);
 	rtnl_qdisc_put(q);
 	rc = nsl_nl_send(ns->sk, m, NULL, NULL, &ack);
 	/* ENOENT: only the default qdisc (handle 0), nothing to remove */
 	if (rc < 0 && ack.code != ENOENT)
 		return nsl_nl_fail(&ack, err, "shaping of \"%s\" in %s", ifname,
-				   nsl_ns_where(ns));
+				   nsl_netns_where(ns));
 	return 0;
 }
 

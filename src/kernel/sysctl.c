@@ -21,10 +21,10 @@ static int key_path(const char *key, char *path, size_t len, struct nsl_err *err
 	char *p;
 
 	if (!*key || strstr(key, "..") || key[0] == '/' || key[0] == '.')
-		return nsl_fail_quiet(err, EINVAL, "bad sysctl name \"%s\"", key);
+		return nsl_err_fail_quiet(err, EINVAL, "bad sysctl name \"%s\"", key);
 	n = (size_t)snprintf(path, len, PROC_SYS "%s", key);
 	if (n >= len)
-		return nsl_fail_quiet(err, ENAMETOOLONG, "sysctl name too long \"%s\"", key);
+		return nsl_err_fail_quiet(err, ENAMETOOLONG, "sysctl name too long \"%s\"", key);
 	/* dotted form: dots become slashes, as sysctl(8) does without '/' */
 	if (!strchr(key, '/'))
 		for (p = path + strlen(PROC_SYS); *p; p++)
@@ -49,10 +49,10 @@ static int open_in(struct nsl_ns *ns, const char *key, int flags,
 	nsl_netns_restore(&saved);
 	if (fd < 0) {
 		if (e == ENOENT) {
-			return nsl_fail_quiet(err, ENOENT, "unknown sysctl \"%s\" in %s (no %s)",
-					      key, nsl_ns_where(ns), path);
+			return nsl_err_fail_quiet(err, ENOENT, "unknown sysctl \"%s\" in %s (no %s)",
+					      key, nsl_netns_where(ns), path);
 		}
-		return nsl_fail(err, e, "sysctl \"%s\" in %s", key, nsl_ns_where(ns));
+		return nsl_err_fail(err, e, "sysctl \"%s\" in %s", key, nsl_netns_where(ns));
 	}
 	return fd;
 }
@@ -79,7 +79,7 @@ int nsl_sysctl_get(struct nsl_ns *ns, const char *key, char *val, size_t len,
 	rc = read_fd(fd, val, len);
 	close(fd);
 	if (rc < 0)
-		return nsl_fail(err, -rc, "sysctl \"%s\" in %s", key, nsl_ns_where(ns));
+		return nsl_err_fail(err, -rc, "sysctl \"%s\" in %s", key, nsl_netns_where(ns));
 	return 0;
 }
 
@@ -92,11 +92,11 @@ int nsl_sysctl_set(struct nsl_ns *ns, const char *key, const char *val,
 	if (fd < 0)
 		return fd;
 	if (old && oldlen && (rc = read_fd(fd, old, oldlen)) < 0) {
-		rc = nsl_fail(err, -rc, "sysctl \"%s\" in %s", key, nsl_ns_where(ns));
+		rc = nsl_err_fail(err, -rc, "sysctl \"%s\" in %s", key, nsl_netns_where(ns));
 		goto out;
 	}
 	if (pwrite(fd, val, n, 0) != (ssize_t)n)
-		rc = nsl_fail(err, errno, "sysctl %s = \"%s\" in %s", key, val, nsl_ns_where(ns));
+		rc = nsl_err_fail(err, errno, "sysctl %s = \"%s\" in %s", key, val, nsl_netns_where(ns));
 out:
 	close(fd);
 	return rc;

@@ -117,7 +117,7 @@ static int m_name(lua_State *L)
 {
 	struct nsl_ns *ns = luaL_checkudata(L, 1, NSL_NETNS_MT);
 
-	lua_pushstring(L, nsl_ns_where(ns));
+	lua_pushstring(L, nsl_netns_where(ns));
 	return 1;
 }
 
@@ -137,7 +137,7 @@ static int m_tostring(lua_State *L)
 {
 	struct nsl_ns *ns = luaL_checkudata(L, 1, NSL_NETNS_MT);
 
-	lua_pushfstring(L, "nslab.netns(%s%s)", nsl_ns_where(ns),
+	lua_pushfstring(L, "nslab.netns(%s%s)", nsl_netns_where(ns),
 			ns->fd < 0 ? ", closed" : "");
 	return 1;
 }
