@@ -68,22 +68,16 @@ static int create(struct nsl_ns *ns, struct rtnl_link *l, struct nsl_nl_ack *ack
 
 static const struct nsl_link_change RAISE = { .state = NSL_LINK_UP };
 
-int nsl_link_veth(struct nsl_ns *a, const char *name_a, struct nsl_ns *b,
-		  const char *name_b, const struct nsl_veth_opts *o,
-		  int *idx_a, int *idx_b, struct nsl_err *err)
+/* Fill a veth pair's request: both ends named and placed by namespace fd,
+ * at the indexes wanted (0: the kernel picks), with o's MTU, master and
+ * MACs. */
+static int veth_fill(struct rtnl_link *l, struct rtnl_link *peer,
+		     struct nsl_ns *a, const char *name_a, struct nsl_ns *b,
+		     const char *name_b, const struct nsl_veth_opts *o,
+		     int want_a, int want_b, struct nsl_err *err)
 {
-	struct rtnl_link *l = NULL, *peer;
-	struct nsl_nl_ack ack;
-	int rc, want_a = a->next_ifindex, want_b = b->next_ifindex;
+	int rc;
 
-	/* the same namespace on both ends shares one ifindex counter */
-	if (a == b && want_a)
-		want_b = want_a + 1;
-again:
-	l = rtnl_link_veth_alloc();
-	if (!l)
-		return nsl_err_fail(err, ENOMEM, "veth \"%s\"", name_a);
-	peer = rtnl_link_veth_get_peer(l);
 	rtnl_link_set_name(l, name_a);
 	rtnl_link_set_name(peer, name_b);
 	rtnl_link_set_ns_fd(l, a->fd);
@@ -105,6 +99,57 @@ again:
 		rtnl_link_set_master(l, o->master_a);
 	if (o && ((rc = set_mac(l, o->mac_a, err)) < 0 ||
 		  (rc = set_mac(peer, o->mac_b, err)) < 0))
+		return rc;
+	return 0;
+}
+
+/* Where the ends landed: the indexes asked for (and the counters move on),
+ * or, when the kernel picked, what it says (counters kept ahead of it). */
+static int veth_indexes(struct nsl_ns *a, const char *name_a, struct nsl_ns *b,
+			const char *name_b, int want_a, int want_b,
+			int *idx_a, int *idx_b, struct nsl_err *err)
+{
+	int rc;
+
+	if (want_a && want_b) {
+		*idx_a = want_a;
+		*idx_b = want_b;
+		if (a == b)
+			a->next_ifindex = want_b + 1;
+		else {
+			a->next_ifindex++;
+			b->next_ifindex++;
+		}
+		return 0;
+	}
+	rc = lookup(a, name_a, idx_a, err);
+	if (rc == 0)
+		rc = lookup(b, name_b, idx_b, err);
+	if (rc == 0 && a->next_ifindex && a->next_ifindex <= *idx_a)
+		a->next_ifindex = *idx_a + 1;
+	if (rc == 0 && b->next_ifindex && b->next_ifindex <= *idx_b)
+		b->next_ifindex = *idx_b + 1;
+	return rc;
+}
+
+int nsl_link_veth(struct nsl_ns *a, const char *name_a, struct nsl_ns *b,
+		  const char *name_b, const struct nsl_veth_opts *o,
+		  int *idx_a, int *idx_b, struct nsl_err *err)
+{
+	struct rtnl_link *l = NULL, *peer;
+	struct nsl_nl_ack ack;
+	int rc, want_a = a->next_ifindex, want_b = b->next_ifindex;
+
+	/* the same namespace on both ends shares one ifindex counter */
+	if (a == b && want_a)
+		want_b = want_a + 1;
+again:
+	l = rtnl_link_veth_alloc();
+	if (!l)
+		return nsl_err_fail(err, ENOMEM, "veth \"%s\"", name_a);
+	peer = rtnl_link_veth_get_peer(l);
+	rc = veth_fill(l, peer, a, name_a, b, name_b, o, want_a, want_b, err);
+	if (rc < 0)
 		goto out;
 	rc = create(a, l, &ack);
 	if ((ack.code == EBUSY || ack.code == EEXIST) && want_a) {
@@ -118,28 +163,10 @@ again:
 	}
 	if (rc < 0) {
 		rc = nsl_nl_fail(&ack, err, "veth \"%s\" in %s / \"%s\" in %s",
-			      name_a, nsl_netns_where(a), name_b, nsl_netns_where(b));
+				 name_a, nsl_netns_where(a), name_b, nsl_netns_where(b));
 		goto out;
 	}
-	if (want_a && want_b) {
-		*idx_a = want_a;
-		*idx_b = want_b;
-		if (a == b)
-			a->next_ifindex = want_b + 1;
-		else {
-			a->next_ifindex++;
-			b->next_ifindex++;
-		}
-	} else {
-		rc = lookup(a, name_a, idx_a, err);
-		if (rc == 0)
-			rc = lookup(b, name_b, idx_b, err);
-		/* keep counting past what the kernel chose */
-		if (rc == 0 && a->next_ifindex && a->next_ifindex <= *idx_a)
-			a->next_ifindex = *idx_a + 1;
-		if (rc == 0 && b->next_ifindex && b->next_ifindex <= *idx_b)
-			b->next_ifindex = *idx_b + 1;
-	}
+	rc = veth_indexes(a, name_a, b, name_b, want_a, want_b, idx_a, idx_b, err);
 	if (rc == 0 && (!o || !o->down))
 		rc = nsl_link_set(b, *idx_b, name_b, &RAISE, err);
 out:
