@@ -127,17 +127,17 @@ static void fast_exec(int argc, char **argv)
 	struct nsl_err e;
 	int first = 4;
 
-	if (argc < 5 || strcmp(argv[1], "exec") || !nsl_privileged())
+	if (argc < 5 || strcmp(argv[1], "exec") || !nsl_paths_privileged())
 		return;
 	lab = argv[2];
 	node = argv[3];
 	if (!strcmp(argv[4], "--"))
 		first = 5;
-	if (first >= argc || !strcmp(node, "host") || !nsl_name_valid(lab) || !nsl_name_valid(node))
+	if (first >= argc || !strcmp(node, "host") || !nsl_names_valid(lab) || !nsl_names_valid(node))
 		return;
 	snprintf(nsname, sizeof nsname, "%s.%s", lab, node);
 	snprintf(pin, sizeof pin, "%s/%s", NSL_NETNS_DIR, nsname);
-	snprintf(state, sizeof state, "%s/%s", nsl_state_dir(), lab);
+	snprintf(state, sizeof state, "%s/%s", nsl_paths_state_dir(), lab);
 	if (access(state, F_OK) < 0 || access(pin, F_OK) < 0)
 		return;
 	nsl_procs_exec_in(pin, nsname, node, argv + first, &e);

@@ -189,7 +189,11 @@ local function fake_core(state)
   function f.journal_begin(name)
     state.name = name
     local j = {}
-    function j.add() return true end
+    -- the real journal's typed methods (src/kernel/journal.c), writing nothing
+    local function ok() return true end
+    for _, kind in ipairs(real.journal_kinds) do
+      j[kind], j["del_" .. kind] = ok, ok
+    end
     function j.release() return true end
     function j.close() return true end
     function j.dir()
@@ -202,6 +206,7 @@ local function fake_core(state)
   function f.journal_list() return {} end
   function f.journal_count() return 0 end
   function f.journal_records() return {} end
+  function f.journal_read() return {} end
 
   function f.netns_create(name)
     if state.mode == "attach" and not real.netns_exists(name) then
@@ -220,6 +225,8 @@ local function fake_core(state)
   end
   function f.netns_delete() return true end
   function f.netns_exists(name) return real.netns_exists(name) end
+  function f.netns_etc_remove() end
+  function f.procs_kill() return 0 end
 
   function f.veth(nsa, namea, nsb, nameb)
     if state.live then return nil, "nslab check only observes a lab; it does not change it" end

@@ -44,7 +44,7 @@ end
 -- when it lands in the root namespace.
 local function make_dev(lab, node, name, make)
   lab:_begin()
-  if node:is_root() then lab:_record("link " .. name) end
+  if node:is_root() then lab:_record(lab.journal:link(name)) end
   local idx, err = make()
   if not idx then raise(err) end
   return idx

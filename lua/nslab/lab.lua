@@ -47,9 +47,10 @@ function Lab:_begin()
   self.journal = j
 end
 
--- Record intent before acting, so a crash at any point is recoverable.
-function Lab:_record(line)
-  local ok, err = self.journal:add(line)
+-- Record intent before acting, so a crash at any point is recoverable:
+-- lab:_record(lab.journal:netns(name)) — the journal's typed methods (one
+-- per record kind, and del_KIND) write the line, this raises on failure.
+function Lab:_record(ok, err)
   if not ok then raise(err) end
 end
 
@@ -81,7 +82,7 @@ function Lab:_add_node(name, kind, opts)
     node = Node.new(self, name, self:_host_ns(), "root", nil)
   else
     local nsname = self.name .. "." .. name
-    self:_record("netns " .. nsname)
+    self:_record(self.journal:netns(nsname))
     local ns, err = core.netns_create(nsname)
     if not ns then raise(err) end
     node = Node.new(self, name, ns, kind, nsname)
@@ -130,32 +131,36 @@ function Lab:link(a, b, addrs, opts)
   return l
 end
 
--- lab:remove(node | name): take a node (or a switch with its own
--- namespace) out of the running lab: every process inside it ends, its
--- namespace goes and with it every link to it; the journal records the
--- removal (`del netns LAB.NODE`) so teardown and `nslab nodes` agree.
-function Lab:remove(x)
+-- The node lab:remove(x) takes out: x itself, or the namespace of a
+-- switch that has one of its own.
+function Lab:_removable(x)
   local node = self:get(x)
-  local sw
   if node.is_switch then
-    sw = node
+    local sw = node
     if sw.node.kind ~= "switch" then
       raise(("switch \"%s\" lives in node \"%s\"; remove that node"):format(sw.name, sw.node.name))
     end
     node = sw.node
   end
   if node:is_root() then raise("cannot remove \"host\": it is the machine's own namespace") end
-  local pin = core.netns_dir .. "/" .. node.netns
+  return node
+end
+
+-- End every process in node: the lab's own, then whatever else runs
+-- there (`ip netns exec` shells, daemons) until none is left.
+local function end_processes(node)
   node:_stop_all()
-  -- also what nslab did not start (`ip netns exec` shells, daemons)
+  local pin = core.netns_dir .. "/" .. node.netns
   local gone = util.eventually(function()
-    local pids = core.pids_in(pin) or {}
-    for _, pid in ipairs(pids) do core.kill(pid, 9) end
-    return #pids == 0
+    return (core.procs_kill(pin) or 0) == 0
   end, { timeout = 5 })
   if not gone then raise(("node \"%s\": processes inside would not end"):format(node.name)) end
-  -- delete what the lab made in it now, so its links are gone when we
-  -- return (a namespace itself is freed later, asynchronously)
+end
+
+-- Delete node's interfaces now, so its links are gone when we return (a
+-- namespace itself is freed later, asynchronously), then its namespace
+-- and /etc/netns files; the journal records the removal.
+function Lab:_delete_netns(node)
   for k = #node.ifaces, 1, -1 do
     local i = node.ifaces[k]
     if not i.foreign then node.ns:link_delete(i.name) end
@@ -163,12 +168,18 @@ function Lab:remove(x)
   node.ns:close()
   local ok, err = core.netns_delete(node.netns)
   if not ok then raise(err) end
-  local etc = core.etc_netns_dir .. "/" .. node.netns
-  os.remove(etc .. "/hosts")
-  os.remove(etc .. "/resolv.conf")
-  os.remove(etc)
-  self:_record("del netns " .. node.netns)
-  -- forget the node, its switches, links and the far ends of those links
+  core.netns_etc_remove(node.netns)
+  self:_record(self.journal:del_netns(node.netns))
+end
+
+local function remove_item(list, x)
+  for k, v in ipairs(list) do
+    if v == x then table.remove(list, k) return end
+  end
+end
+
+-- Forget node, its switches, links and the far ends of those links.
+function Lab:_forget(node)
   for _, i in ipairs(node.ifaces) do
     local peer = i.peer
     if peer and peer.node ~= node then
@@ -177,12 +188,8 @@ function Lab:remove(x)
       for k, pi in ipairs(pn.ifaces) do
         if pi.name == peer.ifname then table.remove(pn.ifaces, k) break end
       end
-      if pn:is_root() then self:_record("del link " .. peer.ifname) end
-      if peer.sw then
-        for k, p in ipairs(peer.sw.ports) do
-          if p == peer then table.remove(peer.sw.ports, k) break end
-        end
-      end
+      if pn:is_root() then self:_record(self.journal:del_link(peer.ifname)) end
+      if peer.sw then remove_item(peer.sw.ports, peer) end
     end
   end
   for name, s in pairs(self.switches) do
@@ -193,11 +200,20 @@ function Lab:remove(x)
     if l.a.node == node or l.b.node == node then table.remove(self.links, k) end
   end
   self.nodes[node.name] = nil
-  for k, n in ipairs(self.order) do
-    if n == node then table.remove(self.order, k) break end
-  end
+  remove_item(self.order, node)
   node.removed = true
   self.addr_version = self.addr_version + 1
+end
+
+-- lab:remove(node | name): take a node (or a switch with its own
+-- namespace) out of the running lab: every process inside it ends, its
+-- namespace goes and with it every link to it; the journal records the
+-- removal (`del netns LAB.NODE`) so teardown and `nslab nodes` agree.
+function Lab:remove(x)
+  local node = self:_removable(x)
+  end_processes(node)
+  self:_delete_netns(node)
+  self:_forget(node)
   return self
 end
 

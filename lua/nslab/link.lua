@@ -66,7 +66,7 @@ function Link.new(lab, a, b, addrs, opts)
   if eb.sw then first, second = eb, ea end
   lab:_begin()
   for _, e in ipairs { first, second } do
-    if e.node:is_root() then lab:_record("link " .. e.ifname) end
+    if e.node:is_root() then lab:_record(lab.journal:link(e.ifname)) end
   end
   local ia, ib = lab.core_veth(first, second, opts)
   first.node:_add_iface(first.ifname, ia)

@@ -27,7 +27,7 @@ local function run(node, ...)
   node.lab:_begin()
   local t = tname(node)
   if node:is_root() and not node.nft_recorded then
-    node.lab:_record("nft inet " .. t)
+    node.lab:_record(node.lab.journal:nft("inet", t))
     node.nft_recorded = true
   end
   node.nft_policy = node.nft_policy or "accept"

@@ -83,7 +83,7 @@ function Node:addr(ifname, cidr)
   util.check_cidr(cidr, true)
   local i = self:iface(ifname)
   self.lab:_begin()
-  if self:is_root() then self.lab:_record(("addr %s %s"):format(i.name, cidr)) end
+  if self:is_root() then self.lab:_record(self.lab.journal:addr(i.name, cidr)) end
   local ok, err = self.ns:addr_add(i.index, i.name, cidr)
   if not ok then raise(err) end
   i.addrs[#i.addrs + 1] = cidr
@@ -172,7 +172,7 @@ function Node:route(dst, via, opts)
   self.lab:_begin()
   if self:is_root() then
     local d = dst == "default" and ((family == 6 or (gw and gw:find(":"))) and "::/0" or "0.0.0.0/0") or dst
-    self.lab:_record(("route %s %s %s %d"):format(d, gw or "-", dev or "-", opts.metric or -1))
+    self.lab:_record(self.lab.journal:route(d, gw, dev, opts.metric or -1))
   end
   local ok, err = self.ns:route_add(dst, gw, oif, dev, opts.metric or -1, opts.replace, family or 4)
   if not ok then raise(err) end
@@ -196,7 +196,7 @@ function Node:sysctl(key, value)
   if self:is_root() then
     local old, err = self.ns:sysctl_get(key)
     if not old then raise(err) end
-    self.lab:_record(("sysctl %s %s"):format(key, old))
+    self.lab:_record(self.lab.journal:sysctl(key, old))
   end
   local old, err = self.ns:sysctl_set(key, value)
   if not old then raise(err) end
@@ -242,14 +242,14 @@ function Node:_write_hosts()
     -- user made is never removed.
     local mark = core.etc_netns_dir .. "/.nslab"
     if not core.exists(core.etc_netns_dir) then
-      lab:_record("rmdir " .. core.etc_netns_dir)
+      lab:_record(lab.journal:rmdir(core.etc_netns_dir))
       local ok, err, code = core.mkdir(core.etc_netns_dir)
       if not ok and code ~= 17 then raise(err) end
       local f, ferr = io.open(mark, "w")
       if not f then raise(ferr) end
       f:close()
     elseif core.exists(mark) then
-      lab:_record("rmdir " .. core.etc_netns_dir)
+      lab:_record(lab.journal:rmdir(core.etc_netns_dir))
     end
     lab._etc_ready = true
   end
@@ -376,7 +376,7 @@ function Node:spawn(cmd, opts)
   local log = ("%s/%s.%d.log"):format(logdir, self.name, self.lab.nspawn)
   local pid, start = core.spawn(argv, self:_exec_opts(opts), log)
   if not pid then raise(("in node \"%s\": %s"):format(self.name, start)) end
-  self.lab:_record(("pid %d %d"):format(pid, start))
+  self.lab:_record(self.lab.journal:pid(pid, start))
   return self:_adopt(Process.new(self, pid, start, log, cmd))
 end
 

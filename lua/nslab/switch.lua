@@ -30,7 +30,7 @@ function Switch.new(lab, name, opts)
     ifname = util.check_ifname(opts.ifname or "br0", "bridge")
     holder = lab:_add_node(name, "switch")
   end
-  if holder:is_root() then lab:_record("link " .. ifname) end
+  if holder:is_root() then lab:_record(lab.journal:link(ifname)) end
   local idx, err = holder.ns:bridge(ifname, opts.mtu)
   if not idx then raise(err) end
   local sw = setmetatable({

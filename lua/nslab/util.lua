@@ -64,7 +64,7 @@ end
 local NAME = "^[%w][%w_%-]*$"
 
 -- Node, switch and lab names become part of namespace names (LAB.NODE)
--- and of paths (/run/nslab/LAB): one rule, kept in C (src/names.c), so the
+-- and of paths (/run/nslab/LAB): one rule, kept in C (src/kernel/names.c), so the
 -- library, the command line and the journal can never disagree.
 M.valid_name = core.valid_name
 

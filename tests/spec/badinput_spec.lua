@@ -92,7 +92,7 @@ describe("nslab in a user namespace", function()
   end)
 end)
 
--- libnftables, libpcap and readline are opened on first use (src/lazylib.c).
+-- libnftables, libpcap and readline are opened on first use (src/kernel/lazylib.c).
 -- Each test hides one library in a private mount namespace (the file found
 -- through ld.so's cache is covered by /dev/null) and runs nslab there.
 describe("a library nslab opens on first use is missing", function()

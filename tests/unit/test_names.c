@@ -29,25 +29,25 @@ int main(void)
 	size_t i;
 
 	for (i = 0; i < sizeof good / sizeof *good; i++)
-		check(nsl_name_valid(good[i]), 1, "name", good[i]);
+		check(nsl_names_valid(good[i]), 1, "name", good[i]);
 	for (i = 0; i < sizeof badn / sizeof *badn; i++)
-		check(nsl_name_valid(badn[i]), 0, "name", badn[i]);
+		check(nsl_names_valid(badn[i]), 0, "name", badn[i]);
 	memset(long64, 'x', 64);
 	long64[64] = 0;
 	memset(long65, 'x', 65);
 	long65[65] = 0;
-	check(nsl_name_valid(long64), 1, "name of 64 bytes", "x...");
-	check(nsl_name_valid(long65), 0, "name of 65 bytes", "x...");
-	check(nsl_name_valid_len("a\0b", 3), 0, "name with a NUL", "a\\0b");
-	check(nsl_name_valid(NULL), 0, "name", "(null)");
+	check(nsl_names_valid(long64), 1, "name of 64 bytes", "x...");
+	check(nsl_names_valid(long65), 0, "name of 65 bytes", "x...");
+	check(nsl_names_valid_len("a\0b", 3), 0, "name with a NUL", "a\\0b");
+	check(nsl_names_valid(NULL), 0, "name", "(null)");
 
-	check(nsl_pin_name_valid("crs.client"), 1, "pin", "crs.client");
-	check(nsl_pin_name_valid("my ns"), 1, "pin", "my ns");
-	check(nsl_pin_name_valid(".."), 0, "pin", "..");
-	check(nsl_pin_name_valid("."), 0, "pin", ".");
-	check(nsl_pin_name_valid(".hidden"), 0, "pin", ".hidden");
-	check(nsl_pin_name_valid("a/b"), 0, "pin", "a/b");
-	check(nsl_pin_name_valid(""), 0, "pin", "");
+	check(nsl_names_pin_valid("crs.client"), 1, "pin", "crs.client");
+	check(nsl_names_pin_valid("my ns"), 1, "pin", "my ns");
+	check(nsl_names_pin_valid(".."), 0, "pin", "..");
+	check(nsl_names_pin_valid("."), 0, "pin", ".");
+	check(nsl_names_pin_valid(".hidden"), 0, "pin", ".hidden");
+	check(nsl_names_pin_valid("a/b"), 0, "pin", "a/b");
+	check(nsl_names_pin_valid(""), 0, "pin", "");
 
 	/* the journal builds no path from a bad name; the state dir is a
 	 * place that cannot exist, so nothing here touches the machine */

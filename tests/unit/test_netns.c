@@ -70,10 +70,10 @@ int main(void)
 	      !strcmp(val, "0"), "b's sysctl is its own");
 	rc = nsl_sysctl_get(&a, "net.ipv4.no_such_thing", val, sizeof val, &e);
 	CHECK(rc < 0 && strstr(e.msg, "unknown sysctl"), "unknown sysctl: %s", e.msg);
-	CHECK(nsl_nft_run(&a, "add table inet t\nadd chain inet t c { type filter hook forward priority 0; }", NULL, &e) == 0, "nft table in a");
-	CHECK(nsl_nft_run(&a, "list tables", &out, &e) == 0 && strstr(out, "inet t"), "nft lists it");
-	CHECK(nsl_nft_run(&b, "list tables", &out, &e) == 0 && !strstr(out, "inet t"), "b has no such table");
-	rc = nsl_nft_run(&a, "add rule inet t nope accept", NULL, &e);
+	CHECK(nsl_nat_run(&a, "add table inet t\nadd chain inet t c { type filter hook forward priority 0; }", NULL, &e) == 0, "nft table in a");
+	CHECK(nsl_nat_run(&a, "list tables", &out, &e) == 0 && strstr(out, "inet t"), "nft lists it");
+	CHECK(nsl_nat_run(&b, "list tables", &out, &e) == 0 && !strstr(out, "inet t"), "b has no such table");
+	rc = nsl_nat_run(&a, "add rule inet t nope accept", NULL, &e);
 	CHECK(rc < 0 && strstr(e.msg, "nft in t.a"), "bad nft reported: %s", e.msg);
 	{
 		char *argv[] = { "ping", "-c", "1", "-W", "2", "10.9.0.2", NULL };
@@ -82,14 +82,16 @@ int main(void)
 		char *hn[] = { "hostname", NULL };
 		char *nope[] = { "/no/such/program", NULL };
 
-		CHECK(nsl_exec(argv, &o, &r, &e) == 0 && r.status == 0, "ping a -> b (status %d)", r.status);
+		CHECK(nsl_exec_run(argv, &o, &r, &e) == 0 && r.status == 0, "ping a -> b (status %d)", r.status);
 		nsl_exec_result_free(&r);
-		CHECK(nsl_exec(hn, &o, &r, &e) == 0 && !strcmp(r.out, "alpha\n"), "hostname inside is alpha");
+		CHECK(nsl_exec_run(hn, &o, &r, &e) == 0 && !strcmp(r.out, "alpha\n"), "hostname inside is alpha");
 		nsl_exec_result_free(&r);
-		rc = nsl_exec(nope, &o, &r, &e);
+		rc = nsl_exec_run(nope, &o, &r, &e);
 		CHECK(rc < 0 && strstr(e.msg, "No such file"), "missing program: %s", e.msg);
 		nsl_exec_result_free(&r);
 	}
+	nsl_nat_release(&a);
+	nsl_nat_release(&b);
 	nsl_netns_close(&a);
 	nsl_netns_close(&b);
 	CHECK(nsl_netns_delete("t.a", &e) == 0 && !nsl_netns_exists("t.a"), "delete t.a");
