@@ -1,4 +1,4 @@
--- nslab.cli_tests — the command-line verbs for courses and CI:
+-- nslab.cli.tests — the command-line verbs for courses and CI:
 --   test FILE...   build each lab, run its checks, tear down; TAP, JUnit
 --   check LAB      which of a lab's exercises pass, with hints
 --   graph FILE     the lab as DOT, SVG or PNG, without building it
@@ -14,7 +14,7 @@ local function err(status, fmt, ...)
 end
 
 local util = require "nslab.util"
-local runner = require "nslab.runner"
+local runner = require "nslab.cli.runner"
 local parse, lab_name_of, valid_name = util.parse_args, util.lab_name_of, util.valid_name
 
 local readable = util.readable_file
@@ -121,7 +121,7 @@ function M.test(args)
   end
   local nslab = require "nslab"
   local expect = require "nslab.expect"
-  local progress = require "nslab.progress"
+  local progress = require "nslab.cli.progress"
   progress.auto()
 
   local stdout = io.stdout
@@ -328,7 +328,7 @@ function M.check(args)
   end
   local name, file = resolve_up("check", pos[1], opt.name)
   if not name then return err(1, "check: %s", file) end
-  local dry = require "nslab.dry"
+  local dry = require "nslab.cli.dry"
   local nslab, state = dry.load("attach")
   local chunk, lerr = load_lab(nslab, file, name, { print = function() end })
   if not chunk then return err(1, "check: %s", lerr) end
@@ -371,7 +371,7 @@ function M.graph(args)
   if #pos ~= 1 then
     return err(2, "graph: which lab? like `nslab graph labs/bridge-nat.lua -o bridge-nat.svg`")
   end
-  local graph = require "nslab.graph"
+  local graph = require "nslab.cli.graph"
   local target = pos[1]
   local dot
   if readable(target) and not (is_up(target) and not target:match("%.lua$")) then
@@ -379,7 +379,7 @@ function M.graph(args)
     if not valid_name(name) then
       return err(1, "graph: %s: cannot use \"%s\" as a lab name; pass --name NAME", target, name)
     end
-    local dry = require "nslab.dry"
+    local dry = require "nslab.cli.dry"
     local nslab, state = dry.load("dry")
     local chunk, lerr = load_lab(nslab, target, name, { print = function() end })
     if not chunk then return err(1, "graph: %s", lerr) end

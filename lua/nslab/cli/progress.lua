@@ -1,4 +1,4 @@
--- nslab.progress — one line on the terminal while a lab builds:
+-- nslab.cli.progress — one line on the terminal while a lab builds:
 --   building tree: 11/15 nodes, 8/14 links  1.2 s
 -- Shown only when stderr is a terminal (never in pipes, logs or CI), only
 -- once a build takes longer than a moment, redrawn at most ten times a

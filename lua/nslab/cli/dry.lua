@@ -1,4 +1,4 @@
--- nslab.dry — run a lab file without building it.
+-- nslab.cli.dry — run a lab file without building it.
 --
 -- A stand-in for nslab.core records what a lab declares (namespaces,
 -- interfaces, addresses, routes, sysctls, rules) instead of asking the
@@ -289,7 +289,7 @@ function M.load(mode)
   local state = { mode = mode or "dry", live = false, namespaces = {}, commands = 0 }
   local fake = fake_core(state)
   for k in pairs(package.loaded) do
-    if k == "nslab" or (k:match("^nslab%.") and k ~= "nslab.dry") then package.loaded[k] = nil end
+    if k == "nslab" or (k:match("^nslab%.") and k ~= "nslab.cli.dry") then package.loaded[k] = nil end
   end
   package.loaded["nslab.core"] = fake
   local nslab = require "nslab"

@@ -1,4 +1,4 @@
--- nslab.cli_shape — command-line verbs on the interfaces of labs that are
+-- nslab.cli.shape — command-line verbs on the interfaces of labs that are
 -- up: shape, unshape, link (up/down) and capture. Dispatched from
 -- nslab.cli; nodes are found from the lab's record (nslab.procs), so they
 -- work for labs of any nslab process, `nslab up` and crashed ones alike.
