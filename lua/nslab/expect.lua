@@ -366,7 +366,8 @@ end
 M.fmt_detail = fmt_detail
 
 local function record(lab, res)
-  local now = core.clock()
+  lab:_emit("check", res)
+  local now = lab.core.clock()
   res.where = res.where or util.where():gsub(": $", "")
   res.time = now - (lab._last_check_at or lab._started_at or now)
   lab._last_check_at = now
@@ -396,7 +397,7 @@ function M.install(Lab)
     local lab = new(...)
     lab._checks = {}
     lab._exercises = {}
-    lab._started_at = core.clock()
+    lab._started_at = lab.core.clock()
     return lab
   end
 
@@ -432,7 +433,7 @@ function M.install(Lab)
   -- truthy, or nil, fn's last detail after timeout (never raises; for a
   -- timeout that fails loudly use lab:expect_eventually or nslab.expect).
   function Lab:eventually(fn, opts)
-    return util.eventually(fn, opts)
+    return util.eventually(fn, opts, self.core)
   end
 
   -- lab:expect_eventually(desc, fn [, {timeout=}]) -> fn's value; a check
@@ -440,7 +441,7 @@ function M.install(Lab)
   function Lab:expect_eventually(desc, fn, opts)
     opts = util.check_opts(opts, util.set { "timeout", "interval" }, "expect_eventually")
     local timeout = opts.timeout or 5
-    local v, detail = util.eventually(fn, { timeout = timeout, interval = opts.interval })
+    local v, detail = util.eventually(fn, { timeout = timeout, interval = opts.interval }, self.core)
     record(self, { desc = desc, ok = not not v,
       found = not v and (("still false after %g s%s"):format(timeout,
         detail ~= nil and (" (last: " .. tostring(detail) .. ")") or "")) or nil })

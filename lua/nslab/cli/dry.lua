@@ -2,7 +2,8 @@
 --
 -- A stand-in for nslab.core records what a lab declares (namespaces,
 -- interfaces, addresses, routes, sysctls, rules) instead of asking the
--- kernel, and the library is loaded afresh on top of it. Two uses:
+-- kernel; the labs of a dry run are made with it as their core
+-- (nslab.lab(name, { core = stand_in })). Two uses:
 --
 --   "dry"     `nslab graph LAB.lua`: nothing touches the kernel, no root
 --             needed; commands "succeed" with no output and time passes
@@ -15,10 +16,10 @@
 --             see the real lab. Nothing the script declares is applied
 --             again, and the lab's journal is never touched.
 --
--- After M.load() this process's `require "nslab"` is the dry library for
--- good: these modes are whole commands, not something to mix with
--- building real labs in the same process.
+-- These modes are whole commands, not something to mix with building
+-- real labs in the same process: M.load quiets the process's checks.
 local real = require "nslab.core"
+local util = require "nslab.util"
 
 local M = {}
 
@@ -283,23 +284,28 @@ local function fake_core(state)
   end })
 end
 
--- M.load(mode) -> nslab (the library on the stand-in core), state.
--- mode: "dry" or "attach".
+-- M.load(mode) -> nslab (the library as a lab script sees it, its labs
+-- on the stand-in core), state. mode: "dry" or "attach".
 function M.load(mode)
   local state = { mode = mode or "dry", live = false, namespaces = {}, commands = 0 }
   local fake = fake_core(state)
-  for k in pairs(package.loaded) do
-    if k == "nslab" or (k:match("^nslab%.") and k ~= "nslab.cli.dry") then package.loaded[k] = nil end
-  end
-  package.loaded["nslab.core"] = fake
   local nslab = require "nslab"
-  -- hosts files belong to the lab that is up (attach) or to nobody (dry)
-  require("nslab.node")._write_hosts = function() end
+  local dry = setmetatable({ core = fake, labs = {} }, { __index = nslab })
+  function dry.lab(name, opts)
+    if opts ~= nil and type(opts) ~= "table" then return nslab.lab(name, opts) end -- its message
+    -- hosts files belong to the lab that is up (attach) or to nobody (dry)
+    local o = { core = fake, hosts = false }
+    for k, v in pairs(opts or {}) do o[k] = v end
+    local l = nslab.lab(name, o)
+    dry.labs[#dry.labs + 1] = l
+    return l
+  end
+  function dry.eventually(fn, opts) return util.eventually(fn, opts, fake) end
   -- nothing is proven in a dry run: checks are recorded, never fatal
   local expect = require "nslab.expect"
   expect.reporter = function() end
   state.expect = expect
-  return nslab, state
+  return dry, state
 end
 
 -- Attach mode: from now on, observation reaches the real namespaces.

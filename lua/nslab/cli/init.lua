@@ -47,13 +47,14 @@ local util = require "nslab.util"
 local parse = util.parse_args
 
 local runner = require "nslab.cli.runner"
+local progress = require "nslab.cli.progress"
 
 -- Run a lab file. mode "run" tears down at the end, "up" leaves it up.
 -- Returns the exit status, and the labs when kept.
 function M.run_file(file, mode, opt)
   local name, status = runner.lab_name(file, opt)
   if not name then return status end
-  local chunk, lerr = runner.load(nslab, file, name)
+  local chunk, lerr = runner.load(nslab, file, name, progress.output())
   if not chunk then
     io.stderr:write(lerr, "\n")
     return 1
@@ -167,7 +168,7 @@ function M.main(argv)
     io.stdout:write("nslab ", core.version, " (", _VERSION, ")\n")
     return 0
   elseif cmd == "run" or cmd == "up" then
-    require("nslab.cli.progress").auto()
+    progress.auto(nslab)
     local pos, opt = parse(args, { name = "value", verbose = "flag" }, { v = "verbose" })
     if not pos then return err("%s: %s", cmd, opt) end
     if #pos ~= 1 then return err("%s: give exactly one lab file, like `nslab %s labs/client-router-server.lua`", cmd, cmd) end

@@ -3,8 +3,11 @@
 -- Shown only when stderr is a terminal (never in pipes, logs or CI), only
 -- once a build takes longer than a moment, redrawn at most ten times a
 -- second, and wiped when the script starts doing something else (running
--- a command, printing) or ends. Topology generators announce how many
--- nodes and links are coming (M.expect), so the line can count down.
+-- a command, recording a check, printing) or ends. It follows the lab's
+-- events (lab:on): "node" and "link" count, "plan" (a topology generator
+-- announcing how many are coming) lets the line count down, the others
+-- wipe it. A script's print and io.write wipe it through the script's
+-- environment (M.output), not by replacing Lua's globals.
 local core = require "nslab.core"
 
 local M = {}
@@ -16,17 +19,19 @@ local function tty(fd)
   return os.execute(("test -t %d"):format(fd)) == true
 end
 
+local function count(n, total, what)
+  if total and total >= n then return ("%d/%d %s"):format(n, total, what) end
+  return ("%d %s"):format(n, what)
+end
+
 local function draw(force)
   local s = state
   local now = core.clock()
   if not force and (now - s.started < s.delay or now - s.drawn < 0.1) then return end
   s.drawn = now
-  local function count(n, total, what)
-    if total and total >= n then return ("%d/%d %s"):format(n, total, what) end
-    return ("%d %s"):format(n, what)
-  end
-  local line = ("building %s: %s, %s  %.1f s"):format(s.lab or "lab", count(s.nodes, s.total_nodes, "nodes"),
-    count(s.links, s.total_links, "links"), now - s.started)
+  local plan = s.plans[s.lab] or {}
+  local line = ("building %s: %s, %s  %.1f s"):format(s.lab.name, count(s.nodes, plan.nodes, "nodes"),
+    count(s.links, plan.links, "links"), now - s.started)
   io.stderr:write("\r\27[K", line)
   io.stderr:flush()
   s.shown = true
@@ -42,73 +47,76 @@ function M.clear()
   if state then state.active = false end
 end
 
-local function bump(lab, what)
+-- Wipe the line only while a build is being shown (before output).
+local function before_output()
+  if state.active then M.clear() end
+end
+
+-- A node or link was added to lab: count it (a new lab starts a new line).
+local function added(lab, what)
   local s = state
-  if not s then return end
-  if s.lab ~= lab.name then
-    s.lab, s.nodes, s.links, s.started, s.drawn = lab.name, 0, 0, core.clock(), 0
-    s.total_nodes, s.total_links = lab._progress_nodes, lab._progress_links
+  if s.lab ~= lab then
+    s.lab, s.nodes, s.links, s.started, s.drawn = lab, 0, 0, core.clock(), 0
   end
   s.active = true
   s[what] = s[what] + 1
-  s.total_nodes, s.total_links = lab._progress_nodes or s.total_nodes, lab._progress_links or s.total_links
   draw(false)
 end
 
--- A generator says how many nodes and links it is about to make.
-function M.expect(lab, nodes, links)
-  lab._progress_nodes = (lab._progress_nodes or (state and state.lab == lab.name and state.nodes or 0)) + nodes
-  lab._progress_links = (lab._progress_links or (state and state.lab == lab.name and state.links or 0)) + links
+local function on_node(lab) added(lab, "nodes") end
+local function on_link(lab) added(lab, "links") end
+
+-- A generator says how many nodes and links it is about to make: they
+-- come on top of what the lab has so far.
+local function on_plan(lab, nodes, links)
+  local s = state
+  local plan = s.plans[lab]
+  if not plan then
+    local here = s.lab == lab
+    plan = { nodes = here and s.nodes or 0, links = here and s.links or 0 }
+    s.plans[lab] = plan
+  end
+  plan.nodes, plan.links = plan.nodes + nodes, plan.links + links
+end
+
+-- Follow one lab's events.
+function M.watch(lab)
+  lab:on("node", on_node):on("link", on_link):on("plan", on_plan)
+     :on("exec", before_output):on("check", before_output)
+     :on("keep", M.clear):on("down", M.clear)
 end
 
 -- Turn the indicator on for this process if stderr is a terminal
--- (NSLAB_PROGRESS=0 turns it off, =1 forces it). Wraps the lab's
--- builders; returns true when enabled.
-function M.auto(opts)
+-- (NSLAB_PROGRESS=0 turns it off, =1 forces it) and follow every lab
+-- nslab (the library) makes from now on; returns true when enabled.
+function M.auto(nslab, opts)
   if state then return true end
   local env = os.getenv("NSLAB_PROGRESS")
   if env == "0" then return false end
   if env ~= "1" and not tty(2) then return false end
   state = { nodes = 0, links = 0, started = core.clock(), drawn = 0,
+            plans = setmetatable({}, { __mode = "k" }),
             delay = (opts and opts.delay) or tonumber(os.getenv("NSLAB_PROGRESS_DELAY") or "") or 0.3 }
-  local Lab = require "nslab.lab"
-  local Node = require "nslab.node"
-  local add_node, link = Lab._add_node, Lab.link
-  Lab._add_node = function(self, ...)
-    local n = add_node(self, ...)
-    bump(self, "nodes")
-    return n
-  end
-  Lab.link = function(self, ...)
-    local l = link(self, ...)
-    bump(self, "links")
-    return l
-  end
-  for _, m in ipairs { "keep", "down" } do
-    local f = Lab[m]
-    Lab[m] = function(...)
-      M.clear()
-      return f(...)
-    end
-  end
-  for _, m in ipairs { "exec", "spawn" } do
-    local f = Node[m]
-    Node[m] = function(...)
-      if state.active then M.clear() end
-      return f(...)
-    end
-  end
-  local p = print
-  print = function(...) -- luacheck: ignore
-    if state.active then M.clear() end
-    return p(...)
-  end
-  local w = io.write
-  io.write = function(...)
-    if state.active then M.clear() end
-    return w(...)
-  end
+  nslab.on("lab", M.watch)
   return true
+end
+
+-- What a lab script gets as print and io while the line may be shown:
+-- Lua's own, wiping the line first. Nil when the indicator is off.
+function M.output()
+  if not state then return nil end
+  return {
+    print = function(...)
+      before_output()
+      return print(...)
+    end,
+    io = setmetatable({
+      write = function(...)
+        before_output()
+        return io.write(...)
+      end,
+    }, { __index = io }),
+  }
 end
 
 return M

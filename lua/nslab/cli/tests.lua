@@ -122,7 +122,7 @@ function M.test(args)
   local nslab = require "nslab"
   local expect = require "nslab.expect"
   local progress = require "nslab.cli.progress"
-  progress.auto()
+  progress.auto(nslab)
 
   local stdout = io.stdout
   local n, failed, skipped = 0, 0, 0
@@ -189,6 +189,7 @@ function M.test(args)
 
     stdout:write(("# %s (lab %s)\n"):format(file, name))
     local function comment(s)
+      progress.clear()
       su.output[#su.output + 1] = s
       for line in s:gmatch("[^\n]*\n?") do
         if line ~= "" then stdout:write("# ", line:gsub("\n$", ""), "\n") end
@@ -205,13 +206,13 @@ function M.test(args)
         :format(name, name) }, "error")
       script_ok = false
     else
-      local chunk, lerr = load_lab(nslab, file, name, {
-        print = function(...)
-          local t = table.pack(...)
-          for i = 1, t.n do t[i] = tostring(t[i]) end
-          comment(table.concat(t, "\t") .. "\n")
-        end,
-      })
+      local env = progress.output() or {}
+      env.print = function(...)
+        local t = table.pack(...)
+        for i = 1, t.n do t[i] = tostring(t[i]) end
+        comment(table.concat(t, "\t") .. "\n")
+      end
+      local chunk, lerr = load_lab(nslab, file, name, env)
       local ok, msg
       if not chunk then
         ok, msg = false, lerr
