@@ -92,7 +92,7 @@ local function cmd_down(args)
     if not name then
       rc = err("%s", bad)
     elseif owner == nil then
-      rc = err("down: no lab named \"%s\" is up (see `nslab ls`)", name)
+      rc = err("no lab named \"%s\" is up (see `nslab ls`)", name)
     elseif owner > 0 and not opt.force then
       rc = err("lab \"%s\" is running in nslab process %d; stop that process (it tears the lab down) " ..
         "or use --force", name, owner)
