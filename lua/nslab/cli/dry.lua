@@ -23,16 +23,11 @@ local util = require "nslab.util"
 
 local M = {}
 
-local function fake_ns(state, name, is_host)
-  local ns = { _name = name, _host = is_host, _links = {}, _addrs = {}, _routes = {},
-               _sysctl = {}, _nft = {}, _next = 1 }
-  local function idx(n)
-    ns._next = ns._next + 1
-    ns._links[#ns._links + 1] = { index = ns._next, name = n }
-    return ns._next
-  end
-  ns._links[1] = { index = 1, name = "lo", up = true }
-  -- the real namespace, opened on first live use
+---- the stand-in's namespaces ------------------------------------------------------
+
+-- Identity, and the real namespace behind it: opened on first use once
+-- the state is live (attach mode), never in a dry run.
+local function ns_identity(ns, state, name, is_host)
   local realns
   local function live_ns()
     if not state.live then return nil end
@@ -45,6 +40,30 @@ local function fake_ns(state, name, is_host)
     return realns
   end
   ns._live = live_ns
+  function ns:close()
+    if realns then realns:close() realns = nil end
+    return true
+  end
+  function ns:name() return name end
+  function ns:is_host() return is_host end
+  function ns:fd() local r = live_ns() return r and r:fd() or -1 end
+  function ns._new_link(n)
+    ns._next = ns._next + 1
+    ns._links[#ns._links + 1] = { index = ns._next, name = n }
+    return ns._next
+  end
+  function ns:link_index(n)
+    local r = live_ns()
+    if r then return r:link_index(n) end
+    for _, l in ipairs(self._links) do if l.name == n then return l.index end end
+    if is_host then return ns._new_link(n) end -- the machine's own interfaces: assume they exist
+    return nil, ("no interface %s in %s (dry run)"):format(n, name), 19
+  end
+end
+
+-- What a lab declares (interfaces, addresses, routes, shaping, sysctls):
+-- kept in a dry run; refused once live (nslab check only observes).
+local function ns_changes(ns, state)
   local function mutating(what)
     return function(self, ...)
       if state.live then
@@ -53,65 +72,53 @@ local function fake_ns(state, name, is_host)
       return self["_" .. what](self, ...)
     end
   end
-  function ns:close()
-    if realns then realns:close() realns = nil end
-    return true
-  end
-  function ns:name() return name end
-  function ns:is_host() return is_host end
-  function ns:fd() local r = live_ns() return r and r:fd() or -1 end
-  function ns:link_index(n)
-    local r = live_ns()
-    if r then return r:link_index(n) end
-    for _, l in ipairs(self._links) do if l.name == n then return l.index end end
-    if is_host then return idx(n) end -- the machine's own interfaces: assume they exist
-    return nil, ("no interface %s in %s (dry run)"):format(n, name), 19
-  end
-  ns._new_link = idx
-  function ns:_bridge(n) return idx(n) end
-  ns.bridge = mutating("bridge")
+  function ns:_bridge(n) return self._new_link(n) end
   function ns:_link_set() return true end
-  ns.link_set = mutating("link_set")
   function ns:_link_delete() return true end
-  ns.link_delete = mutating("link_delete")
   function ns:_addr_add(index, _, cidr)
     self._addrs[#self._addrs + 1] = { ifindex = index, cidr = cidr,
       family = cidr:find(":") and 6 or 4, scope = "global" }
     return true
   end
-  ns.addr_add = mutating("addr_add")
   function ns:_addr_del() return true end
-  ns.addr_del = mutating("addr_del")
   function ns:_route_add(dst, gw, oif, _, metric, _, family)
     self._routes[#self._routes + 1] = { dst = dst, via = gw, oif = oif ~= 0 and oif or nil,
       metric = metric >= 0 and metric or nil, family = family, table = 254, type = "unicast",
       proto = "static", scope = gw and "global" or "link" }
     return true
   end
-  ns.route_add = mutating("route_add")
   function ns:_route_del() return true end
-  ns.route_del = mutating("route_del")
   -- shaping (nslab.shape): taken as done; read back from the real namespace when live
   function ns:_shape_set() return true end
-  ns.shape_set = mutating("shape_set")
   function ns:_shape_clear() return true end
-  ns.shape_clear = mutating("shape_clear")
-  function ns:shape_get(...)
-    local r = live_ns()
-    if r then return r:shape_get(...) end
-    return false
-  end
-  function ns:sysctl_get(key)
-    local r = live_ns()
-    if r then return r:sysctl_get(key) end
-    return self._sysctl[key] or "0"
-  end
   function ns:_sysctl_set(key, value)
     local old = self._sysctl[key] or "0"
     self._sysctl[key] = value
     return old
   end
-  ns.sysctl_set = mutating("sysctl_set")
+  for _, what in ipairs { "bridge", "link_set", "link_delete", "addr_add", "addr_del", "route_add",
+                          "route_del", "shape_set", "shape_clear", "sysctl_set" } do
+    ns[what] = mutating(what)
+  end
+end
+
+-- What a lab reads back: what it declared in a dry run, the real
+-- namespace once live.
+local function ns_reads(ns)
+  local live_ns = ns._live
+  local function read(what, dry)
+    ns[what] = function(self, ...)
+      local r = live_ns()
+      if r then return r[what](r, ...) end
+      return dry(self, ...)
+    end
+  end
+  read("shape_get", function() return false end)
+  read("sysctl_get", function(self, key) return self._sysctl[key] or "0" end)
+  read("links", function(self) return self._links end)
+  read("addresses", function(self) return self._addrs end)
+  read("routes", function(self) return self._routes end)
+  read("peer_of", function() return nil, "dry run: no peer" end)
   function ns:nft(script)
     local r = live_ns()
     if r then
@@ -124,31 +131,19 @@ local function fake_ns(state, name, is_host)
     self._nft[#self._nft + 1] = script
     return ""
   end
-  function ns:links()
-    local r = live_ns()
-    if r then return r:links() end
-    return self._links
-  end
-  function ns:addresses()
-    local r = live_ns()
-    if r then return r:addresses() end
-    return self._addrs
-  end
-  function ns:routes()
-    local r = live_ns()
-    if r then return r:routes() end
-    return self._routes
-  end
-  function ns:peer_of(nsid, ifindex)
-    local r = live_ns()
-    if r then return r:peer_of(nsid, ifindex) end
-    return nil, "dry run: no peer"
-  end
   function ns:nsid_for(other)
     local r = live_ns()
     if r and other._live then return r:nsid_for(other._live()) end
     return -1
   end
+end
+
+local function fake_ns(state, name, is_host)
+  local ns = { _name = name, _host = is_host, _links = { { index = 1, name = "lo", up = true } },
+               _addrs = {}, _routes = {}, _sysctl = {}, _nft = {}, _next = 1 }
+  ns_identity(ns, state, name, is_host)
+  ns_changes(ns, state)
+  ns_reads(ns)
   return setmetatable(ns, { __name = "nslab.netns (dry)", __index = function(_, k)
     return function()
       return nil, ("dry run: %s is not simulated"):format(k)
@@ -156,12 +151,12 @@ local function fake_ns(state, name, is_host)
   end })
 end
 
-local function fake_core(state)
-  local f = {}
-  local clock = 0
-  local fake_pid = 1000000000
-  local real_pids = {}
+---- the stand-in core -----------------------------------------------------------
 
+-- What is passed through (names, parsing, paths) and what only seems to
+-- happen: root, /run/netns, time (instant in a dry run, real once live).
+local function core_basics(f, state)
+  local clock = 0
   f.version = real.version
   f.netns_dir = real.netns_dir
   f.etc_netns_dir = real.etc_netns_dir
@@ -186,7 +181,11 @@ local function fake_core(state)
     if state.live then return real.mkdir(p) end
     return true
   end
+end
 
+-- A journal that records nothing: a dry run owns no lab, and attach mode
+-- must never touch the journal of the lab that is up.
+local function core_journal(f, state)
   function f.journal_begin(name)
     state.name = name
     local j = {}
@@ -203,7 +202,11 @@ local function fake_core(state)
   function f.journal_list() return {} end
   function f.journal_count() return 0 end
   function f.journal_records() return {} end
+end
 
+-- Namespaces and interfaces: stand-ins (fake_ns); in attach mode each
+-- node's namespace must exist, as the lab file describes it.
+local function core_links(f, state)
   function f.netns_create(name)
     if state.mode == "attach" and not real.netns_exists(name) then
       return nil, ("namespace %s does not exist: the lab is not up as this file describes it " ..
@@ -236,7 +239,13 @@ local function fake_core(state)
   function f.link_kind(_, ns, _, name) return made(ns, name) end
   function f.macvlan(_, _, ns, name) return made(ns, name) end
   function f.vlan(_, _, ns, name) return made(ns, name) end
+end
 
+-- Commands: "succeed" with no output in a dry run (counted in
+-- state.commands); run for real in the real namespaces once live.
+local function core_procs(f, state)
+  local fake_pid = 1000000000
+  local real_pids = {}
   local function live_opts(opts)
     local o = {}
     for k, v in pairs(opts or {}) do o[k] = v end
@@ -274,7 +283,16 @@ local function fake_core(state)
     if real_pids[pid] then return real.waitpid(pid, nohang) end
     return 0
   end
+end
 
+-- The stand-in for nslab.core; anything else it is asked for answers
+-- "not simulated".
+local function fake_core(state)
+  local f = {}
+  core_basics(f, state)
+  core_journal(f, state)
+  core_links(f, state)
+  core_procs(f, state)
   return setmetatable(f, { __index = function(_, k)
     local v = real[k]
     if type(v) ~= "function" then return v end

@@ -99,195 +99,238 @@ local function junit(suites, total_time)
   return table.concat(out, "\n") .. "\n"
 end
 
--- nslab test [--junit FILE] [--keep-on-fail] [--prefix P] [--verbose] FILE...
-function M.test(args)
+-- The command line of `nslab test`: pos, opt, or nil and the exit status
+-- (the message printed).
+local function test_args(args)
   local pos, opt = parse(args, { junit = "value", ["keep-on-fail"] = "flag", prefix = "value",
                                  verbose = "flag" }, { v = "verbose" })
-  if not pos then return err(2, "test: %s", opt) end
+  if not pos then return nil, err(2, "test: %s", opt) end
   if #pos == 0 then
-    return err(2, "test: which lab files? like `nslab test labs/*.lua` (options: --junit FILE, --keep-on-fail, --prefix P)")
+    return nil, err(2, "test: which lab files? like `nslab test labs/*.lua` (options: --junit FILE, --keep-on-fail, --prefix P)")
   end
   local prefix = opt.prefix or ""
   for _, file in ipairs(pos) do
-    if not readable(file) then return err(2, "test: cannot open lab file %s (check the path)", file) end
+    if not readable(file) then return nil, err(2, "test: cannot open lab file %s (check the path)", file) end
     local name = prefix .. lab_name_of(file)
     if not valid_name(name) then
-      return err(2, "test: %s: cannot use \"%s\" as a lab name (letters, digits, '-', '_'); rename the file or pass --prefix",
+      return nil, err(2, "test: %s: cannot use \"%s\" as a lab name (letters, digits, '-', '_'); rename the file or pass --prefix",
         file, name)
     end
   end
   if not core.privileged() then
-    return err(1, "test needs root to build labs; run it as root (sudo nslab test ...)")
+    return nil, err(1, "test needs root to build labs; run it as root (sudo nslab test ...)")
   end
-  local nslab = require "nslab"
+  return pos, opt
+end
+
+-- A TAP stream on out and the JUnit suites it fills: one suite per lab
+-- file, one point (test case) per check.
+local Tap = {}
+Tap.__index = Tap
+
+function Tap.new(out, progress)
+  return setmetatable({ out = out, progress = progress, n = 0, failed = 0, skipped = 0, suites = {} }, Tap)
+end
+
+-- Start the suite of one lab file (its checks run in lab name).
+function Tap:suite(file, base, name)
+  local su = { name = base, lab = name, file = file, cases = {}, failures = 0, errors = 0, skipped = 0,
+               output = {}, timestamp = os.date("!%Y-%m-%dT%H:%M:%S"), t0 = core.clock(), failed = false }
+  su.last = su.t0
+  self.suites[#self.suites + 1] = su
+  self.su = su
+  self.out:write(("# %s (lab %s)\n"):format(file, name))
+  return su
+end
+
+-- The YAML block under a failed point, and the JUnit message and text of
+-- case c from diag.
+local function diagnose(out, c, desc, diag)
+  local lines = { "  ---" }
+  local msg = {}
+  for _, k in ipairs { "message", "at", "expected", "found", "detail" } do
+    if diag[k] then
+      lines[#lines + 1] = ("  %s: %s"):format(k, yaml_str(diag[k]))
+      if k ~= "at" then msg[#msg + 1] = (k == "message" and "" or (k .. ": ")) .. diag[k] end
+    end
+  end
+  lines[#lines + 1] = "  ..."
+  out:write(table.concat(lines, "\n"), "\n")
+  if diag.message then
+    c.message = diag.message
+  elseif diag.expected or diag.found then
+    c.message = ("expected %s; found %s"):format(diag.expected or desc, diag.found or "otherwise")
+  else
+    c.message = diag.detail or desc
+  end
+  c.text = table.concat(msg, "\n")
+  if diag.at then c.text = diag.at .. ": " .. c.text end
+end
+
+-- One TAP point in the current suite. status: nil (pass or fail by ok),
+-- "error", "skip" or "todo" (a TODO point may fail without failing the run).
+function Tap:point(ok, desc, diag, status, directive)
+  local su = self.su
+  self.progress.clear()
+  self.n = self.n + 1
+  local now = core.clock()
+  local c = { name = desc, time = diag and diag.time or (now - su.last), where = diag and diag.at }
+  su.last = now
+  if status == "skip" or (status == "todo" and not ok) then
+    c.status, c.message = "skip", directive
+    su.skipped = su.skipped + 1
+    self.skipped = self.skipped + 1
+  elseif ok then
+    c.status = "pass"
+  else
+    c.status = status or "fail"
+    if c.status == "error" then su.errors = su.errors + 1 else su.failures = su.failures + 1 end
+    self.failed = self.failed + 1
+    su.failed = true
+  end
+  self.out:write(("%s %d - %s: %s%s\n"):format((ok or status == "skip") and "ok" or "not ok", self.n, su.name,
+    desc:gsub("\n", " "), directive and (" # " .. (status == "skip" and "SKIP " or "TODO ") .. directive) or ""))
+  if not ok and diag and status ~= "todo" then diagnose(self.out, c, desc, diag) end
+  self.out:flush()
+  su.cases[#su.cases + 1] = c
+end
+
+-- What the script printed: TAP comments, and the suite's system-out.
+function Tap:comment(s)
+  self.progress.clear()
+  local su = self.su
+  su.output[#su.output + 1] = s
+  for line in s:gmatch("[^\n]*\n?") do
+    if line ~= "" then self.out:write("# ", line:gsub("\n$", ""), "\n") end
+  end
+end
+
+-- Run the lab file's script into lab name; returns whether it ran to its
+-- end and the signal that interrupted it, if one did.
+local function run_script(nslab, tap, file, name, opt)
+  if core.journal_owner(name) ~= nil then
+    tap:point(false, "build the lab", { message = ("lab \"%s\" is already up; `nslab down %s`, or test under another --prefix")
+      :format(name, name) }, "error")
+    return false
+  end
+  local env = tap.progress.output() or {}
+  env.print = function(...)
+    local t = table.pack(...)
+    for i = 1, t.n do t[i] = tostring(t[i]) end
+    tap:comment(table.concat(t, "\t") .. "\n")
+  end
+  local chunk, lerr = load_lab(nslab, file, name, env)
+  local ok, msg
+  if not chunk then
+    ok, msg = false, lerr
+  else
+    ok, msg = xpcall(chunk, handler(opt.verbose))
+  end
+  if ok then return true end
+  tap:point(false, "the lab script runs to its end", { message = msg, at = msg:match("^([^:\n]+:%d+):") }, "error")
+  return false, msg:match("interrupted by (%S+)")
+end
+
+-- The exercises of lab l: each must start unsolved and be solved by its
+-- solution (one without a solution is a TODO until it passes).
+local function run_exercises(tap, l, opt)
+  for _, e in ipairs(l:exercises() or {}) do
+    local ok1, before = pcall(l.run_exercise, l, e)
+    if not ok1 then before = { ok = false, found = tostring(before) } end
+    if e.solution then
+      tap:point(not before.ok, ("exercise %d starts unsolved: %s"):format(e.n, e.goal),
+        { at = e.where, found = before.ok and "its check already passes before any fix" or nil })
+      local sok, serr = xpcall(e.solution, handler(opt.verbose), l)
+      if not sok then
+        tap:point(false, ("exercise %d: its solution runs"):format(e.n), { at = e.where, message = serr }, "error")
+      else
+        local after = l:run_exercise(e)
+        tap:point(after.ok, ("exercise %d is solved by its solution: %s"):format(e.n, e.goal),
+          { at = e.where, found = after.found })
+      end
+    else
+      tap:point(before.ok, ("exercise %d: %s"):format(e.n, e.goal), nil, before.ok and nil or "todo",
+        before.ok and nil or "not solved yet (no solution= to prove it can be)")
+    end
+  end
+end
+
+-- Tear down the labs the file made (newest first), or keep them up for
+-- inspection when it failed and --keep-on-fail asks for that.
+local function finish_labs(nslab, first_lab, tap, opt, interrupted)
+  core.block_signals(true)
+  for li = #nslab.labs, first_lab, -1 do
+    local l = nslab.labs[li]
+    if tap.su.failed and opt["keep-on-fail"] and l:is_up() and not interrupted then
+      l:keep()
+      tap.out:write(("# kept lab %s up for inspection: nslab inspect %s | nslab check %s | nslab down %s\n")
+        :format(l.name, l.name, l.name, l.name))
+    else
+      local ok, derr = pcall(l.down, l)
+      if not ok then
+        tap:point(false, "the lab tears down", { message = tostring(derr) }, "error")
+      end
+    end
+  end
+  core.block_signals(false)
+end
+
+-- One lab file: its script, its checks as they come, its exercises, a
+-- point if it has no checks at all, then teardown. Returns the signal
+-- that interrupted it, if one did.
+local function test_file(nslab, tap, file, opt)
   local expect = require "nslab.expect"
+  local base = lab_name_of(file)
+  local name = (opt.prefix or "") .. base
+  local su = tap:suite(file, base, name)
+  local first_lab = #nslab.labs + 1
+  expect.reporter = function(res)
+    tap:point(res.ok, res.desc, { at = res.where, expected = res.expected, found = res.found,
+      detail = res.detail, time = res.time })
+  end
+  local script_ok, interrupted = run_script(nslab, tap, file, name, opt)
+  if not interrupted then
+    for li = first_lab, #nslab.labs do run_exercises(tap, nslab.labs[li], opt) end
+  end
+  expect.reporter = nil
+  local nchecks = 0
+  for li = first_lab, #nslab.labs do
+    nchecks = nchecks + #nslab.labs[li]:checks() + #(nslab.labs[li]:exercises() or {})
+  end
+  if script_ok and nchecks == 0 then
+    tap:point(false, "the lab carries checks", { message =
+      "the lab declares no checks; prove what it builds with lab:check or lab:expect_* (docs/testing.md)" })
+  end
+  finish_labs(nslab, first_lab, tap, opt, interrupted)
+  su.time = core.clock() - su.t0
+  return interrupted
+end
+
+-- nslab test [--junit FILE] [--keep-on-fail] [--prefix P] [--verbose] FILE...
+function M.test(args)
+  local pos, opt = test_args(args)
+  if not pos then return opt end
+  local nslab = require "nslab"
   local progress = require "nslab.cli.progress"
   progress.auto(nslab)
-
-  local stdout = io.stdout
-  local n, failed, skipped = 0, 0, 0
-  local suites = {}
+  local tap = Tap.new(io.stdout, progress)
   local t_start = core.clock()
   local interrupted
-  stdout:write("TAP version 13\n")
-
+  tap.out:write("TAP version 13\n")
   for _, file in ipairs(pos) do
-    local base = lab_name_of(file)
-    local name = prefix .. base
-    local su = { name = base, lab = name, file = file, cases = {}, failures = 0, errors = 0, skipped = 0,
-                 output = {}, timestamp = os.date("!%Y-%m-%dT%H:%M:%S") }
-    suites[#suites + 1] = su
-    local t0 = core.clock()
-    local last = t0
-    local file_failed = false
-
-    local function point(ok, desc, diag, status, directive)
-      progress.clear()
-      n = n + 1
-      local now = core.clock()
-      local c = { name = desc, time = diag and diag.time or (now - last), where = diag and diag.at }
-      last = now
-      if status == "skip" or (status == "todo" and not ok) then
-        -- TAP: a TODO point may fail without failing the run
-        c.status, c.message = "skip", directive
-        su.skipped = su.skipped + 1
-        skipped = skipped + 1
-      elseif ok then
-        c.status = "pass"
-      else
-        c.status = status or "fail"
-        if c.status == "error" then su.errors = su.errors + 1 else su.failures = su.failures + 1 end
-        failed = failed + 1
-        file_failed = true
-      end
-      stdout:write(("%s %d - %s: %s%s\n"):format((ok or status == "skip") and "ok" or "not ok", n, base,
-        desc:gsub("\n", " "), directive and (" # " .. (status == "skip" and "SKIP " or "TODO ") .. directive) or ""))
-      if not ok and diag and status ~= "todo" then
-        local lines = { "  ---" }
-        local msg = {}
-        for _, k in ipairs { "message", "at", "expected", "found", "detail" } do
-          if diag[k] then
-            lines[#lines + 1] = ("  %s: %s"):format(k, yaml_str(diag[k]))
-            if k ~= "at" then msg[#msg + 1] = (k == "message" and "" or (k .. ": ")) .. diag[k] end
-          end
-        end
-        lines[#lines + 1] = "  ..."
-        stdout:write(table.concat(lines, "\n"), "\n")
-        if diag.message then
-          c.message = diag.message
-        elseif diag.expected or diag.found then
-          c.message = ("expected %s; found %s"):format(diag.expected or desc, diag.found or "otherwise")
-        else
-          c.message = diag.detail or desc
-        end
-        c.text = table.concat(msg, "\n")
-        if diag.at then c.text = diag.at .. ": " .. c.text end
-      end
-      stdout:flush()
-      su.cases[#su.cases + 1] = c
-    end
-
-    stdout:write(("# %s (lab %s)\n"):format(file, name))
-    local function comment(s)
-      progress.clear()
-      su.output[#su.output + 1] = s
-      for line in s:gmatch("[^\n]*\n?") do
-        if line ~= "" then stdout:write("# ", line:gsub("\n$", ""), "\n") end
-      end
-    end
-    local first_lab = #nslab.labs + 1
-    expect.reporter = function(res)
-      point(res.ok, res.desc, { at = res.where, expected = res.expected, found = res.found,
-        detail = res.detail, time = res.time })
-    end
-    local script_ok = true
-    if core.journal_owner(name) ~= nil then
-      point(false, "build the lab", { message = ("lab \"%s\" is already up; `nslab down %s`, or test under another --prefix")
-        :format(name, name) }, "error")
-      script_ok = false
-    else
-      local env = progress.output() or {}
-      env.print = function(...)
-        local t = table.pack(...)
-        for i = 1, t.n do t[i] = tostring(t[i]) end
-        comment(table.concat(t, "\t") .. "\n")
-      end
-      local chunk, lerr = load_lab(nslab, file, name, env)
-      local ok, msg
-      if not chunk then
-        ok, msg = false, lerr
-      else
-        ok, msg = xpcall(chunk, handler(opt.verbose))
-      end
-      if not ok then
-        script_ok = false
-        if msg:match("interrupted by") then interrupted = msg:match("interrupted by (%S+)") end
-        point(false, "the lab script runs to its end", { message = msg, at = msg:match("^([^:\n]+:%d+):") }, "error")
-      end
-      -- exercises: each must start unsolved and be solved by its solution
-      if not interrupted then
-        for li = first_lab, #nslab.labs do
-          local l = nslab.labs[li]
-          for _, e in ipairs(l:exercises() or {}) do
-            local ok1, before = pcall(l.run_exercise, l, e)
-            if not ok1 then before = { ok = false, found = tostring(before) } end
-            if e.solution then
-              point(not before.ok, ("exercise %d starts unsolved: %s"):format(e.n, e.goal),
-                { at = e.where, found = before.ok and "its check already passes before any fix" or nil })
-              local sok, serr = xpcall(e.solution, handler(opt.verbose), l)
-              if not sok then
-                point(false, ("exercise %d: its solution runs"):format(e.n), { at = e.where, message = serr }, "error")
-              else
-                local after = l:run_exercise(e)
-                point(after.ok, ("exercise %d is solved by its solution: %s"):format(e.n, e.goal),
-                  { at = e.where, found = after.found })
-              end
-            else
-              point(before.ok, ("exercise %d: %s"):format(e.n, e.goal), nil, before.ok and nil or "todo",
-                before.ok and nil or "not solved yet (no solution= to prove it can be)")
-            end
-          end
-        end
-      end
-    end
-    expect.reporter = nil
-    local nchecks = 0
-    for li = first_lab, #nslab.labs do
-      nchecks = nchecks + #nslab.labs[li]:checks() + #(nslab.labs[li]:exercises() or {})
-    end
-    if script_ok and nchecks == 0 then
-      point(false, "the lab carries checks", { message =
-        "the lab declares no checks; prove what it builds with lab:check or lab:expect_* (docs/testing.md)" })
-    end
-
-    core.block_signals(true)
-    for li = #nslab.labs, first_lab, -1 do
-      local l = nslab.labs[li]
-      if file_failed and opt["keep-on-fail"] and l:is_up() and not interrupted then
-        l:keep()
-        stdout:write(("# kept lab %s up for inspection: nslab inspect %s | nslab check %s | nslab down %s\n")
-          :format(l.name, l.name, l.name, l.name))
-      else
-        local ok, derr = pcall(l.down, l)
-        if not ok then
-          point(false, "the lab tears down", { message = tostring(derr) }, "error")
-        end
-      end
-    end
-    core.block_signals(false)
-    su.time = core.clock() - t0
+    interrupted = test_file(nslab, tap, file, opt)
     if interrupted then break end
   end
-
   local total = core.clock() - t_start
-  stdout:write(("1..%d\n"):format(n))
-  stdout:write(("# %d checks, %d passed, %d failed%s, %d lab file%s, %.1f s\n"):format(n, n - failed - skipped,
-    failed, skipped > 0 and (", " .. skipped .. " skipped") or "", #suites, #suites == 1 and "" or "s", total))
-  stdout:flush()
+  local n, failed, skipped = tap.n, tap.failed, tap.skipped
+  tap.out:write(("1..%d\n"):format(n))
+  tap.out:write(("# %d checks, %d passed, %d failed%s, %d lab file%s, %.1f s\n"):format(n, n - failed - skipped,
+    failed, skipped > 0 and (", " .. skipped .. " skipped") or "", #tap.suites, #tap.suites == 1 and "" or "s", total))
+  tap.out:flush()
   if opt.junit then
     local f, ferr = io.open(opt.junit, "w")
     if not f then return err(1, "test: cannot write JUnit file: %s", ferr) end
-    f:write(junit(suites, total))
+    f:write(junit(tap.suites, total))
     f:close()
   end
   if interrupted then
@@ -364,6 +407,41 @@ end
 
 ---- nslab graph -----------------------------------------------------------------
 
+-- The DOT of lab file target, run dry; nil and the exit status when it
+-- cannot be drawn (the message printed).
+local function graph_of_file(graph, target, opt)
+  local name = opt.name or lab_name_of(target)
+  if not valid_name(name) then
+    return nil, err(1, "graph: %s: cannot use \"%s\" as a lab name; pass --name NAME", target, name)
+  end
+  local dry = require "nslab.cli.dry"
+  local nslab, state = dry.load("dry")
+  local chunk, lerr = load_lab(nslab, target, name, { print = function() end })
+  if not chunk then return nil, err(1, "graph: %s", lerr) end
+  local ok, msg = xpcall(chunk, handler(opt.verbose))
+  if not ok then
+    -- an error before the script ran any command is an error in the
+    -- lab's declarations; after, it is most likely the script using
+    -- output a dry run cannot give (the topology is declared by then)
+    if state.commands == 0 then return nil, err(1, "graph: %s", msg) end
+    if opt.verbose then
+      io.stderr:write(("nslab: graph: the dry run stopped at %s (the lab is drawn as declared until then)\n")
+        :format(msg))
+    end
+  end
+  return graph.dot(nslab.labs[1])
+end
+
+-- The DOT of lab target that is up, read from the kernel.
+local function graph_of_running(graph, target)
+  if not core.privileged() then
+    return nil, err(1, "graph of a lab that is up needs root to read its nodes; run it as root, or graph its file")
+  end
+  local data, ierr = require("nslab.inspect").lab(target)
+  if not data then return nil, err(1, "graph: %s", ierr) end
+  return graph.dot_inspect(data)
+end
+
 -- nslab graph LAB.lua | LAB [-o FILE.dot|.svg|.png] [--name NAME]
 function M.graph(args)
   local pos, opt = parse(args, { output = "value", name = "value", verbose = "flag" },
@@ -374,39 +452,15 @@ function M.graph(args)
   end
   local graph = require "nslab.cli.graph"
   local target = pos[1]
-  local dot
+  local dot, status
   if readable(target) and not (is_up(target) and not target:match("%.lua$")) then
-    local name = opt.name or lab_name_of(target)
-    if not valid_name(name) then
-      return err(1, "graph: %s: cannot use \"%s\" as a lab name; pass --name NAME", target, name)
-    end
-    local dry = require "nslab.cli.dry"
-    local nslab, state = dry.load("dry")
-    local chunk, lerr = load_lab(nslab, target, name, { print = function() end })
-    if not chunk then return err(1, "graph: %s", lerr) end
-    local ok, msg = xpcall(chunk, handler(opt.verbose))
-    local l = nslab.labs[1]
-    if not ok then
-      -- an error before the script ran any command is an error in the
-      -- lab's declarations; after, it is most likely the script using
-      -- output a dry run cannot give (the topology is declared by then)
-      if state.commands == 0 then return err(1, "graph: %s", msg) end
-      if opt.verbose then
-        io.stderr:write(("nslab: graph: the dry run stopped at %s (the lab is drawn as declared until then)\n")
-          :format(msg))
-      end
-    end
-    dot = graph.dot(l)
+    dot, status = graph_of_file(graph, target, opt)
   elseif is_up(target) then
-    if not core.privileged() then
-      return err(1, "graph of a lab that is up needs root to read its nodes; run it as root, or graph its file")
-    end
-    local data, ierr = require("nslab.inspect").lab(target)
-    if not data then return err(1, "graph: %s", ierr) end
-    dot = graph.dot_inspect(data)
+    dot, status = graph_of_running(graph, target)
   else
     return err(1, "graph: no lab file %s, and no lab of that name is up", util.shown(target))
   end
+  if not dot then return status end
   if opt.output then
     local ok, rerr = graph.render(dot, opt.output)
     if not ok then return err(1, "graph: %s", rerr) end
