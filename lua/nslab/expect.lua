@@ -366,7 +366,7 @@ end
 M.fmt_detail = fmt_detail
 
 local function record(lab, res)
-  lab:_emit("check", res)
+  if lab.listeners then lab:_emit("check", res) end
   local now = lab.core.clock()
   res.where = res.where or util.where():gsub(": $", "")
   res.time = now - (lab._last_check_at or lab._started_at or now)

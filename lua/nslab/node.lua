@@ -350,7 +350,7 @@ function Node:exec(cmd, opts)
   end
   local eo = self:_exec_opts(opts)
   local core = self.lab.core
-  self.lab:_emit("exec", self, cmd)
+  if self.lab.listeners then self.lab:_emit("exec", self, cmd) end
   local direct = type(cmd) == "string" and not opts.env and plain_argv(cmd)
   local status, out, err, timed_out = core.exec(direct or argv, eo)
   if not status and direct then
@@ -381,7 +381,7 @@ function Node:spawn(cmd, opts)
   self.lab.nspawn = (self.lab.nspawn or 0) + 1
   local log = ("%s/%s.%d.log"):format(logdir, self.name, self.lab.nspawn)
   local eo = self:_exec_opts(opts)
-  self.lab:_emit("exec", self, cmd)
+  if self.lab.listeners then self.lab:_emit("exec", self, cmd) end
   local pid, start = core.spawn(argv, eo, log)
   if not pid then raise(("in node \"%s\": %s"):format(self.name, start)) end
   self.lab:_record(("pid %d %d"):format(pid, start))

@@ -25,130 +25,132 @@ local M = {}
 
 ---- the stand-in's namespaces ------------------------------------------------------
 
--- Identity, and the real namespace behind it: opened on first use once
--- the state is live (attach mode), never in a dry run.
-local function ns_identity(ns, state, name, is_host)
-  local realns
-  local function live_ns()
-    if not state.live then return nil end
-    if not realns then
-      local r, err
-      if is_host then r, err = real.netns_host() else r, err = real.netns_open(name) end
-      if not r then error(("node namespace %s: %s"):format(name, tostring(err)), 0) end
-      realns = r
-    end
-    return realns
+-- A stand-in namespace keeps what a lab declares in it; in attach mode it
+-- observes the real namespace instead (opened on first use). One class:
+-- a 1000-node lab makes 1000 small tables, not 1000 sets of closures.
+local Ns = {}
+
+local NsMeta = { __name = "nslab.netns (dry)", __index = function(_, k)
+  local m = Ns[k]
+  if m ~= nil then return m end
+  return function()
+    return nil, ("dry run: %s is not simulated"):format(k)
   end
-  ns._live = live_ns
-  function ns:close()
-    if realns then realns:close() realns = nil end
-    return true
+end }
+
+local function fake_ns(state, name, is_host)
+  return setmetatable({ _state = state, _name = name, _host = is_host, _real = false,
+    _links = { { index = 1, name = "lo", up = true } }, _addrs = {}, _routes = {}, _sysctl = {},
+    _nft = {}, _next = 1 }, NsMeta)
+end
+
+-- The real namespace once the state is live, else nil.
+function Ns:_live()
+  if not self._state.live then return nil end
+  if not self._real then
+    local r, err
+    if self._host then r, err = real.netns_host() else r, err = real.netns_open(self._name) end
+    if not r then error(("node namespace %s: %s"):format(self._name, tostring(err)), 0) end
+    self._real = r
   end
-  function ns:name() return name end
-  function ns:is_host() return is_host end
-  function ns:fd() local r = live_ns() return r and r:fd() or -1 end
-  function ns._new_link(n)
-    ns._next = ns._next + 1
-    ns._links[#ns._links + 1] = { index = ns._next, name = n }
-    return ns._next
-  end
-  function ns:link_index(n)
-    local r = live_ns()
-    if r then return r:link_index(n) end
-    for _, l in ipairs(self._links) do if l.name == n then return l.index end end
-    if is_host then return ns._new_link(n) end -- the machine's own interfaces: assume they exist
-    return nil, ("no interface %s in %s (dry run)"):format(n, name), 19
-  end
+  return self._real
+end
+
+function Ns:close()
+  if self._real then self._real:close() self._real = false end
+  return true
+end
+function Ns:name() return self._name end
+function Ns:is_host() return self._host end
+function Ns:fd() local r = self:_live() return r and r:fd() or -1 end
+
+function Ns:_new_link(n)
+  self._next = self._next + 1
+  self._links[#self._links + 1] = { index = self._next, name = n }
+  return self._next
+end
+
+function Ns:link_index(n)
+  local r = self:_live()
+  if r then return r:link_index(n) end
+  for _, l in ipairs(self._links) do if l.name == n then return l.index end end
+  if self._host then return self:_new_link(n) end -- the machine's own interfaces: assume they exist
+  return nil, ("no interface %s in %s (dry run)"):format(n, self._name), 19
 end
 
 -- What a lab declares (interfaces, addresses, routes, shaping, sysctls):
--- kept in a dry run; refused once live (nslab check only observes).
-local function ns_changes(ns, state)
-  local function mutating(what)
-    return function(self, ...)
-      if state.live then
-        return nil, ("%s: nslab check only observes a lab; it does not change it"):format(what)
-      end
-      return self["_" .. what](self, ...)
+-- kept in a dry run (the methods named _WHAT); refused once live (nslab
+-- check only observes).
+function Ns:_bridge(n) return self:_new_link(n) end
+function Ns:_link_set() return true end
+function Ns:_link_delete() return true end
+function Ns:_addr_add(index, _, cidr)
+  self._addrs[#self._addrs + 1] = { ifindex = index, cidr = cidr,
+    family = cidr:find(":") and 6 or 4, scope = "global" }
+  return true
+end
+function Ns:_addr_del() return true end
+function Ns:_route_add(dst, gw, oif, _, metric, _, family)
+  self._routes[#self._routes + 1] = { dst = dst, via = gw, oif = oif ~= 0 and oif or nil,
+    metric = metric >= 0 and metric or nil, family = family, table = 254, type = "unicast",
+    proto = "static", scope = gw and "global" or "link" }
+  return true
+end
+function Ns:_route_del() return true end
+-- shaping (nslab.shape): taken as done; read back from the real namespace when live
+function Ns:_shape_set() return true end
+function Ns:_shape_clear() return true end
+function Ns:_sysctl_set(key, value)
+  local old = self._sysctl[key] or "0"
+  self._sysctl[key] = value
+  return old
+end
+for _, what in ipairs { "bridge", "link_set", "link_delete", "addr_add", "addr_del", "route_add",
+                        "route_del", "shape_set", "shape_clear", "sysctl_set" } do
+  local declare = Ns["_" .. what]
+  Ns[what] = function(self, ...)
+    if self._state.live then
+      return nil, ("%s: nslab check only observes a lab; it does not change it"):format(what)
     end
-  end
-  function ns:_bridge(n) return self._new_link(n) end
-  function ns:_link_set() return true end
-  function ns:_link_delete() return true end
-  function ns:_addr_add(index, _, cidr)
-    self._addrs[#self._addrs + 1] = { ifindex = index, cidr = cidr,
-      family = cidr:find(":") and 6 or 4, scope = "global" }
-    return true
-  end
-  function ns:_addr_del() return true end
-  function ns:_route_add(dst, gw, oif, _, metric, _, family)
-    self._routes[#self._routes + 1] = { dst = dst, via = gw, oif = oif ~= 0 and oif or nil,
-      metric = metric >= 0 and metric or nil, family = family, table = 254, type = "unicast",
-      proto = "static", scope = gw and "global" or "link" }
-    return true
-  end
-  function ns:_route_del() return true end
-  -- shaping (nslab.shape): taken as done; read back from the real namespace when live
-  function ns:_shape_set() return true end
-  function ns:_shape_clear() return true end
-  function ns:_sysctl_set(key, value)
-    local old = self._sysctl[key] or "0"
-    self._sysctl[key] = value
-    return old
-  end
-  for _, what in ipairs { "bridge", "link_set", "link_delete", "addr_add", "addr_del", "route_add",
-                          "route_del", "shape_set", "shape_clear", "sysctl_set" } do
-    ns[what] = mutating(what)
+    return declare(self, ...)
   end
 end
 
 -- What a lab reads back: what it declared in a dry run, the real
 -- namespace once live.
-local function ns_reads(ns)
-  local live_ns = ns._live
-  local function read(what, dry)
-    ns[what] = function(self, ...)
-      local r = live_ns()
-      if r then return r[what](r, ...) end
-      return dry(self, ...)
-    end
-  end
-  read("shape_get", function() return false end)
-  read("sysctl_get", function(self, key) return self._sysctl[key] or "0" end)
-  read("links", function(self) return self._links end)
-  read("addresses", function(self) return self._addrs end)
-  read("routes", function(self) return self._routes end)
-  read("peer_of", function() return nil, "dry run: no peer" end)
-  function ns:nft(script)
-    local r = live_ns()
-    if r then
-      if not script:match("^%s*list ") then
-        return nil, "nft: nslab check only observes a lab; it does not change its rules"
-      end
-      return r:nft(script)
-    end
-    if script:match("^%s*list ") then return table.concat(self._nft, "\n") end
-    self._nft[#self._nft + 1] = script
-    return ""
-  end
-  function ns:nsid_for(other)
-    local r = live_ns()
-    if r and other._live then return r:nsid_for(other._live()) end
-    return -1
+local READS = {
+  shape_get = function() return false end,
+  sysctl_get = function(self, key) return self._sysctl[key] or "0" end,
+  links = function(self) return self._links end,
+  addresses = function(self) return self._addrs end,
+  routes = function(self) return self._routes end,
+  peer_of = function() return nil, "dry run: no peer" end,
+}
+for what, declared in pairs(READS) do
+  Ns[what] = function(self, ...)
+    local r = self:_live()
+    if r then return r[what](r, ...) end
+    return declared(self, ...)
   end
 end
 
-local function fake_ns(state, name, is_host)
-  local ns = { _name = name, _host = is_host, _links = { { index = 1, name = "lo", up = true } },
-               _addrs = {}, _routes = {}, _sysctl = {}, _nft = {}, _next = 1 }
-  ns_identity(ns, state, name, is_host)
-  ns_changes(ns, state)
-  ns_reads(ns)
-  return setmetatable(ns, { __name = "nslab.netns (dry)", __index = function(_, k)
-    return function()
-      return nil, ("dry run: %s is not simulated"):format(k)
+function Ns:nft(script)
+  local r = self:_live()
+  if r then
+    if not script:match("^%s*list ") then
+      return nil, "nft: nslab check only observes a lab; it does not change its rules"
     end
-  end })
+    return r:nft(script)
+  end
+  if script:match("^%s*list ") then return table.concat(self._nft, "\n") end
+  self._nft[#self._nft + 1] = script
+  return ""
+end
+
+function Ns:nsid_for(other)
+  local r = self:_live()
+  if r and getmetatable(other) == NsMeta then return r:nsid_for(other:_live()) end
+  return -1
 end
 
 ---- the stand-in core -----------------------------------------------------------
@@ -227,13 +229,13 @@ local function core_links(f, state)
 
   function f.veth(nsa, namea, nsb, nameb)
     if state.live then return nil, "nslab check only observes a lab; it does not change it" end
-    return nsa._new_link(namea), nsb._new_link(nameb)
+    return nsa:_new_link(namea), nsb:_new_link(nameb)
   end
 
   -- other kinds of interface (nslab.kinds): made in the second namespace
   local function made(ns, name)
     if state.live then return nil, "nslab check only observes a lab; it does not change it" end
-    return ns._new_link(name)
+    return ns:_new_link(name)
   end
   function f.vxlan(_, ns, name) return made(ns, name) end
   function f.link_kind(_, ns, _, name) return made(ns, name) end
@@ -249,7 +251,7 @@ local function core_procs(f, state)
   local function live_opts(opts)
     local o = {}
     for k, v in pairs(opts or {}) do o[k] = v end
-    if o.ns then o.ns = o.ns._live() end
+    if o.ns then o.ns = o.ns:_live() end
     return o
   end
   function f.exec(argv, opts)
