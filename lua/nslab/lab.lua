@@ -19,6 +19,8 @@ Lab.__name = "nslab.lab"
 function Lab.new(name, opts)
   util.check_name(name, "lab")
   opts = util.check_opts(opts, util.set { "file", "core", "hosts" }, "nslab.lab")
+  if opts.core ~= nil and type(opts.core) ~= "table" then raise("nslab.lab: core= must be a table like nslab.core") end
+  if opts.hosts ~= nil and type(opts.hosts) ~= "boolean" then raise("nslab.lab: hosts= must be true or false") end
   return setmetatable({
     name = name,
     file = opts.file,

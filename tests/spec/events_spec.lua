@@ -70,6 +70,15 @@ describe("events", function()
     assert.is_truthy(err:find('nslab.on: no event "node"', 1, true), err)
   end)
 
+  it("nslab.lab refuses a core or hosts= of the wrong type, at the caller's line", function()
+    local ok, err = pcall(nslab.lab, "tev-bad", { core = "fake" })
+    assert.is_false(ok)
+    assert.is_truthy(err:find("events_spec.lua:%d+: nslab.lab: core= must be a table like nslab.core"), err)
+    ok, err = pcall(nslab.lab, "tev-bad", { hosts = "no" })
+    assert.is_false(ok)
+    assert.is_truthy(err:find("events_spec.lua:%d+: nslab.lab: hosts= must be true or false"), err)
+  end)
+
   it("the progress line subscribes; Lab, Node, print and io.write stay as they are", function()
     -- under `nslab run` with the line forced on: the script looks at the
     -- library's classes and Lua's globals from inside
