@@ -391,16 +391,9 @@ local function record(lab, res)
     d and d ~= "" and (" (" .. tostring(d) .. ")") or ""), 0)
 end
 
+-- The lab methods (a lab starts with _checks, _exercises and
+-- _started_at: nslab.lab).
 function M.install(Lab)
-  local new = Lab.new
-  function Lab.new(...)
-    local lab = new(...)
-    lab._checks = {}
-    lab._exercises = {}
-    lab._started_at = lab.core.clock()
-    return lab
-  end
-
   -- lab:check(description, ok [, detail]) records a check; run by `nslab
   -- run` it prints `ok - description` or ends the script with
   -- FILE:LINE: check failed: description (detail).

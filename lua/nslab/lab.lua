@@ -21,10 +21,11 @@ function Lab.new(name, opts)
   opts = util.check_opts(opts, util.set { "file", "core", "hosts" }, "nslab.lab")
   if opts.core ~= nil and type(opts.core) ~= "table" then raise("nslab.lab: core= must be a table like nslab.core") end
   if opts.hosts ~= nil and type(opts.hosts) ~= "boolean" then raise("nslab.lab: hosts= must be true or false") end
+  local core = opts.core or kernel
   return setmetatable({
     name = name,
     file = opts.file,
-    core = opts.core or kernel,
+    core = core,
     etc_hosts = opts.hosts ~= false,
     nodes = {},        -- name -> Node (switches' own namespaces included)
     order = {},        -- nodes in creation order
@@ -32,6 +33,9 @@ function Lab.new(name, opts)
     links = {},
     line = util.where(),
     addr_version = 0,  -- bumped on every address change (hosts files)
+    _checks = {},      -- checks and exercises (nslab.expect)
+    _exercises = {},
+    _started_at = core.clock(),
   }, Lab)
 end
 
