@@ -83,16 +83,25 @@ static int bytecode_searcher(lua_State *L)
 	const char *name = luaL_checkstring(L, 1), *bc = bytecode_dir();
 	char rel[256], src[PATH_MAX], bin[PATH_MAX], *p;
 	struct stat s_src, s_bin;
+	int pkg;
 
 	if (!bc || strncmp(name, "nslab", 5) || (name[5] && name[5] != '.'))
 		return 0;
-	snprintf(rel, sizeof rel, "%s", name[5] ? name : "nslab.init");
+	snprintf(rel, sizeof rel, "%s", name);
 	for (p = rel; *p; p++)
 		if (*p == '.')
 			*p = '/';
-	snprintf(src, sizeof src, "%s/%s.lua", lua_dir(), rel);
-	snprintf(bin, sizeof bin, "%s/%s.luac", bc, rel);
-	if (stat(bin, &s_bin) < 0 || stat(src, &s_src) < 0 ||
+	/* a module (nslab/lab.lua) or a package (nslab/init.lua,
+	 * nslab/cli/init.lua), found as Lua's own searcher would */
+	for (pkg = 0; pkg < 2; pkg++) {
+		snprintf(src, sizeof src, "%s/%s%s", lua_dir(), rel, pkg ? "/init.lua" : ".lua");
+		if (stat(src, &s_src) == 0)
+			break;
+	}
+	if (pkg == 2)
+		return 0;
+	snprintf(bin, sizeof bin, "%s/%s%s", bc, rel, pkg ? "/init.luac" : ".luac");
+	if (stat(bin, &s_bin) < 0 ||
 	    s_bin.st_mtim.tv_sec < s_src.st_mtim.tv_sec ||
 	    (s_bin.st_mtim.tv_sec == s_src.st_mtim.tv_sec &&
 	     s_bin.st_mtim.tv_nsec < s_src.st_mtim.tv_nsec))

@@ -3,7 +3,6 @@
 -- helper process that opened its handle inside the node; it is active when
 -- node:capture returns, and ends with :stop(), after count packets, or by
 -- itself when the lab goes down — always leaving a whole file.
-local core = require "nslab.core"
 local util = require "nslab.util"
 local Process = require "nslab.process"
 
@@ -30,7 +29,7 @@ end
 -- Whole packets written so far (nil for a capture to standard output).
 function Capture:packets()
   if self.file == "-" then return nil end
-  local n, err = core.pcap_count(self.file)
+  local n, err = self.node.lab.core.pcap_count(self.file)
   if not n then raise(err) end
   return n
 end
@@ -83,6 +82,7 @@ function M.install(Node)
     -- the helper ends when this goes: the node's pin, or for the host
     -- namespace the lab's state directory (works for a REPL attached to a
     -- lab another process owns, too: nothing is added to the journal)
+    local core = self.lab.core
     local watch = self:is_root() and core.lab_dir(self.lab.name)
       or (core.netns_dir .. "/" .. self.netns)
     local pid, start = core.capture(self.ns, i.name, opts.file, {

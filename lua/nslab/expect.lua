@@ -366,7 +366,8 @@ end
 M.fmt_detail = fmt_detail
 
 local function record(lab, res)
-  local now = core.clock()
+  if lab.listeners then lab:_emit("check", res) end
+  local now = lab.core.clock()
   res.where = res.where or util.where():gsub(": $", "")
   res.time = now - (lab._last_check_at or lab._started_at or now)
   lab._last_check_at = now
@@ -390,16 +391,9 @@ local function record(lab, res)
     d and d ~= "" and (" (" .. tostring(d) .. ")") or ""), 0)
 end
 
+-- The lab methods (a lab starts with _checks, _exercises and
+-- _started_at: nslab.lab).
 function M.install(Lab)
-  local new = Lab.new
-  function Lab.new(...)
-    local lab = new(...)
-    lab._checks = {}
-    lab._exercises = {}
-    lab._started_at = core.clock()
-    return lab
-  end
-
   -- lab:check(description, ok [, detail]) records a check; run by `nslab
   -- run` it prints `ok - description` or ends the script with
   -- FILE:LINE: check failed: description (detail).
@@ -432,7 +426,7 @@ function M.install(Lab)
   -- truthy, or nil, fn's last detail after timeout (never raises; for a
   -- timeout that fails loudly use lab:expect_eventually or nslab.expect).
   function Lab:eventually(fn, opts)
-    return util.eventually(fn, opts)
+    return util.eventually(fn, opts, self.core)
   end
 
   -- lab:expect_eventually(desc, fn [, {timeout=}]) -> fn's value; a check
@@ -440,7 +434,7 @@ function M.install(Lab)
   function Lab:expect_eventually(desc, fn, opts)
     opts = util.check_opts(opts, util.set { "timeout", "interval" }, "expect_eventually")
     local timeout = opts.timeout or 5
-    local v, detail = util.eventually(fn, { timeout = timeout, interval = opts.interval })
+    local v, detail = util.eventually(fn, { timeout = timeout, interval = opts.interval }, self.core)
     record(self, { desc = desc, ok = not not v,
       found = not v and (("still false after %g s%s"):format(timeout,
         detail ~= nil and (" (last: " .. tostring(detail) .. ")") or "")) or nil })

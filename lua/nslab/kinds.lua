@@ -11,7 +11,6 @@
 -- (via=): the end node then holds no interface but the tunnel, so the
 -- tunnel is its only way out — seed 001's kill switch by construction.
 -- A kind the kernel lacks is reported by name, module and config option.
-local core = require "nslab.core"
 local util = require "nslab.util"
 local Link = require "nslab.link"
 
@@ -104,10 +103,10 @@ function M.tunnel(lab, a, b, addrs, opts)
         "underlay = {addrA, addrB})"):format(a.name, b.name, ra and ua.name or ub.name))
     end
     ia = make_dev(lab, a, na, function()
-      return core.vxlan(ua.ns, a.ns, na, { id = id, port = port, ["local"] = la, remote = ra, mtu = opts.mtu })
+      return lab.core.vxlan(ua.ns, a.ns, na, { id = id, port = port, ["local"] = la, remote = ra, mtu = opts.mtu })
     end)
     local ok, err = pcall(make_dev, lab, b, nb, function()
-      return core.vxlan(ub.ns, b.ns, nb, { id = id, port = port, ["local"] = lb, remote = rb, mtu = opts.mtu })
+      return lab.core.vxlan(ub.ns, b.ns, nb, { id = id, port = port, ["local"] = lb, remote = rb, mtu = opts.mtu })
     end)
     if not ok then a.ns:link_delete(na) error(err, 0) end
     ib = err
@@ -115,8 +114,8 @@ function M.tunnel(lab, a, b, addrs, opts)
     if opts.port or opts.underlay then
       raise("wireguard links take no port= or underlay=: set peers and keys with `wg` in the node")
     end
-    ia = make_dev(lab, a, na, function() return core.link_kind(ua.ns, a.ns, "wireguard", na) end)
-    local ok, err = pcall(make_dev, lab, b, nb, function() return core.link_kind(ub.ns, b.ns, "wireguard", nb) end)
+    ia = make_dev(lab, a, na, function() return lab.core.link_kind(ua.ns, a.ns, "wireguard", na) end)
+    local ok, err = pcall(make_dev, lab, b, nb, function() return lab.core.link_kind(ub.ns, b.ns, "wireguard", nb) end)
     if not ok then a.ns:link_delete(na) error(err, 0) end
     ib = err
   end
@@ -154,7 +153,7 @@ local function install_node(Node)
     local list = end_addrs(addrs, "macvlan")
     local name = fresh_ifname(self, opts.name, opts.name or self:_next_ifname())
     local idx = make_dev(self.lab, self, name, function()
-      return core.macvlan(pnode.ns, pi.index, self.ns, name, opts.mode)
+      return self.lab.core.macvlan(pnode.ns, pi.index, self.ns, name, opts.mode)
     end)
     self:_add_iface(name, idx, { kind = "macvlan", parent = pi })
     for _, c in ipairs(list) do self:addr(name, c) end
@@ -171,7 +170,7 @@ local function install_node(Node)
     if #default > 15 then default = "vlan" .. id end
     local name = fresh_ifname(self, opts.name, default)
     local idx = make_dev(self.lab, self, name, function()
-      return core.vlan(pnode.ns, pi.index, self.ns, name, id)
+      return self.lab.core.vlan(pnode.ns, pi.index, self.ns, name, id)
     end)
     self:_add_iface(name, idx, { kind = "vlan", parent = pi, vid = id })
     for _, c in ipairs(list) do self:addr(name, c) end
@@ -184,7 +183,7 @@ local function install_node(Node)
     name = fresh_ifname(self, name, nil)
     local list = end_addrs(addrs, "dummy")
     local idx = make_dev(self.lab, self, name, function()
-      return core.link_kind(self.ns, self.ns, "dummy", name)
+      return self.lab.core.link_kind(self.ns, self.ns, "dummy", name)
     end)
     self:_add_iface(name, idx, { kind = "dummy" })
     for _, c in ipairs(list) do self:addr(name, c) end

@@ -1,6 +1,8 @@
 -- nslab.lab — a lab: its nodes, switches and links, the journal of what it
--- created, and teardown. A lab touches the kernel only from its first node.
-local core = require "nslab.core"
+-- created, and teardown. A lab touches the kernel only from its first node,
+-- and only through its own lab.core (nslab.core unless the lab was made
+-- with another: nslab.cli.dry's stand-in).
+local kernel = require "nslab.core"
 local util = require "nslab.util"
 local Node = require "nslab.node"
 local Switch = require "nslab.switch"
@@ -12,18 +14,28 @@ local Lab = {}
 Lab.__index = Lab
 Lab.__name = "nslab.lab"
 
+-- nslab.lab(name [, {file=, core=, hosts=}]): core is the kernel interface
+-- (default nslab.core); hosts = false writes no /etc/netns/LAB.NODE files.
 function Lab.new(name, opts)
   util.check_name(name, "lab")
-  opts = util.check_opts(opts, util.set { "file" }, "nslab.lab")
+  opts = util.check_opts(opts, util.set { "file", "core", "hosts" }, "nslab.lab")
+  if opts.core ~= nil and type(opts.core) ~= "table" then raise("nslab.lab: core= must be a table like nslab.core") end
+  if opts.hosts ~= nil and type(opts.hosts) ~= "boolean" then raise("nslab.lab: hosts= must be true or false") end
+  local core = opts.core or kernel
   return setmetatable({
     name = name,
     file = opts.file,
+    core = core,
+    etc_hosts = opts.hosts ~= false,
     nodes = {},        -- name -> Node (switches' own namespaces included)
     order = {},        -- nodes in creation order
     switches = {},     -- name -> Switch
     links = {},
     line = util.where(),
     addr_version = 0,  -- bumped on every address change (hosts files)
+    _checks = {},      -- checks and exercises (nslab.expect)
+    _exercises = {},
+    _started_at = core.clock(),
   }, Lab)
 end
 
@@ -32,10 +44,45 @@ function Lab:__tostring()
     #self.links, self.closed and ", down" or "")
 end
 
+---- events ----------------------------------------------------------------------
+
+-- lab:on(event, fn): fn(lab, ...) is called each time the lab emits event,
+-- so a module that follows a lab (the command line's progress line)
+-- subscribes instead of replacing the lab's methods. Events:
+--   "node"  (node)          a node (or a switch's own namespace) was added
+--   "link"  (link)          a link was made (a veth or another kind)
+--   "plan"  (nodes, links)  a generator announces how many are coming
+--   "exec"  (node, cmd)     a command is about to start in node
+--   "check" (result)        a check was recorded
+--   "keep"                  the lab is left up (nslab up)
+--   "down"                  teardown begins
+-- A lab nobody listens to pays one field test per event: the per-object
+-- events are emitted only `if self.listeners` (a 1000-node chain).
+function Lab:on(event, fn)
+  if type(event) ~= "string" then raise("lab:on: the event must be a name like \"node\"") end
+  if type(fn) ~= "function" then raise("lab:on: give a function to call") end
+  local all = self.listeners or {}
+  self.listeners = all
+  local fns = all[event] or {}
+  all[event] = fns
+  fns[#fns + 1] = fn
+  return self
+end
+
+function Lab:_emit(event, ...)
+  local all = self.listeners
+  local fns = all and all[event]
+  if not fns then return end
+  for i = 1, #fns do fns[i](self, ...) end
+end
+
+---- building --------------------------------------------------------------------
+
 -- First kernel action: root, /run/netns, and the claim on the lab name.
 function Lab:_begin()
   if self.closed then raise(("lab \"%s\" is already down"):format(self.name)) end
   if self.journal then return end
+  local core = self.core
   if not core.privileged() then
     raise("nslab needs root to create network namespaces; run it as root (sudo nslab ...)")
   end
@@ -56,7 +103,7 @@ end
 
 function Lab:_host_ns()
   if not self.host_ns then
-    local ns, err = core.netns_host()
+    local ns, err = self.core.netns_host()
     if not ns then raise(err) end
     self.host_ns = ns
   end
@@ -83,13 +130,14 @@ function Lab:_add_node(name, kind, opts)
   else
     local nsname = self.name .. "." .. name
     self:_record(self.journal:netns(nsname))
-    local ns, err = core.netns_create(nsname)
+    local ns, err = self.core.netns_create(nsname)
     if not ns then raise(err) end
     node = Node.new(self, name, ns, kind, nsname)
   end
   self.nodes[name] = node
   self.order[#self.order + 1] = node
   for k, v in pairs(opts.sysctl or {}) do node:sysctl(k, v) end
+  if self.listeners then self:_emit("node", node) end
   return node
 end
 
@@ -121,13 +169,18 @@ function Lab:link(a, b, addrs, opts)
   end
   -- other kinds: nslab.kinds (kind = "veth" is the default, spelled out)
   if type(opts) == "table" and opts.kind ~= nil then
-    if opts.kind ~= "veth" then return require("nslab.kinds").tunnel(self, a, b, addrs, opts) end
+    if opts.kind ~= "veth" then
+      local t = require("nslab.kinds").tunnel(self, a, b, addrs, opts)
+      if self.listeners then self:_emit("link", t) end
+      return t
+    end
     local o = {}
     for k, v in pairs(opts) do if k ~= "kind" then o[k] = v end end
     opts = o
   end
   local l = Link.new(self, a, b, addrs, opts)
   self.links[#self.links + 1] = l
+  if self.listeners then self:_emit("link", l) end
   return l
 end
 
@@ -149,11 +202,12 @@ end
 -- End every process in node: the lab's own, then whatever else runs
 -- there (`ip netns exec` shells, daemons) until none is left.
 local function end_processes(node)
+  local core = node.lab.core
   node:_stop_all()
   local pin = core.netns_dir .. "/" .. node.netns
   local gone = util.eventually(function()
     return (core.procs_kill(pin) or 0) == 0
-  end, { timeout = 5 })
+  end, { timeout = 5 }, core)
   if not gone then raise(("node \"%s\": processes inside would not end"):format(node.name)) end
 end
 
@@ -161,6 +215,7 @@ end
 -- namespace itself is freed later, asynchronously), then its namespace
 -- and /etc/netns files; the journal records the removal.
 function Lab:_delete_netns(node)
+  local core = self.core
   for k = #node.ifaces, 1, -1 do
     local i = node.ifaces[k]
     if not i.foreign then node.ns:link_delete(i.name) end
@@ -227,7 +282,7 @@ end
 
 -- Create the veth pair of a link (first end may be a switch port).
 function Lab.core_veth(first, second, opts)
-  local ia, ib = core.veth(first.node.ns, first.ifname, second.node.ns, second.ifname, {
+  local ia, ib = first.node.lab.core.veth(first.node.ns, first.ifname, second.node.ns, second.ifname, {
     mtu = opts.mtu, mac_a = first.mac, mac_b = second.mac,
     master_a = first.sw and first.sw.index or nil, down = opts.down,
   })
@@ -260,6 +315,7 @@ end
 
 -- Leave the lab up after this process ends (nslab up).
 function Lab:keep()
+  self:_emit("keep")
   if self.journal and not self.closed then self:write_hosts() end
   if self.journal then
     self.journal:release()
@@ -279,6 +335,7 @@ end
 -- newest first). Harmless to call twice.
 function Lab:down()
   if self.closed then return 0 end
+  self:_emit("down")
   self.closed = true
   for _, n in ipairs(self.order) do n:_stop_all() end
   if not self.journal or self.kept then
@@ -288,7 +345,7 @@ function Lab:down()
   self.journal:close()
   -- unpin first, close our sockets after: the other order made each unpin
   -- of a 1000-node lab wait for the namespace's end (~0.3 ms each, 10x)
-  local n, err = core.journal_down(self.name)
+  local n, err = self.core.journal_down(self.name)
   self:_close_handles()
   if not n then error(("lab %s: teardown: %s"):format(self.name, err), 0) end
   return n

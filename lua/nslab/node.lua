@@ -1,6 +1,8 @@
 -- nslab.node — a node is a network namespace (or, for "host", the root
--- namespace): its interfaces, addresses, routes, sysctls, commands.
-local core = require "nslab.core"
+-- namespace): its interfaces, addresses, routes, sysctls, commands. The
+-- kernel is reached through the node's namespace (node.ns) and the lab's
+-- core (lab.core); nslab.core's own functions serve only for parsing.
+local cidr = require("nslab.core").cidr
 local util = require "nslab.util"
 local Process = require "nslab.process"
 local Link = require "nslab.link"
@@ -98,7 +100,7 @@ function Node:addrs(family)
   local out = {}
   for _, i in ipairs(self.ifaces) do
     for _, text in ipairs(i.addrs) do
-      local c = core.cidr(text)
+      local c = cidr(text)
       if not family or c.family == family then
         c.text, c.iface = text, i.name
         out[#out + 1] = c
@@ -146,7 +148,7 @@ function Node:route(dst, via, opts)
     end
     family = family or (gw:find(":", 1, true) and 6 or 4)
   elseif type(via) == "string" then
-    local c = core.cidr(via)
+    local c = cidr(via)
     if c then
       gw = via
       if c.prefix then raise(("gateway \"%s\" must be an address without a prefix"):format(via)) end
@@ -232,8 +234,9 @@ end
 -- /etc/netns/LAB.NODE/hosts: every node of the lab by name, so commands
 -- in nodes (and `ip netns exec`) resolve each other.
 function Node:_write_hosts()
-  if self:is_root() or self:_hosts_version() == self.lab.addr_version then return end
   local lab = self.lab
+  if self:is_root() or not lab.etc_hosts or self:_hosts_version() == lab.addr_version then return end
+  local core = lab.core
   local dir = core.etc_netns_dir .. "/" .. self.netns
   if not lab._etc_ready then
     -- An /etc/netns that nslab made holds the file .nslab, and every lab
@@ -346,6 +349,8 @@ function Node:exec(cmd, opts)
     raise("exec timeout must be a positive number of seconds")
   end
   local eo = self:_exec_opts(opts)
+  local core = self.lab.core
+  if self.lab.listeners then self.lab:_emit("exec", self, cmd) end
   local direct = type(cmd) == "string" and not opts.env and plain_argv(cmd)
   local status, out, err, timed_out = core.exec(direct or argv, eo)
   if not status and direct then
@@ -370,11 +375,14 @@ function Node:spawn(cmd, opts)
   opts = util.check_opts(opts, util.set { "env", "cwd" }, "spawn")
   local argv = argv_of(cmd)
   self.lab:_begin()
+  local core = self.lab.core
   local logdir = self.lab.journal:dir() .. "/logs"
   core.mkdir(logdir)
   self.lab.nspawn = (self.lab.nspawn or 0) + 1
   local log = ("%s/%s.%d.log"):format(logdir, self.name, self.lab.nspawn)
-  local pid, start = core.spawn(argv, self:_exec_opts(opts), log)
+  local eo = self:_exec_opts(opts)
+  if self.lab.listeners then self.lab:_emit("exec", self, cmd) end
+  local pid, start = core.spawn(argv, eo, log)
   if not pid then raise(("in node \"%s\": %s"):format(self.name, start)) end
   self.lab:_record(self.lab.journal:pid(pid, start))
   return self:_adopt(Process.new(self, pid, start, log, cmd))
@@ -404,7 +412,7 @@ function Node:_target(t, family)
   end
   if type(t) == "table" and t.is_switch then return self:_target(t.node, family) end
   if type(t) == "string" then
-    if core.cidr(t) then return t end
+    if cidr(t) then return t end
     return self:_target(self.lab:get(t), family)
   end
   raise(("bad target %s (expected a node, a node name or an address)"):format(tostring(t)))

@@ -1,5 +1,4 @@
 -- nslab.process — a background process started in a node by spawn().
-local core = require "nslab.core"
 
 local Process = {}
 Process.__index = Process
@@ -17,7 +16,7 @@ end
 -- Reap it if it ended; true while it runs.
 function Process:running()
   if self.status then return false end
-  local st = core.waitpid(self.pid, true)
+  local st = self.node.lab.core.waitpid(self.pid, true)
   if st == false then return true end
   self.status = st or -1
   return false
@@ -26,6 +25,7 @@ end
 -- Signal the whole process group (it runs in its own session).
 function Process:kill(sig)
   if not self:running() then return false end
+  local core = self.node.lab.core
   core.kill(-self.pid, sig or 15)
   core.kill(self.pid, sig or 15)
   return true
@@ -34,6 +34,7 @@ end
 -- Wait up to timeout seconds (forever if nil); returns the exit status
 -- (128+signal when killed) or nil if still running.
 function Process:wait(timeout)
+  local core = self.node.lab.core
   if timeout == nil then
     if not self.status then self.status = core.waitpid(self.pid, false) or -1 end
     return self.status

@@ -13,7 +13,7 @@ local Node = require "nslab.node"
 local Switch = require "nslab.switch"
 local Link = require "nslab.link"
 local util = require "nslab.util"
-local runner = require "nslab.runner"
+local runner = require "nslab.cli.runner"
 
 local M = {}
 

@@ -167,7 +167,7 @@ end
 -- Make the spec real in its lab: nodes, links with addresses, routes.
 local function realize(spec)
   local lab, opts = spec.lab, spec.opts
-  require("nslab.progress").expect(lab, #spec.nodes, #spec.edges)
+  lab:_emit("plan", #spec.nodes, #spec.edges)
   local addr = addressing(opts)
   local t = setmetatable({ lab = lab, kind = spec.kind, nodes = {}, hosts = {}, routers = {},
                            links = {}, ipv6 = opts.ipv6 and true or false }, Topo)

@@ -180,16 +180,18 @@ function M.check_int(v, lo, hi, what)
   return v
 end
 
--- Poll fn until it returns a truthy value or timeout seconds pass.
-function M.eventually(fn, opts)
+-- Poll fn until it returns a truthy value or timeout seconds pass, on
+-- the clock of kernel (a lab's lab.core; nslab.core by default).
+function M.eventually(fn, opts, kernel)
   opts = opts or {}
+  local clock, sleep = (kernel or core).clock, (kernel or core).sleep
   local timeout, interval = opts.timeout or 5, opts.interval or 0.02
-  local deadline = core.clock() + timeout
+  local deadline = clock() + timeout
   while true do
     local v, detail = fn()
     if v then return v end
-    if core.clock() >= deadline then return nil, detail end
-    core.sleep(interval)
+    if clock() >= deadline then return nil, detail end
+    sleep(interval)
     interval = math.min(interval * 1.5, 0.25)
   end
 end

@@ -1,4 +1,4 @@
--- nslab.graph — a lab as a Graphviz DOT graph: nodes (shaped by kind),
+-- nslab.cli.graph — a lab as a Graphviz DOT graph: nodes (shaped by kind),
 -- switches, and links labelled at each end with the interface name and
 -- its addresses. From a lab object (usually one run dry, so drawing needs
 -- neither root nor the kernel) or from `nslab inspect` data of a lab that

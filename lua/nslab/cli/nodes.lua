@@ -1,4 +1,4 @@
--- nslab.cli_nodes — the command-line verbs that look into labs that are
+-- nslab.cli.nodes — the command-line verbs that look into labs that are
 -- up: exec, shell, nodes, pids, identify, monitor. Dispatched from
 -- nslab.cli; the work is in nslab.procs and nslab.core.
 local core = require "nslab.core"

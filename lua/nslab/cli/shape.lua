@@ -1,4 +1,4 @@
--- nslab.cli_shape — command-line verbs on the interfaces of labs that are
+-- nslab.cli.shape — command-line verbs on the interfaces of labs that are
 -- up: shape, unshape, link (up/down) and capture. Dispatched from
 -- nslab.cli; nodes are found from the lab's record (nslab.procs), so they
 -- work for labs of any nslab process, `nslab up` and crashed ones alike.
@@ -166,11 +166,11 @@ function M.link(args)
   return 0
 end
 
--- nslab capture LAB NODE:IFACE -w FILE [-c COUNT] [-s SNAPLEN] [-p]
--- [FILTER...]: write what passes IFACE to FILE (pcap) until Ctrl-C,
--- COUNT packets, or the lab going down.
-function M.capture(args)
-  local usage = "usage: nslab capture LAB NODE:IFACE -w FILE.pcap [-c COUNT] [-s SNAPLEN] [-p] [FILTER...]"
+local CAPTURE_USAGE = "usage: nslab capture LAB NODE:IFACE -w FILE.pcap [-c COUNT] [-s SNAPLEN] [-p] [FILTER...]"
+
+-- capture's words -> pos (LAB, NODE:IFACE), options, filter words; or nil
+-- and the message.
+local function capture_args(args)
   local pos, o, filter = {}, { promisc = true }, {}
   local i = 1
   while i <= #args do
@@ -182,13 +182,13 @@ function M.capture(args)
     end
     if a == "-w" or a == "--write" then
       o.file = value()
-      if not o.file then return err("capture", "-w needs a file name (\"-\" for standard output)") end
+      if not o.file then return nil, "-w needs a file name (\"-\" for standard output)" end
     elseif a == "-c" or a == "--count" or a == "-s" or a == "--snaplen" then
       local v = value()
       local n = v and math.tointeger(tonumber(v))
       local lo = (a == "-s" or a == "--snaplen") and 64 or 1
       if not n or n < lo or n > 2147483647 then
-        return err("capture", "%s needs a number of %s, got \"%s\"", a,
+        return nil, ("%s needs a number of %s, got \"%s\""):format(a,
           lo == 1 and "packets" or "bytes (64 or more)", v or "")
       end
       if lo == 1 then o.count = n else o.snaplen = math.min(n, 262144) end
@@ -198,7 +198,7 @@ function M.capture(args)
       table.move(args, i + 1, #args, #filter + 1, filter)
       break
     elseif a:sub(1, 1) == "-" and #a > 1 then
-      return err("capture", "unknown option '%s' (%s)", a, usage)
+      return nil, ("unknown option '%s' (%s)"):format(a, CAPTURE_USAGE)
     elseif #pos < 2 then
       pos[#pos + 1] = a
     else
@@ -206,8 +206,37 @@ function M.capture(args)
     end
     i = i + 1
   end
-  if #pos < 2 then return err("capture", "%s", usage) end
-  if not o.file then return err("capture", "give the file to write with -w FILE.pcap (\"-\" for standard output)") end
+  if #pos < 2 then return nil, CAPTURE_USAGE end
+  if not o.file then return nil, "give the file to write with -w FILE.pcap (\"-\" for standard output)" end
+  return pos, o, filter
+end
+
+-- Wait for the capture helper pid to end; a signal (Ctrl-C reaches both
+-- of us) raises "interrupted by ..." here, and the helper is asked to
+-- finish. Returns its exit status.
+local function wait_capture(pid)
+  local status
+  local ok, e = pcall(function()
+    while true do
+      local st = core.waitpid(pid, true)
+      if st ~= false then status = st return end
+      core.sleep(0.1)
+    end
+  end)
+  if not ok then
+    if not tostring(e):find("interrupted by", 1, true) then error(e, 0) end
+    core.kill(pid, 15)
+    status = core.waitpid(pid, false)
+  end
+  return status
+end
+
+-- nslab capture LAB NODE:IFACE -w FILE [-c COUNT] [-s SNAPLEN] [-p]
+-- [FILTER...]: write what passes IFACE to FILE (pcap) until Ctrl-C,
+-- COUNT packets, or the lab going down.
+function M.capture(args)
+  local pos, o, filter = capture_args(args)
+  if not pos then return err("capture", "%s", o) end
   if not need_root("capture") then return 1 end
   local lab = pos[1]
   local ns, idx, ifname, node, watch = target(lab, pos[2])
@@ -224,21 +253,7 @@ function M.capture(args)
     io.stderr:write(("capturing on %s:%s of lab %s into %s%s; Ctrl-C stops\n"):format(node, ifname,
       lab, o.file, o.count and (" (%d packets)"):format(o.count) or ""))
   end
-  -- wait for the helper; a signal (Ctrl-C reaches both of us) raises
-  -- "interrupted by ..." here, and the helper is asked to finish
-  local status
-  local ok, e = pcall(function()
-    while true do
-      local st = core.waitpid(pid, true)
-      if st ~= false then status = st return end
-      core.sleep(0.1)
-    end
-  end)
-  if not ok then
-    if not tostring(e):find("interrupted by", 1, true) then error(e, 0) end
-    core.kill(pid, 15)
-    status = core.waitpid(pid, false)
-  end
+  local status = wait_capture(pid)
   if status ~= 0 and status ~= 3 and status ~= 15 + 128 then
     return err("capture", "the capture on %s:%s failed (status %s)", node, ifname, tostring(status))
   end

@@ -127,7 +127,7 @@ describe("topology generators", function()
     lab = nslab.lab "t8t-bad"
     local ok, err = pcall(topo.tree, lab, { depht = 2 })
     assert.is_false(ok)
-    assert.is_truthy(err:find("t8_topo_spec.lua:%d+: topo.tree: unknown option 'depht'"), err)
+    assert.is_truthy(err:find("topo_spec.lua:%d+: topo.tree: unknown option 'depht'"), err)
     ok, err = pcall(topo.ring, lab, { n = 2 })
     assert.is_false(ok)
     assert.is_truthy(err:find("n 2 is out of range 3%-250"), err)

@@ -46,14 +46,15 @@ end
 local util = require "nslab.util"
 local parse = util.parse_args
 
-local runner = require "nslab.runner"
+local runner = require "nslab.cli.runner"
+local progress = require "nslab.cli.progress"
 
 -- Run a lab file. mode "run" tears down at the end, "up" leaves it up.
 -- Returns the exit status, and the labs when kept.
 function M.run_file(file, mode, opt)
   local name, status = runner.lab_name(file, opt)
   if not name then return status end
-  local chunk, lerr = runner.load(nslab, file, name)
+  local chunk, lerr = runner.load(nslab, file, name, progress.output())
   if not chunk then
     io.stderr:write(lerr, "\n")
     return 1
@@ -149,12 +150,12 @@ local function cmd_clean()
   return rc
 end
 
--- Verbs that look into labs that are up (nslab.cli_nodes).
+-- Verbs that look into labs that are up (nslab.cli.nodes).
 local NODE_VERBS = { nodes = true, exec = true, shell = true, pids = true,
                      identify = true, monitor = true }
--- Verbs for courses and CI (nslab.cli_tests).
+-- Verbs for courses and CI (nslab.cli.tests).
 local TEST_VERBS = { test = true, check = true, graph = true, inspect = true }
--- Verbs on the interfaces of labs that are up (nslab.cli_shape).
+-- Verbs on the interfaces of labs that are up (nslab.cli.shape).
 local LINK_VERBS = { shape = true, unshape = true, link = true, capture = true }
 
 function M.main(argv)
@@ -167,7 +168,7 @@ function M.main(argv)
     io.stdout:write("nslab ", core.version, " (", _VERSION, ")\n")
     return 0
   elseif cmd == "run" or cmd == "up" then
-    require("nslab.progress").auto()
+    progress.auto(nslab)
     local pos, opt = parse(args, { name = "value", verbose = "flag" }, { v = "verbose" })
     if not pos then return err("%s: %s", cmd, opt) end
     if #pos ~= 1 then return err("%s: give exactly one lab file, like `nslab %s labs/client-router-server.lua`", cmd, cmd) end
@@ -181,11 +182,11 @@ function M.main(argv)
   elseif cmd == "clean" then
     return cmd_clean()
   elseif NODE_VERBS[cmd] then
-    return require("nslab.cli_nodes")[cmd](args)
+    return require("nslab.cli.nodes")[cmd](args)
   elseif TEST_VERBS[cmd] then
-    return require("nslab.cli_tests")[cmd](args)
+    return require("nslab.cli.tests")[cmd](args)
   elseif LINK_VERBS[cmd] then
-    return require("nslab.cli_shape")[cmd](args)
+    return require("nslab.cli.shape")[cmd](args)
   end
   return err("unknown command \"%s\" (try `nslab help`)", cmd)
 end

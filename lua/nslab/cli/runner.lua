@@ -1,4 +1,4 @@
--- nslab.runner — loading and running a lab file, the one way `run`, `up`,
+-- nslab.cli.runner — loading and running a lab file, the one way `run`, `up`,
 -- `repl`, `test`, `check` and `graph` all do it: `lab` and `nslab` bound,
 -- the lab file's directory searched by require, errors caught with the
 -- lab-file line (a traceback only when verbose).
