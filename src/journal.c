@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -98,6 +99,18 @@ pid_t nsl_journal_owner(const char *lab)
 	return pid;
 }
 
+/* test-only: die around record N, to prove every crash point can be
+ * cleaned up (tests/spec/faults_spec.lua) */
+static void fault_hooks(struct nsl_journal *j)
+{
+	const char *b = getenv("NSLAB_FAULT_BEFORE_RECORD");
+	const char *a = getenv("NSLAB_FAULT_AFTER_RECORD");
+
+	j->nrec = 0;
+	j->kill_before = b ? atoi(b) : 0;
+	j->kill_after = a ? atoi(a) : 0;
+}
+
 int nsl_journal_begin(const char *lab, const char *labfile,
 		      struct nsl_journal *j, struct nsl_err *err)
 {
@@ -121,6 +134,12 @@ int nsl_journal_begin(const char *lab, const char *labfile,
 		return nsl_fail_quiet(err, EEXIST, "lab \"%s\" is already up (left by `nslab up` or a "
 				"crash); run `nslab down %s` first", lab, lab);
 	}
+	/* the journal first, locked until the owner is written: whoever
+	 * attaches (nsl_journal_attach) or tears down meanwhile waits */
+	snprintf(path, sizeof path, "%s/journal", j->dir);
+	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (j->fd < 0 || flock(j->fd, LOCK_EX) < 0)
+		goto fail;
 	snprintf(buf, sizeof buf, "%d %llu\n", (int)getpid(),
 		 nsl_proc_starttime(getpid()));
 	snprintf(path, sizeof path, "%s/owner", j->dir);
@@ -131,30 +150,48 @@ int nsl_journal_begin(const char *lab, const char *labfile,
 		if (write_file(path, labfile) < 0)
 			goto fail;
 	}
-	/* test-only: die around record N, to prove every crash point can be
-	 * cleaned up (tests/spec/faults_spec.lua) */
-	j->nrec = 0;
-	j->kill_before = getenv("NSLAB_FAULT_BEFORE_RECORD") ? atoi(getenv("NSLAB_FAULT_BEFORE_RECORD")) : 0;
-	j->kill_after = getenv("NSLAB_FAULT_AFTER_RECORD") ? atoi(getenv("NSLAB_FAULT_AFTER_RECORD")) : 0;
-	snprintf(path, sizeof path, "%s/journal", j->dir);
-	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (j->fd < 0)
-		goto fail;
+	flock(j->fd, LOCK_UN);
+	fault_hooks(j);
 	return 0;
 fail:
 	{
 		int e = errno;
+
+		nsl_journal_close(j);
 		nsl_journal_down(lab, NULL, NULL);
 		return nsl_fail(err, e, "cannot write lab state in %s", j->dir);
 	}
+}
+
+int nsl_journal_attach(const char *lab, struct nsl_journal *j, struct nsl_err *err)
+{
+	char path[PATH_MAX + 16];
+
+	j->fd = -1;
+	snprintf(j->lab, sizeof j->lab, "%s", lab);
+	if (nsl_journal_dir(lab, j->dir, sizeof j->dir) < 0)
+		return nsl_fail_quiet(err, EINVAL, "cannot use \"%s\" as a lab name (letters, digits, "
+				      "'-', '_', at most %d bytes)", lab, NSL_NAME_MAX);
+	snprintf(path, sizeof path, "%s/journal", j->dir);
+	/* no O_CREAT: a lab without a journal is not up (or is going) */
+	j->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (j->fd < 0) {
+		if (errno == ENOENT)
+			return nsl_fail_quiet(err, ENOENT, "no lab named \"%s\" is up (see `nslab ls`)", lab);
+		return nsl_fail(err, errno, "cannot open the journal of lab %s", lab);
+	}
+	fault_hooks(j);
+	return 0;
 }
 
 int nsl_journal_add(struct nsl_journal *j, struct nsl_err *err,
 		    const char *fmt, ...)
 {
 	char line[1024];
+	struct stat st;
 	va_list ap;
-	int n;
+	ssize_t w;
+	int n, e;
 
 	if (j->fd < 0)
 		return nsl_fail(err, EBADF, "journal of lab %s is closed", j->lab);
@@ -166,8 +203,20 @@ int nsl_journal_add(struct nsl_journal *j, struct nsl_err *err,
 	line[n++] = '\n';
 	if (++j->nrec == j->kill_before)
 		raise(SIGKILL);
-	if (write(j->fd, line, (size_t)n) != n)
-		return nsl_fail(err, errno, "cannot write journal of lab %s", j->lab);
+	/* one writer at a time (an attached REPL appends to a lab another
+	 * process owns), and none after a teardown removed the journal: the
+	 * object would then be made after its undo ran */
+	if (flock(j->fd, LOCK_EX) < 0)
+		return nsl_fail(err, errno, "cannot lock journal of lab %s", j->lab);
+	if (fstat(j->fd, &st) == 0 && st.st_nlink == 0) {
+		flock(j->fd, LOCK_UN);
+		return nsl_fail_quiet(err, ENOENT, "lab %s is down (`nslab down` removed it)", j->lab);
+	}
+	w = write(j->fd, line, (size_t)n);
+	e = errno;
+	flock(j->fd, LOCK_UN);
+	if (w != n)
+		return nsl_fail(err, e, "cannot write journal of lab %s", j->lab);
 	if (j->nrec == j->kill_after)
 		raise(SIGKILL);
 	return 0;
@@ -197,30 +246,23 @@ struct lines {
 	int n;
 };
 
-static int load_lines(const char *dir, struct lines *L)
+/* The journal's lines from fd (read from its start). */
+static int read_lines(int fd, struct lines *L)
 {
-	char path[PATH_MAX + 16];
 	struct stat st;
-	int fd, i, cap = 0;
+	int i, cap = 0;
 	ssize_t got = 0;
 	char *p;
 
 	memset(L, 0, sizeof *L);
-	snprintf(path, sizeof path, "%s/journal", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (fstat(fd, &st) < 0 || !(L->buf = malloc((size_t)st.st_size + 1))) {
-		close(fd);
+	if (fstat(fd, &st) < 0 || !(L->buf = malloc((size_t)st.st_size + 1)))
 		return -ENOMEM;
-	}
 	while (got < st.st_size) {
-		ssize_t n = read(fd, L->buf + got, (size_t)(st.st_size - got));
+		ssize_t n = pread(fd, L->buf + got, (size_t)(st.st_size - got), got);
 		if (n <= 0)
 			break;
 		got += n;
 	}
-	close(fd);
 	L->buf[got] = 0;
 	for (p = L->buf; *p; p++)
 		if (*p == '\n')
@@ -235,6 +277,39 @@ static int load_lines(const char *dir, struct lines *L)
 		L->v[i++] = p;
 	L->n = i;
 	return 0;
+}
+
+/* Open dir's journal for reading, locked (LOCK_SH: readers never see half
+ * a record; LOCK_EX: no record is added until the lock fd is closed).
+ * Returns the fd, -ENOENT when there is no journal, or -errno. */
+static int open_locked(const char *dir, int how)
+{
+	char path[PATH_MAX + 16];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/journal", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, how) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static int load_lines(const char *dir, struct lines *L)
+{
+	int fd = open_locked(dir, LOCK_SH), rc;
+
+	memset(L, 0, sizeof *L);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	rc = read_lines(fd, L);
+	close(fd);
+	return rc;
 }
 
 /* Blank each record a later `del RECORD` line cancels, and the del
@@ -440,7 +515,7 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	struct nsl_nsid *ids = NULL;
 	struct nsl_ns h;
 	struct nsl_err e1;
-	int i, nids = 0, hopen = 0, rc = 0, undone = 0, away;
+	int i, nids = 0, hopen = 0, rc = 0, undone = 0, away, lockfd;
 	const char *fault = getenv("NSLAB_FAULT_IN_DOWN");
 	int kill_in_down = fault ? atoi(fault) : 0;
 
@@ -448,8 +523,19 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 		return nsl_fail_quiet(err, EINVAL, "\"%s\" is not a lab name (see `nslab ls`)", lab);
 	if (access(dir, F_OK) < 0)
 		return nsl_fail_quiet(err, ENOENT, "no lab named \"%s\" is up (see `nslab ls`)", lab);
-	if ((rc = load_lines(dir, &L)) < 0)
+	/* locked until the journal is gone: a writer waiting in
+	 * nsl_journal_add then finds it removed and makes nothing */
+	memset(&L, 0, sizeof L);
+	lockfd = open_locked(dir, LOCK_EX);
+	if (lockfd >= 0)
+		rc = read_lines(lockfd, &L);
+	else if (lockfd != -ENOENT)    /* no journal: nothing was made yet */
+		rc = lockfd;
+	if (rc < 0) {
+		if (lockfd >= 0)
+			close(lockfd);
 		return nsl_fail(err, -rc, "cannot read journal of lab %s", lab);
+	}
 	rc = 0;
 	cancel_deleted(&L);
 	ids = calloc((size_t)L.n + 1, sizeof *ids);
@@ -498,6 +584,8 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	free(L.buf);
 	if (rc == 0)
 		rm_tree(dir);
+	if (lockfd >= 0)
+		close(lockfd);
 	if (nobjs)
 		*nobjs = undone;
 	return rc;

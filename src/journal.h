@@ -22,7 +22,12 @@ struct nsl_journal {
  * Fails with EBUSY if a live process owns it, EEXIST if it is up. */
 int nsl_journal_begin(const char *lab, const char *labfile,
 		      struct nsl_journal *j, struct nsl_err *err);
-/* Append one record line (no newline in fmt). */
+/* Open the journal of lab, which is up, for appending (a REPL attached to
+ * it grows it); the owner stays as it is. ENOENT when no such lab is up. */
+int nsl_journal_attach(const char *lab, struct nsl_journal *j, struct nsl_err *err);
+/* Append one record line (no newline in fmt), under an exclusive flock
+ * of the journal, so two writers never interleave; ENOENT when the lab
+ * went down meanwhile (nsl_journal_down holds the lock until it is gone). */
 int nsl_journal_add(struct nsl_journal *j, struct nsl_err *err,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void nsl_journal_close(struct nsl_journal *j);

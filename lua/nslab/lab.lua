@@ -12,12 +12,16 @@ local Lab = {}
 Lab.__index = Lab
 Lab.__name = "nslab.lab"
 
+-- opts.attach: the lab is up already (built by another process) and this
+-- one grows it: changes are appended to its journal, which stays owned by
+-- whoever owned it (nslab.repl.attach).
 function Lab.new(name, opts)
   util.check_name(name, "lab")
-  opts = util.check_opts(opts, util.set { "file" }, "nslab.lab")
+  opts = util.check_opts(opts, util.set { "file", "attach" }, "nslab.lab")
   return setmetatable({
     name = name,
     file = opts.file,
+    attached = opts.attach and true or nil,
     nodes = {},        -- name -> Node (switches' own namespaces included)
     order = {},        -- nodes in creation order
     switches = {},     -- name -> Switch
@@ -42,7 +46,11 @@ function Lab:_begin()
   local ok, err = core.prepare()
   if not ok then raise(err) end
   local j
-  j, err = core.journal_begin(self.name, self.file)
+  if self.attached then
+    j, err = core.journal_attach(self.name)
+  else
+    j, err = core.journal_begin(self.name, self.file)
+  end
   if not j then raise(err) end
   self.journal = j
 end
@@ -246,7 +254,8 @@ end
 function Lab:keep()
   if self.journal and not self.closed then self:write_hosts() end
   if self.journal then
-    self.journal:release()
+    -- an attached lab's owner (if any) stays its owner
+    if self.attached then self.journal:close() else self.journal:release() end
     self.kept = true
   end
   self:_close_handles()

@@ -14,6 +14,7 @@ local Switch = require "nslab.switch"
 local Link = require "nslab.link"
 local util = require "nslab.util"
 local runner = require "nslab.runner"
+local live = require "nslab.live"
 
 local M = {}
 
@@ -70,36 +71,22 @@ end
 
 ---- the kernel's view of a node ---------------------------------------------
 
--- Interfaces (with addresses) of a node as the kernel has them; in the
--- root namespace only the ones the lab made.
-local function kernel_ifaces(node)
-  local links, e = node.ns:links()
-  if not links then return nil, e end
-  local addrs = node.ns:addresses() or {}
-  local by = {}
-  for _, l in ipairs(links) do
-    l.addrs = {}
-    by[l.index] = l
-  end
-  for _, a in ipairs(addrs) do
-    local l = by[a.ifindex]
-    if l then l.addrs[#l.addrs + 1] = a end
-  end
+-- A node as the kernel holds it now (nslab.live.namespace: its rules);
+-- in the root namespace only what the lab made.
+local function kernel_view(node, routes)
+  local only
   if node:is_root() then
-    local mine = {}
-    for _, l in ipairs(links) do
-      if node.ifaces[l.name] then mine[#mine + 1] = l end
-    end
-    links = mine
+    only = {}
+    for _, i in ipairs(node.ifaces) do only[i.name] = true end
   end
-  return links
+  return live.namespace(node.ns, { only = only, routes = routes or false, root = node:is_root() })
 end
 
-local function ifname_of(node, index)
-  for _, l in ipairs(node.ns:links() or {}) do
-    if l.index == index then return l.name end
-  end
-  return tostring(index)
+-- Interfaces of a node, each with .addrs.
+local function kernel_ifaces(node)
+  local v, e = kernel_view(node)
+  if not v then return nil, e end
+  return v.links
 end
 
 -- A route the way `ip route` prints it.
@@ -108,6 +95,7 @@ local function route_text(r, names)
   if r.type ~= "unicast" then table.insert(p, 1, r.type) end
   if r.via then p[#p + 1] = "via " .. r.via end
   if r.oif then p[#p + 1] = "dev " .. (names[r.oif] or r.oif) end
+  if r.table ~= 254 then p[#p + 1] = "table " .. r.table end
   if r.proto and r.proto ~= "boot" then p[#p + 1] = "proto " .. r.proto end
   if r.scope ~= "global" then p[#p + 1] = "scope " .. r.scope end
   if r.src then p[#p + 1] = "src " .. r.src end
@@ -115,22 +103,14 @@ local function route_text(r, names)
   return table.concat(p, " ")
 end
 
--- The main-table routes of a node, IPv4 first, without the IPv6
--- link-local noise every interface carries.
+-- The routes of a node by nslab.live's rule (every table but local),
+-- IPv4 first, without the IPv6 link-local route every interface carries.
 local function node_routes(node)
-  local rs, e = node.ns:routes()
-  if not rs then return nil, e end
-  local names = {}
-  for _, l in ipairs(node.ns:links() or {}) do names[l.index] = l.name end
+  local v, e = kernel_view(node, true)
+  if not v then return nil, e end
   local lines = {}
-  for _, fam in ipairs { 4, 6 } do
-    for _, r in ipairs(rs) do
-      if r.family == fam and r.table == 254 and not (fam == 6 and r.dst == "fe80::/64") then
-        if not node:is_root() or (r.oif and node.ifaces[names[r.oif] or ""]) then
-          lines[#lines + 1] = route_text(r, names)
-        end
-      end
-    end
+  for _, r in ipairs(v.routes) do
+    if not live.link_local_route(r) then lines[#lines + 1] = route_text(r, v.names) end
   end
   return lines
 end
@@ -152,143 +132,58 @@ local function build(file, opt)
   return env.lab, env
 end
 
--- Rebuild the lab's nodes, switches and links from the kernel, for a lab
--- another process built (`nslab up`): its journal names the namespaces,
--- each namespace tells its interfaces and addresses, and each veth's
--- peer (ifindex, namespace id) finds the other end. Re-running the lab
--- file is no option: it would build everything a second time.
+-- The lab's nodes, switches and links, for a lab another process built
+-- (`nslab up`), read back by nslab.live (its rules for node kind, routes
+-- and links). Re-running the lab file is no option: it would build
+-- everything a second time. The lab is made with `attach`: what is added
+-- from the REPL is recorded in its journal, so `nslab down` undoes it.
 local function attach(name)
-  local recs, e = core.journal_records(name, "netns")
-  if not recs then return nil, e end
-  local file
-  local f = io.open(core.lab_dir(name) .. "/file")
-  if f then file = f:read("a") f:close() end
-  local lab = Lab.new(name, { file = file })
-  lab.attached = true
-  -- an attached lab is looked at, not grown: nothing would record it
-  lab._begin = function(self)
-    error(("lab \"%s\" is attached (another process built it): look, run commands and enter nodes, "
-      .. "but add or change objects in its lab file"):format(self.name), 0)
+  local snap, e = live.read(name, { keep = true, routes = false })
+  if not snap then return nil, e end
+  for _, s in ipairs(snap.skipped) do
+    io.stderr:write(("nslab: %s: %s (skipped)\n"):format(s.node, s.error))
   end
-  local prefix = name .. "."
-  for _, nsname in ipairs(recs) do
-    local nodename = nsname:sub(1, #prefix) == prefix and nsname:sub(#prefix + 1) or nsname
-    local ns, oe = core.netns_open(nsname)
-    if not ns then
-      io.stderr:write(("nslab: %s: %s (skipped)\n"):format(nodename, oe))
+  local lab = Lab.new(name, { file = snap.file, attach = true })
+  local node_of = {}
+  for _, en in ipairs(snap.nodes) do
+    local node = Node.new(lab, en.name, en.ns, en.kind, en.netns)
+    node_of[en] = node
+    lab.nodes[en.name] = node
+    if en.root then
+      lab.host_ns = en.ns
+      table.insert(lab.order, 1, node)
     else
-      local node = Node.new(lab, nodename, ns, "host", nsname)
-      lab.nodes[nodename] = node
       lab.order[#lab.order + 1] = node
     end
-  end
-  -- interfaces the lab made in the root namespace
-  local hostifs = core.journal_records(name, "link") or {}
-  if #hostifs > 0 then
-    local hns = core.netns_host()
-    if hns then
-      lab.host_ns = hns
-      local host = Node.new(lab, "host", hns, "root", nil)
-      lab.nodes.host = host
-      table.insert(lab.order, 1, host)
-      for _, ifname in ipairs(hostifs) do host.ifaces[ifname] = true end
-    end
-  end
-  -- interfaces and addresses
-  local info = {}
-  for _, node in ipairs(lab.order) do
-    local links = kernel_ifaces(node) or {}
-    if node:is_root() then node.ifaces = {} end
-    local has_addr, bridges = false, {}
-    for _, l in ipairs(links) do
+    local bridges = {}
+    for _, l in ipairs(en.links) do
       if l.name ~= "lo" then
         local i = node:_add_iface(l.name, l.index, { kind = l.kind })
         if l.kind ~= "veth" then i.foreign = l.kind ~= "bridge" or nil end
         for _, a in ipairs(l.addrs) do
-          if a.scope == "global" or a.scope == "site" then
-            if core.cidr(a.cidr) then
-              i.addrs[#i.addrs + 1] = a.cidr
-              has_addr = true
-            end
+          if (a.scope == "global" or a.scope == "site") and core.cidr(a.cidr) then
+            i.addrs[#i.addrs + 1] = a.cidr
           end
         end
         if l.kind == "bridge" then bridges[#bridges + 1] = l end
       end
     end
-    info[node] = links
-    if not node:is_root() then
-      local fwd = node.ns:sysctl_get("net.ipv4.ip_forward")
-      if #bridges > 0 and not has_addr then
-        node.kind = "switch"
-      elseif fwd == "1" then
-        node.kind = "router"
-      end
-    end
     for _, b in ipairs(bridges) do
       local swname = node.kind == "switch" and #bridges == 1 and node.name or b.name
-      if not lab.switches[swname] then
-        local sw = setmetatable({
-          lab = lab, name = swname, node = node, ifname = b.name, index = b.index,
-          ports = {}, portseq = 0, line = "", is_switch = true,
-        }, Switch)
-        node.ifaces[b.name].bridge = sw
-        lab.switches[swname] = sw
-      end
+      if not lab.switches[swname] then Switch.adopt(lab, swname, node, b.name, b.index) end
     end
     node:_hosts_version(lab.addr_version)    -- its hosts file is there already
   end
-  -- links: pair veth ends; ifindexes repeat across namespaces, so an
-  -- ambiguous match is settled by the namespace id
-  local function switch_of(node, l)
-    if not l.master then return nil end
-    for _, sw in pairs(lab.switches) do
-      if sw.node == node and sw.index == l.master then return sw end
+  local function end_of(en, l)
+    local node, sw = node_of[en], nil
+    for _, s in pairs(lab.switches) do
+      if s.node == node and l.master and s.index == l.master then sw = s end
     end
+    return { node = node, ifname = l.name, sw = sw }
   end
-  -- A veth in another namespace: one request per end finds its far end
-  -- (inspect.veth_finder). Scanning every node, and asking each for its
-  -- namespace id, is the fallback (same-namespace pairs, MACs set equal
-  -- by hand); alone it made attaching to 1000 nodes quadratic.
-  local find = require("nslab.inspect").veth_finder(lab.order, function(b) return info[b] end)
-  local function candidates(a, la)
-    local b, lb = find(a.ns, la)
-    if b and lb.peer == la.index then return { { b, lb } } end
-    local cands = {}
-    for _, b in ipairs(lab.order) do
-      for _, lb in ipairs(info[b]) do
-        if lb.kind == "veth" and lb.index == la.peer and lb.peer == la.index and
-           not (a == b and lb.index == la.index) then
-          cands[#cands + 1] = { b, lb }
-        end
-      end
-    end
-    if #cands > 1 and la.peer_nsid then
-      local keep = {}
-      for _, c in ipairs(cands) do
-        if c[1] ~= a and a.ns:nsid_for(c[1].ns) == la.peer_nsid then keep[#keep + 1] = c end
-      end
-      cands = keep
-    end
-    return cands
-  end
-  local done = {}
-  for _, a in ipairs(lab.order) do
-    for _, la in ipairs(info[a]) do
-      if la.kind == "veth" and la.peer and not done[a.name .. "\0" .. la.name] then
-        local cands = candidates(a, la)
-        local c = cands[1]
-        if #cands == 1 then
-          local b, lb = c[1], c[2]
-          done[a.name .. "\0" .. la.name], done[b.name .. "\0" .. lb.name] = true, true
-          local ea = { node = a, ifname = la.name, sw = switch_of(a, la) }
-          local eb = { node = b, ifname = lb.name, sw = switch_of(b, lb) }
-          a.ifaces[la.name].peer, b.ifaces[lb.name].peer = eb, ea
-          for _, x in ipairs { ea, eb } do
-            if x.sw then x.sw.ports[#x.sw.ports + 1] = x end
-          end
-          lab.links[#lab.links + 1] = setmetatable({ lab = lab, a = ea, b = eb, line = "" }, Link)
-        end
-      end
+  for _, p in ipairs(snap.links) do
+    if p.b then
+      lab.links[#lab.links + 1] = Link.adopt(lab, end_of(p.a[1], p.a[2]), end_of(p.b[1], p.b[2]))
     end
   end
   return lab
@@ -488,7 +383,8 @@ end)
 local function dump_node(self, n)
   local c = self.c
   out(c.head(n.name), " ", c.dim(("(%s%s)"):format(n.kind, n.netns and (", netns " .. n.netns) or "")), "\n")
-  local links = kernel_ifaces(n)
+  local v = kernel_view(n, true)
+  local links, names = v and v.links, v and v.names
   if not links then
     out("  ", c.red "cannot list interfaces", "\n")
     return
@@ -499,14 +395,17 @@ local function dump_node(self, n)
     for _, a in ipairs(l.addrs) do addrs[#addrs + 1] = a.cidr end
     local extra = {}
     if l.kind then extra[#extra + 1] = l.kind end
-    if l.master then extra[#extra + 1] = "master " .. ifname_of(n, l.master) end
+    if l.master then extra[#extra + 1] = "master " .. (names[l.master] or l.master) end
     extra[#extra + 1] = "mtu " .. l.mtu
     local st = l.up and (l.state == "down" and c.yellow "NO-CARRIER" or c.green(l.state:upper()))
       or c.red "DOWN"
     rows[#rows + 1] = { l.name, st, table.concat(addrs, " "), c.dim(table.concat(extra, " ")) }
   end
   table_out(rows, "  ")
-  local routes = node_routes(n) or {}
+  local routes = {}
+  for _, r in ipairs(v.routes) do
+    if not live.link_local_route(r) then routes[#routes + 1] = route_text(r, names) end
+  end
   for k, r in ipairs(routes) do
     out("  ", k == 1 and c.dim "route " or "      ", r, "\n")
   end

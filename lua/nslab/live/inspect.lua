@@ -1,13 +1,10 @@
--- nslab.inspect — a lab that is up, as the kernel holds it: nodes,
--- interfaces, addresses, routes, NAT/filter rules and processes, read
--- through netlink, libnftables and /proc (nothing is changed). Any nslab
--- process can inspect any lab: the nodes come from the lab's record under
--- /run/nslab, everything else from the namespaces themselves.
--- `nslab inspect LAB --json` prints M.lab(LAB) as JSON; its shape is
--- docs/inspect.schema.json.
-local core = require "nslab.core"
+-- nslab.live.inspect — `nslab inspect` (and `nslab graph LAB`): a lab
+-- that is up as the kernel holds it — nodes, interfaces, addresses, routes,
+-- NAT/filter rules and processes — read by nslab.live (its rules for node
+-- kind, routes and links) and shaped as docs/inspect.schema.json; M.text
+-- is the short human view. Nothing is changed.
 local json = require "nslab.json"
-local util = require "nslab.util"
+local live = require "nslab.live"
 
 local M = {}
 
@@ -75,216 +72,63 @@ local function route_entry(r, names)
   return e
 end
 
--- One namespace: interfaces (only `only` when given, a set of names),
--- routes, rules. Returns the node table and its raw links.
-local function read_ns(ns, only, nft_cmd)
-  local links, err = ns:links()
-  if not links then return nil, err end
-  local addrs = ns:addresses() or {}
-  local routes = ns:routes() or {}
-  local names = {}
-  for _, l in ipairs(links) do names[l.index] = l.name end
-  local byidx = {}
+-- One entry of a live.read snapshot as a node of the schema.
+local function node_of(e)
   local ifaces = A {}
-  for _, l in ipairs(links) do
-    if not only or only[l.name] then
-      local i = { name = l.name, index = l.index, kind = l.kind or "device", up = l.up,
-                  state = l.state, mtu = l.mtu, addresses = A {} }
-      if l.mac then i.mac = l.mac end
-      if l.master then i.master = names[l.master] or ("#" .. l.master) end
-      ifaces[#ifaces + 1] = i
-      byidx[l.index] = i
-    end
-  end
-  for _, a in ipairs(addrs) do
-    local i = byidx[a.ifindex]
-    if i then i.addresses[#i.addresses + 1] = a.cidr end
+  for _, l in ipairs(e.links) do
+    local i = { name = l.name, index = l.index, kind = l.kind or "device", up = l.up,
+                state = l.state, mtu = l.mtu, addresses = A {} }
+    if l.mac then i.mac = l.mac end
+    if l.master then i.master = e.names[l.master] or ("#" .. l.master) end
+    for _, a in ipairs(l.addrs) do i.addresses[#i.addresses + 1] = a.cidr end
+    ifaces[#ifaces + 1] = i
   end
   local rt = A {}
-  for _, r in ipairs(routes) do
-    if r.table ~= 255 and r.type ~= "multicast" and (not only or (r.oif and byidx[r.oif])) then
-      rt[#rt + 1] = route_entry(r, names)
-    end
-  end
-  local nft = nft_cmd and ns:nft(nft_cmd) or ""
-  if nft_cmd and ns.nft_release then ns:nft_release() end
-  return { interfaces = ifaces, routes = rt, nat = M.parse_nft(nft) }, links
+  for _, r in ipairs(e.routes) do rt[#rt + 1] = route_entry(r, e.names) end
+  return {
+    name = e.name, netns = e.netns or json.null, kind = e.kind,
+    interfaces = ifaces, routes = rt, nat = M.parse_nft(e.nft),
+    forwarding = { ipv4 = e.forwarding.ipv4, ipv6 = e.forwarding.ipv6 },
+    processes = processes(e.pids),
+  }
 end
 
-local function kind_of(node, forwarding)
-  if forwarding then return "router" end
-  local bridges, others, addressed = 0, 0, false
-  for _, i in ipairs(node.interfaces) do
-    if i.name ~= "lo" then
-      if i.kind == "bridge" then bridges = bridges + 1 elseif not i.master then others = others + 1 end
-      for _, a in ipairs(i.addresses) do
-        if not a:match("^fe80") then addressed = true end
-      end
-    end
-  end
-  if bridges > 0 and others == 0 and not addressed then return "switch" end
-  return "host"
-end
-
-local function is_on(v) return v ~= nil and tostring(v):match("^%s*1") ~= nil end
-
--- M.veth_finder(entries, links_of) -> find(ns, l): the entry (and its
--- link) holding the far end of veth l of namespace ns. It asks ns's socket
--- for the peer interface in the namespace ns calls l.peer_nsid (one
--- request) and looks it up by address, name and index among the veth ends
--- of every entry (links_of(entry) lists them); nil when that is not unique
--- (MACs set equal by hand) or cannot be asked. Used by inspect and by the
--- REPL's attach.
-function M.veth_finder(entries, links_of)
-  local by_if = {}
-  for _, e in ipairs(entries) do
-    for _, l in ipairs(links_of(e)) do
-      if l.kind == "veth" and l.mac then
-        local k = l.mac .. "|" .. l.name .. "|" .. l.index
-        by_if[k] = by_if[k] == nil and { e, l } or false
-      end
-    end
-  end
-  return function(ns, l)
-    if not l.peer_nsid or not ns.peer_of then return nil end
-    local ok, mac, name = pcall(ns.peer_of, ns, l.peer_nsid, l.peer)
-    local hit = ok and mac and by_if[mac .. "|" .. (name or "") .. "|" .. l.peer]
-    if hit then return hit[1], hit[2] end
-  end
-end
-
--- M.lab(name) -> data | nil, message
+-- M.lab(name) -> data | nil, message; data.skipped lists nodes whose
+-- namespace could not be opened (not part of the JSON).
 function M.lab(name)
-  if not core.valid_name(name) then
-    return nil, (select(2, util.lab_arg("lab", name)):gsub("^lab: ", ""))
-  end
-  local recs = core.journal_records(name, "netns")
-  if not recs then return nil, ("no lab named \"%s\" is up (see `nslab ls`)"):format(name) end
-  local owner = core.journal_owner(name)
+  local snap, err = live.read(name, { nft = true, pids = true })
+  if not snap then return nil, err end
+  local owner = snap.owner > 0 and snap.owner or nil
   local data = {
-    schema = M.SCHEMA, lab = name,
-    file = (slurp(core.lab_dir(name) .. "/file") or ""):gsub("\n$", ""),
-    owner = owner and owner > 0 and owner or json.null,
-    state = owner and owner > 0 and "running" or "up",
+    schema = M.SCHEMA, lab = name, file = snap.file or json.null,
+    owner = owner or json.null, state = owner and "running" or "up",
     nodes = A {}, links = A {},
   }
-  if data.file == "" then data.file = json.null end
-  local opened, prefix = {}, name .. "."
-  local ok, err = pcall(function()
-    local pins = {}
-    for _, nsname in ipairs(recs) do pins[#pins + 1] = core.netns_dir .. "/" .. nsname end
-    local pids = core.pids_in(pins)    -- one look at /proc for every node
-    for _, nsname in ipairs(recs) do
-      if nsname:sub(1, #prefix) == prefix then
-        local ns, oerr = core.netns_open(nsname)
-        if not ns then error(oerr, 0) end
-        local n, links = read_ns(ns, nil, "list ruleset")
-        if not n then error(links, 0) end
-        n.name, n.netns = nsname:sub(#prefix + 1), nsname
-        n.forwarding = { ipv4 = is_on(ns:sysctl_get("net.ipv4.ip_forward")),
-                         ipv6 = is_on(ns:sysctl_get("net.ipv6.conf.all.forwarding")) }
-        n.kind = kind_of(n, n.forwarding.ipv4 or n.forwarding.ipv6)
-        n.processes = processes(pids[core.netns_dir .. "/" .. nsname] or {})
-        data.nodes[#data.nodes + 1] = n
-        opened[#opened + 1] = { node = n, ns = ns, links = links }
-      end
+  local node_at = {}
+  for k, e in ipairs(snap.nodes) do
+    data.nodes[k] = node_of(e)
+    node_at[e] = data.nodes[k]
+  end
+  -- each link once, and each interface names its peer
+  local function iface(e, l)
+    for _, i in ipairs(node_at[e].interfaces) do
+      if i.index == l.index then return i end
     end
-    -- the host namespace, as far as the lab touched it
-    local hostlinks = core.journal_records(name, "link") or {}
-    local nftrec = core.journal_records(name, "nft") or {}
-    local pidrec = core.journal_records(name, "pid") or {}
-    local hostpids = {}
-    local selfns = core.nsid("/proc/self/ns/net")
-    for _, r in ipairs(pidrec) do
-      local pid = math.tointeger(tonumber(r:match("^(%d+)")))
-      if pid and core.nsid_of_pid(pid) == selfns then hostpids[#hostpids + 1] = pid end
+  end
+  for _, p in ipairs(snap.links) do
+    local a, b = p.a, p.b
+    local l = { a = { node = a[1].name, interface = a[2].name } }
+    if b then
+      l.b = { node = b[1].name, interface = b[2].name }
+      iface(a[1], a[2]).peer = { node = l.b.node, interface = l.b.interface }
+      iface(b[1], b[2]).peer = { node = l.a.node, interface = l.a.interface }
+    else
+      l.b = { node = json.null, interface = json.null }
+      iface(a[1], a[2]).peer = json.null
     end
-    if #hostlinks > 0 or #nftrec > 0 or #hostpids > 0 then
-      local ns = assert(core.netns_host())
-      local only = {}
-      for _, l in ipairs(hostlinks) do only[l:match("^(%S+)")] = true end
-      local tname = nil
-      for _, r in ipairs(nftrec) do
-        local fam, t = r:match("^(%S+) (%S+)")
-        if t then tname = ("list table %s %s"):format(fam, t) end
-      end
-      local n, links = read_ns(ns, only, tname)
-      if not n then error(links, 0) end
-      n.name, n.netns, n.kind = "host", json.null, "root"
-      n.forwarding = { ipv4 = is_on(ns:sysctl_get("net.ipv4.ip_forward")),
-                       ipv6 = is_on(ns:sysctl_get("net.ipv6.conf.all.forwarding")) }
-      n.processes = processes(hostpids)
-      data.nodes[#data.nodes + 1] = n
-      opened[#opened + 1] = { node = n, ns = ns, links = links, only = only }
-    end
-    -- links: a veth end's peer (ifindex, and the id its namespace gives
-    -- the peer's namespace) names the node at the other end
-    -- The peer's namespace: one request per veth end (M.veth_finder);
-    -- only when that is not unique (equal MACs set by hand) ask a for
-    -- the id it gives each other node — a request per pair of nodes,
-    -- which made `inspect` of 1000 nodes take 6.6 s.
-    local find = M.veth_finder(opened, function(o) return o.links end)
-    local function ids_of(a)
-      if not a.ids then
-        a.ids = {}
-        for _, b in ipairs(opened) do
-          if b ~= a then
-            local id = a.ns:nsid_for(b.ns)
-            if id and id >= 0 then a.ids[id] = b end
-          end
-        end
-      end
-      return a.ids
-    end
-    local function peer_node(a, l)
-      if not l.peer_nsid then return a end
-      return find(a.ns, l) or ids_of(a)[l.peer_nsid]
-    end
-    local seen, pos = {}, {}
-    for k, o in ipairs(opened) do pos[o] = k end
-    for ai, a in ipairs(opened) do
-      for _, l in ipairs(a.links) do
-        if l.kind == "veth" and l.peer and (not a.only or a.only[l.name]) then
-          local b = peer_node(a, l)
-          local bname
-          if b then
-            for _, pl in ipairs(b.links) do
-              if pl.index == l.peer then bname = pl.name break end
-            end
-          end
-          local key_a = ai .. ":" .. l.index
-          if not seen[key_a] then
-            local e = { a = { node = a.node.name, interface = l.name } }
-            if b and bname then
-              seen[pos[b] .. ":" .. l.peer] = true
-              e.b = { node = b.node.name, interface = bname }
-            else
-              e.b = { node = json.null, interface = json.null }
-            end
-            seen[key_a] = true
-            data.links[#data.links + 1] = e
-          end
-        end
-      end
-    end
-    -- each interface names its peer too
-    local node_named = {}
-    for _, n in ipairs(data.nodes) do node_named[n.name] = node_named[n.name] or n end
-    for _, l in ipairs(data.links) do
-      for _, pair in ipairs { { l.a, l.b }, { l.b, l.a } } do
-        local me, other = pair[1], pair[2]
-        local n = node_named[me.node]
-        for _, i in ipairs(n and n.interfaces or {}) do
-          if i.name == me.interface then
-            i.peer = other.node ~= json.null and { node = other.node, interface = other.interface } or json.null
-          end
-        end
-      end
-    end
-  end)
-  for _, o in ipairs(opened) do o.ns:close() end
-  if not ok then return nil, err end
-  return data
+    data.links[#data.links + 1] = l
+  end
+  return data, snap.skipped
 end
 
 -- A short human-readable view of M.lab data.
@@ -302,7 +146,7 @@ function M.text(d, out)
       end
     end
     for _, r in ipairs(n.routes) do
-      if r.proto ~= "kernel" and r.dst:sub(1, 4) ~= "fe80" then
+      if r.proto ~= "kernel" and not live.link_local_route(r) then
         out:write(("  route %s%s%s\n"):format(r.dst, r.via and (" via " .. r.via) or "", r.dev and (" dev " .. r.dev) or ""))
       end
     end
