@@ -583,8 +583,8 @@ function(self, a)
   out(("%d is in none of lab %s's nodes\n"):format(pid, self.lab.name))
 end)
 
--- shape, unshape, link, capture (nslab.repl_links)
-require("nslab.repl_links")(verb, out)
+-- shape, unshape, link, capture (nslab.repl.links)
+require("nslab.repl.links")(verb, out)
 
 verb("exit", "", "leave the REPL (as Ctrl-D does)", [[
 Leaves the REPL. A lab this REPL built is torn down unless it was started
