@@ -252,7 +252,10 @@ end
 
 -- Leave the lab up after this process ends (nslab up).
 function Lab:keep()
-  if self.journal and not self.closed then self:write_hosts() end
+  -- (an attached lab may have been taken down by another process)
+  if self.journal and not self.closed and (not self.attached or core.journal_owner(self.name)) then
+    self:write_hosts()
+  end
   if self.journal then
     -- an attached lab's owner (if any) stays its owner
     if self.attached then self.journal:close() else self.journal:release() end
