@@ -48,12 +48,14 @@ return function(name)
     end
     node:_hosts_version(lab.addr_version)    -- its hosts file is there already
   end
+  local sw_at = {}     -- node -> bridge ifindex -> switch
+  for _, sw in pairs(lab.switches) do
+    sw_at[sw.node] = sw_at[sw.node] or {}
+    sw_at[sw.node][sw.index] = sw
+  end
   local function end_of(en, l)
-    local node, sw = node_of[en], nil
-    for _, s in pairs(lab.switches) do
-      if s.node == node and l.master and s.index == l.master then sw = s end
-    end
-    return { node = node, ifname = l.name, sw = sw }
+    local node = node_of[en]
+    return { node = node, ifname = l.name, sw = l.master and sw_at[node] and sw_at[node][l.master] }
   end
   for _, p in ipairs(snap.links) do
     if p.b then

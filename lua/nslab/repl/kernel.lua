@@ -56,13 +56,23 @@ local function node_routes(node)
   return lines
 end
 
+---- the verbs -------------------------------------------------------------------
+
+-- Collected here in help's order, in two groups that nslab.repl.verbs
+-- registers around pingall and enter: M.looking and M.processes.
+M.looking, M.processes = {}, {}
+local group = M.looking
+local function verb(...) group[#group + 1] = table.pack(...) end
+
+-- register(list, verb): hand each of list's verbs to the registrar.
+function M.register(list, reg)
+  for _, v in ipairs(list) do reg(table.unpack(v, 1, v.n)) end
+end
 
 local function end_text(e)
   return (e.sw and e.sw.name or e.node.name) .. ":" .. e.ifname
 end
 
--- The verbs that look (before and after pingall and enter, in help's order).
-function M.looking(verb)
 verb("nodes", "", "every node: its kind, namespace and addresses", [[
 One line per node: name, kind (host, router, switch, root for the machine's
 own namespace), its namespace (ip netns exec NAMESPACE ...), and the
@@ -194,9 +204,9 @@ function(self, a)
   out(text ~= "" and text or "(no rules)\n")
   if text ~= "" and text:sub(-1) ~= "\n" then out("\n") end
 end)
-end
 
-function M.processes(verb)
+group = M.processes
+
 verb("pids", "NODE", "the processes running inside a node", [[
 Every process whose network namespace is the node's (what
 `ip netns pids` answers), with its command line.]],
@@ -233,6 +243,5 @@ function(self, a)
   end
   out(("%d is in none of lab %s's nodes\n"):format(pid, self.lab.name))
 end)
-end
 
 return M

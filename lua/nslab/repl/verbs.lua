@@ -47,7 +47,7 @@ or Lua.]], function(self, a)
 ]])
 end)
 
-kernel.looking(verb)
+kernel.register(kernel.looking, verb)
 
 -- The address that stands for node `t` in a command run in node `from`.
 local function address_for(t, from)
@@ -152,7 +152,7 @@ function(self, a)
   out(self.c.dim(("back in the REPL (left %s)"):format(n.name)), "\n")
 end)
 
-kernel.processes(verb)
+kernel.register(kernel.processes, verb)
 
 -- shape, unshape, link, capture (nslab.repl.links)
 require("nslab.repl.links")(verb, out)
