@@ -4,6 +4,7 @@
 -- nslab.repl.verbs with its verb() registrar.
 local core = require "nslab.core"
 local live = require "nslab.live"
+local procs = require "nslab.live.procs"
 local display = require "nslab.repl.display"
 
 local out, table_out = display.out, display.table_out
@@ -213,7 +214,7 @@ Every process whose network namespace is the node's (what
 function(self, a)
   local n = self:node(a[1], "pids")
   if n:is_root() then error("pids: \"host\" is the machine's own namespace: every process is there", 0) end
-  local pids, e = core.pids_in(core.netns_dir .. "/" .. n.netns)
+  local pids, e = procs.pids(self.lab.name, n.name)
   if not pids then error("pids: " .. e, 0) end
   if #pids == 0 then out("(no processes)\n") return end
   local rows = {}
