@@ -191,4 +191,41 @@ end
     assert.are.equal("", netns_of("lv-grow"))
     assert.are.equal("", netns_of("lv-other"))
   end)
+
+  -- one reader, one rule: inspect and the REPL agree on kind and routes
+  it("gives inspect and the REPL one kind rule and one route rule", function()
+    local st, o, e = T.nslab("up", T.write_lab("lv-rules", [[
+local v6 = lab:host "v6"
+local h = lab:host "h"
+lab:link(v6, h, { "10.75.0.1/24", "10.75.0.2/24" })
+v6:sysctl("net.ipv6.conf.all.forwarding", 1)
+h:exec "ip route add 10.75.9.0/24 via 10.75.0.1 table 100"
+]]))
+    assert.are.equal(0, st, o .. e)
+    -- the kernel, seen by ip
+    local _, fwd = T.sh("ip netns exec lv-rules.v6 sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding")
+    assert.are.equal("0\n1\n", fwd)
+    local _, rt = T.sh("ip -n lv-rules.h route show table 100")
+    assert.are.equal("10.75.9.0/24 via 10.75.0.1 dev eth0 \n", rt)
+    -- inspect: only IPv6 forwarding is a router; table 100 is kept
+    st, o = T.nslab("inspect", "--json", "lv-rules")
+    assert.are.equal(0, st)
+    local data = require("nslab.json").decode(o)
+    local kind, tables = {}, {}
+    for _, n in ipairs(data.nodes) do
+      kind[n.name] = n.kind
+      for _, r in ipairs(n.routes) do
+        if r.dst == "10.75.9.0/24" then tables[#tables + 1] = n.name .. ":" .. r.table end
+      end
+    end
+    assert.are.same({ v6 = "router", h = "host" }, kind)
+    assert.are.same({ "h:100" }, tables)
+    -- the REPL attached: the same kind, the same route
+    st, o = repl("lv-rules", { "nodes", "route h" })
+    assert.are.equal(0, st, o)
+    assert.is_truthy(o:find("v6%s+router%s+lv%-rules%.v6"), o)
+    assert.is_truthy(o:find("h%s+host%s+lv%-rules%.h"), o)
+    assert.is_truthy(o:find("10.75.9.0/24 via 10.75.0.1 dev eth0 table 100", 1, true), o)
+    assert.are.equal(0, (T.nslab("down", "lv-rules")))
+  end)
 end)
