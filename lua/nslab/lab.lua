@@ -275,6 +275,11 @@ end
 -- newest first). Harmless to call twice.
 function Lab:down()
   if self.closed then return 0 end
+  -- as `nslab down`: a lab a running nslab process owns goes with it
+  local owner = self.attached and core.journal_owner(self.name)
+  if owner and owner > 0 then
+    raise(("lab \"%s\" belongs to nslab process %d; it goes down when that process ends"):format(self.name, owner))
+  end
   self.closed = true
   for _, n in ipairs(self.order) do n:_stop_all() end
   if not self.journal or self.kept then

@@ -117,9 +117,13 @@ describe("an attached REPL", function()
       local st, o, e = repl("lv-own", {
         'x = lab:host "x"',
         'lab:link(x, b, { "10.72.0.1/30", "10.72.0.2/30" })',
+        "lab:down()",
       })
       assert.are.equal(0, st, o .. e)
       assert.is_truthy(e:find("belongs to nslab process " .. owner, 1, true), e)
+      -- nor can it take the lab down from under its owner
+      assert.is_truthy(e:find(('lab "lv-own" belongs to nslab process %d; it goes down when that process ends')
+        :format(owner), 1, true), e)
       assert.are.equal(owner, core.journal_owner("lv-own"))
       assert.are.equal("a b x", netns_of("lv-own"))
       assert.is_truthy(addrs("lv-own.b"):find("10.72.0.2/30", 1, true))
