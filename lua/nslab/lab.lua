@@ -14,11 +14,14 @@ local Lab = {}
 Lab.__index = Lab
 Lab.__name = "nslab.lab"
 
--- nslab.lab(name [, {file=, core=, hosts=}]): core is the kernel interface
--- (default nslab.core); hosts = false writes no /etc/netns/LAB.NODE files.
+-- nslab.lab(name [, {file=, core=, hosts=, attach=}]): core is the kernel
+-- interface (default nslab.core); hosts = false writes no /etc/netns/LAB.NODE
+-- files; attach: the lab is up already (built by another process) and this
+-- one grows it: changes are appended to its journal, which stays owned by
+-- whoever owned it (nslab.repl.attach).
 function Lab.new(name, opts)
   util.check_name(name, "lab")
-  opts = util.check_opts(opts, util.set { "file", "core", "hosts" }, "nslab.lab")
+  opts = util.check_opts(opts, util.set { "file", "core", "hosts", "attach" }, "nslab.lab")
   if opts.core ~= nil and type(opts.core) ~= "table" then raise("nslab.lab: core= must be a table like nslab.core") end
   if opts.hosts ~= nil and type(opts.hosts) ~= "boolean" then raise("nslab.lab: hosts= must be true or false") end
   local core = opts.core or kernel
@@ -27,6 +30,7 @@ function Lab.new(name, opts)
     file = opts.file,
     core = core,
     etc_hosts = opts.hosts ~= false,
+    attached = opts.attach and true or nil,
     nodes = {},        -- name -> Node (switches' own namespaces included)
     order = {},        -- nodes in creation order
     switches = {},     -- name -> Switch
@@ -89,7 +93,11 @@ function Lab:_begin()
   local ok, err = core.prepare()
   if not ok then raise(err) end
   local j
-  j, err = core.journal_begin(self.name, self.file)
+  if self.attached then
+    j, err = core.journal_attach(self.name)
+  else
+    j, err = core.journal_begin(self.name, self.file)
+  end
   if not j then raise(err) end
   self.journal = j
 end
@@ -316,9 +324,13 @@ end
 -- Leave the lab up after this process ends (nslab up).
 function Lab:keep()
   self:_emit("keep")
-  if self.journal and not self.closed then self:write_hosts() end
+  -- (an attached lab may have been taken down by another process)
+  if self.journal and not self.closed and (not self.attached or self.core.journal_owner(self.name)) then
+    self:write_hosts()
+  end
   if self.journal then
-    self.journal:release()
+    -- an attached lab's owner (if any) stays its owner
+    if self.attached then self.journal:close() else self.journal:release() end
     self.kept = true
   end
   self:_close_handles()
@@ -335,6 +347,11 @@ end
 -- newest first). Harmless to call twice.
 function Lab:down()
   if self.closed then return 0 end
+  -- as `nslab down`: a lab a running nslab process owns goes with it
+  local owner = self.attached and self.core.journal_owner(self.name)
+  if owner and owner > 0 then
+    raise(("lab \"%s\" belongs to nslab process %d; it goes down when that process ends"):format(self.name, owner))
+  end
   self:_emit("down")
   self.closed = true
   for _, n in ipairs(self.order) do n:_stop_all() end

@@ -82,6 +82,17 @@ function Link.new(lab, a, b, addrs, opts)
   return l
 end
 
+-- Link.adopt(lab, ea, eb) -> the link for a veth pair that is already
+-- there (a lab read back by nslab.live); ea, eb = {node=, ifname=, sw=}
+-- with both interfaces known to their nodes. Nothing is created.
+function Link.adopt(lab, ea, eb)
+  ea.node.ifaces[ea.ifname].peer, eb.node.ifaces[eb.ifname].peer = eb, ea
+  for _, e in ipairs { ea, eb } do
+    if e.sw then e.sw.ports[#e.sw.ports + 1] = e end
+  end
+  return setmetatable({ lab = lab, a = ea, b = eb, line = "" }, Link)
+end
+
 function Link:__tostring()
   local function s(e) return (e.sw and e.sw.name or e.node.name) .. ":" .. e.ifname end
   return ("nslab.link(%s <-> %s)"):format(s(self.a), s(self.b))

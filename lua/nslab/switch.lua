@@ -42,6 +42,19 @@ function Switch.new(lab, name, opts)
   return sw
 end
 
+-- Switch.adopt(lab, name, holder, ifname, index) -> the switch for a
+-- bridge that is already there (a lab read back by nslab.live): nothing
+-- is created or recorded; ports come with the links adopted to it.
+function Switch.adopt(lab, name, holder, ifname, index)
+  local sw = setmetatable({
+    lab = lab, name = name, node = holder, ifname = ifname, index = index,
+    ports = {}, portseq = 0, line = "", is_switch = true,
+  }, Switch)
+  holder.ifaces[ifname].bridge = sw
+  lab.switches[name] = sw
+  return sw
+end
+
 function Switch:__tostring()
   return ("nslab.switch(%s, bridge %s in %s)"):format(self.name, self.ifname,
     self.node.netns or "host")

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,6 +90,18 @@ pid_t nsl_journal_owner(const char *lab)
 	return pid;
 }
 
+/* test-only: die around record N, to prove every crash point can be
+ * cleaned up (tests/spec/faults_spec.lua) */
+static void fault_hooks(struct nsl_journal *j)
+{
+	const char *b = getenv("NSLAB_FAULT_BEFORE_RECORD");
+	const char *a = getenv("NSLAB_FAULT_AFTER_RECORD");
+
+	j->nrec = 0;
+	j->kill_before = b ? atoi(b) : 0;
+	j->kill_after = a ? atoi(a) : 0;
+}
+
 int nsl_journal_begin(const char *lab, const char *labfile,
 		      struct nsl_journal *j, struct nsl_err *err)
 {
@@ -112,6 +125,12 @@ int nsl_journal_begin(const char *lab, const char *labfile,
 		return nsl_err_fail_quiet(err, EEXIST, "lab \"%s\" is already up (left by `nslab up` or a "
 				"crash); run `nslab down %s` first", lab, lab);
 	}
+	/* the journal first, locked until the owner is written: whoever
+	 * attaches (nsl_journal_attach) or tears down meanwhile waits */
+	snprintf(path, sizeof path, "%s/journal", j->dir);
+	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (j->fd < 0 || flock(j->fd, LOCK_EX) < 0)
+		goto fail;
 	snprintf(buf, sizeof buf, "%d %llu\n", (int)getpid(),
 		 nsl_procs_starttime(getpid()));
 	snprintf(path, sizeof path, "%s/owner", j->dir);
@@ -122,22 +141,38 @@ int nsl_journal_begin(const char *lab, const char *labfile,
 		if (write_file(path, labfile) < 0)
 			goto fail;
 	}
-	/* test-only: die around record N, to prove every crash point can be
-	 * cleaned up (tests/spec/faults_spec.lua) */
-	j->nrec = 0;
-	j->kill_before = getenv("NSLAB_FAULT_BEFORE_RECORD") ? atoi(getenv("NSLAB_FAULT_BEFORE_RECORD")) : 0;
-	j->kill_after = getenv("NSLAB_FAULT_AFTER_RECORD") ? atoi(getenv("NSLAB_FAULT_AFTER_RECORD")) : 0;
-	snprintf(path, sizeof path, "%s/journal", j->dir);
-	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (j->fd < 0)
-		goto fail;
+	flock(j->fd, LOCK_UN);
+	fault_hooks(j);
 	return 0;
 fail:
 	{
 		int e = errno;
+
+		nsl_journal_close(j);
 		nsl_journal_down(lab, NULL, NULL);
 		return nsl_err_fail(err, e, "cannot write lab state in %s", j->dir);
 	}
+}
+
+int nsl_journal_attach(const char *lab, struct nsl_journal *j, struct nsl_err *err)
+{
+	char path[PATH_MAX + 16];
+
+	j->fd = -1;
+	snprintf(j->lab, sizeof j->lab, "%s", lab);
+	if (nsl_journal_dir(lab, j->dir, sizeof j->dir) < 0)
+		return nsl_err_fail_quiet(err, EINVAL, "cannot use \"%s\" as a lab name (letters, digits, "
+					  "'-', '_', at most %d bytes)", lab, NSL_NAME_MAX);
+	snprintf(path, sizeof path, "%s/journal", j->dir);
+	/* no O_CREAT: a lab without a journal is not up (or is going) */
+	j->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (j->fd < 0) {
+		if (errno == ENOENT)
+			return nsl_err_fail_quiet(err, ENOENT, "no lab named \"%s\" is up (see `nslab ls`)", lab);
+		return nsl_err_fail(err, errno, "cannot open the journal of lab %s", lab);
+	}
+	fault_hooks(j);
+	return 0;
 }
 
 void nsl_journal_close(struct nsl_journal *j)
@@ -303,7 +338,9 @@ int nsl_journal_write(struct nsl_journal *j, const struct nsl_record *r,
 		      struct nsl_err *err)
 {
 	char line[1024];
-	int rc;
+	struct stat st;
+	ssize_t w;
+	int rc, e;
 	size_t n;
 
 	if (j->fd < 0)
@@ -318,8 +355,20 @@ int nsl_journal_write(struct nsl_journal *j, const struct nsl_record *r,
 	line[n++] = '\n';
 	if (++j->nrec == j->kill_before)
 		raise(SIGKILL);
-	if (write(j->fd, line, n) != (ssize_t)n)
-		return nsl_err_fail(err, errno, "cannot write journal of lab %s", j->lab);
+	/* one writer at a time (an attached REPL appends to a lab another
+	 * process owns), and none after a teardown removed the journal: the
+	 * object would then be made after its undo ran */
+	if (flock(j->fd, LOCK_EX) < 0)
+		return nsl_err_fail(err, errno, "cannot lock journal of lab %s", j->lab);
+	if (fstat(j->fd, &st) == 0 && st.st_nlink == 0) {
+		flock(j->fd, LOCK_UN);
+		return nsl_err_fail_quiet(err, ENOENT, "lab %s is down (`nslab down` removed it)", j->lab);
+	}
+	w = write(j->fd, line, n);
+	e = errno;
+	flock(j->fd, LOCK_UN);
+	if (w != (ssize_t)n)
+		return nsl_err_fail(err, e, "cannot write journal of lab %s", j->lab);
 	if (j->nrec == j->kill_after)
 		raise(SIGKILL);
 	return 0;
@@ -402,29 +451,41 @@ struct recs {
 	int n;
 };
 
-static int read_all(const char *dir, char **out)
+/* Open dir's journal for reading, locked (LOCK_SH: readers never see half
+ * a record; LOCK_EX: no record is added until the fd is closed).
+ * Returns the fd, -ENOENT when there is no journal, or -errno. */
+static int open_locked(const char *dir, int how)
 {
 	char path[PATH_MAX + 16];
-	struct stat st;
-	ssize_t got = 0;
 	int fd;
 
-	*out = NULL;
 	snprintf(path, sizeof path, "%s/journal", dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (fstat(fd, &st) < 0 || !(*out = malloc((size_t)st.st_size + 1))) {
+		return -errno;
+	if (flock(fd, how) < 0) {
+		int e = errno;
+
 		close(fd);
-		return -ENOMEM;
+		return -e;
 	}
+	return fd;
+}
+
+/* The whole journal behind fd, NUL-terminated, into *out. */
+static int read_all(int fd, char **out)
+{
+	struct stat st;
+	ssize_t got = 0;
+
+	if (fstat(fd, &st) < 0 || !(*out = malloc((size_t)st.st_size + 1)))
+		return -ENOMEM;
 	while (got < st.st_size) {
-		ssize_t n = read(fd, *out + got, (size_t)(st.st_size - got));
+		ssize_t n = pread(fd, *out + got, (size_t)(st.st_size - got), got);
 		if (n <= 0)
 			break;
 		got += n;
 	}
-	close(fd);
 	(*out)[got] = 0;
 	return 0;
 }
@@ -445,14 +506,14 @@ static void cancel_deleted(struct recs *R)
 	}
 }
 
-/* The records of dir's journal that still stand, oldest first. */
-static int load(const char *dir, struct recs *R)
+/* The records of the journal behind fd that still stand, oldest first. */
+static int load_fd(int fd, struct recs *R)
 {
 	char *p, *nl;
 	int cap = 1, rc;
 
 	memset(R, 0, sizeof *R);
-	if ((rc = read_all(dir, &R->buf)) < 0 || !R->buf)
+	if ((rc = read_all(fd, &R->buf)) < 0 || !R->buf)
 		return rc;
 	for (p = R->buf; *p; p++)
 		cap += *p == '\n';
@@ -471,6 +532,20 @@ static int load(const char *dir, struct recs *R)
 	}
 	cancel_deleted(R);
 	return 0;
+}
+
+/* The same for dir's journal, read under a shared lock; no journal (a lab
+ * whose first record is not written yet) holds no records. */
+static int load(const char *dir, struct recs *R)
+{
+	int fd = open_locked(dir, LOCK_SH), rc;
+
+	memset(R, 0, sizeof *R);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	rc = load_fd(fd, R);
+	close(fd);
+	return rc;
 }
 
 static void unload(struct recs *R)
@@ -670,7 +745,7 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	struct recs R;
 	struct host h = { .open = 0 };
 	struct nsl_err e1;
-	int i, rc = 0, undone = 0;
+	int i, rc = 0, undone = 0, lockfd;
 	const char *fault = getenv("NSLAB_FAULT_IN_DOWN");
 	int kill_in_down = fault ? atoi(fault) : 0;
 
@@ -678,8 +753,19 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 		return nsl_err_fail_quiet(err, EINVAL, "\"%s\" is not a lab name (see `nslab ls`)", lab);
 	if (access(dir, F_OK) < 0)
 		return nsl_err_fail_quiet(err, ENOENT, "no lab named \"%s\" is up (see `nslab ls`)", lab);
-	if ((rc = load(dir, &R)) < 0)
+	/* locked until the journal is gone: a writer waiting in
+	 * nsl_journal_write then finds it removed and makes nothing */
+	memset(&R, 0, sizeof R);
+	lockfd = open_locked(dir, LOCK_EX);
+	if (lockfd >= 0)
+		rc = load_fd(lockfd, &R);
+	else if (lockfd != -ENOENT)    /* no journal: nothing was made yet */
+		rc = lockfd;
+	if (rc < 0) {
+		if (lockfd >= 0)
+			close(lockfd);
 		return nsl_err_fail(err, -rc, "cannot read journal of lab %s", lab);
+	}
 	rc = 0;
 	h.etc_netns_seen = access(NSL_ETC_NETNS, F_OK) == 0;
 	end_processes(&R);
@@ -707,6 +793,8 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 	unload(&R);
 	if (rc == 0)
 		nsl_paths_remove_tree(dir);
+	if (lockfd >= 0)
+		close(lockfd);
 	if (nobjs)
 		*nobjs = undone;
 	return rc;

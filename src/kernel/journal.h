@@ -86,6 +86,12 @@ int nsl_journal_rmdir(struct nsl_journal *j, const char *dir, struct nsl_err *er
 int nsl_journal_del(struct nsl_journal *j, const struct nsl_record *r,
 		    struct nsl_err *err);
 
+/* Open the journal of lab, which is up, for appending (a REPL attached to
+ * it grows it); the owner stays as it is. ENOENT when no such lab is up.
+ * Every write takes an exclusive flock of the journal, so two writers
+ * never interleave; a write after nsl_journal_down removed the journal
+ * fails with ENOENT (down holds the lock until it is gone). */
+int nsl_journal_attach(const char *lab, struct nsl_journal *j, struct nsl_err *err);
 void nsl_journal_close(struct nsl_journal *j);
 /* Give up ownership (nslab up leaves the lab behind on purpose). */
 int nsl_journal_release(struct nsl_journal *j);

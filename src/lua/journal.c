@@ -35,6 +35,22 @@ static int l_begin(lua_State *L)
 	return 1;
 }
 
+/* core.journal_attach(lab) -> journal | nil, msg, errno: append to the
+ * journal of a lab that is up, without owning it */
+static int l_attach(lua_State *L)
+{
+	const char *lab = luaL_checkstring(L, 1);
+	struct nsl_journal *j = lua_newuserdatauv(L, sizeof *j, 0);
+	struct nsl_err e;
+
+	memset(j, 0, sizeof *j);
+	j->fd = -1;
+	luaL_setmetatable(L, NSL_JOURNAL_MT);
+	if (nsl_journal_attach(lab, j, &e) < 0)
+		return nsl_lua_fail(L, &e);
+	return 1;
+}
+
 /* journal:KIND(field, ...) and journal:del_KIND(field, ...), one pair per
  * record kind of journal.h (upvalues: the kind, whether it is a del):
  * integers are written in decimal, nil is "none"; journal.c checks each
@@ -260,6 +276,7 @@ void nsl_lua_open_journal(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
 		{ "journal_begin", l_begin },
+		{ "journal_attach", l_attach },
 		{ "journal_down", l_down },
 		{ "journal_owner", l_owner },
 		{ "journal_list", l_list },

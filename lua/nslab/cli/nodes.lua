@@ -1,8 +1,8 @@
 -- nslab.cli.nodes — the command-line verbs that look into labs that are
 -- up: exec, shell, nodes, pids, identify, monitor. Dispatched from
--- nslab.cli; the work is in nslab.procs and nslab.core.
+-- nslab.cli; the work is in nslab.live.procs and nslab.core.
 local core = require "nslab.core"
-local procs = require "nslab.procs"
+local procs = require "nslab.live.procs"
 local util = require "nslab.util"
 
 local M = {}

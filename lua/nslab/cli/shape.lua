@@ -1,9 +1,9 @@
 -- nslab.cli.shape — command-line verbs on the interfaces of labs that are
 -- up: shape, unshape, link (up/down) and capture. Dispatched from
--- nslab.cli; nodes are found from the lab's record (nslab.procs), so they
+-- nslab.cli; nodes are found from the lab's record (nslab.live.procs), so they
 -- work for labs of any nslab process, `nslab up` and crashed ones alike.
 local core = require "nslab.core"
-local procs = require "nslab.procs"
+local procs = require "nslab.live.procs"
 local shape = require "nslab.shape"
 
 local M = {}

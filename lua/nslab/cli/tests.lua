@@ -437,7 +437,7 @@ local function graph_of_running(graph, target)
   if not core.privileged() then
     return nil, err(1, "graph of a lab that is up needs root to read its nodes; run it as root, or graph its file")
   end
-  local data, ierr = require("nslab.inspect").lab(target)
+  local data, ierr = require("nslab.live.inspect").lab(target)
   if not data then return nil, err(1, "graph: %s", ierr) end
   return graph.dot_inspect(data)
 end
@@ -480,9 +480,10 @@ function M.inspect(args)
   if not core.privileged() then
     return err(1, "inspect needs root to read the lab's nodes; run it as root (sudo nslab inspect ...)")
   end
-  local inspect = require "nslab.inspect"
+  local inspect = require "nslab.live.inspect"
   local data, ierr = inspect.lab(pos[1])
   if not data then return err(1, "inspect: %s", ierr) end
+  for _, s in ipairs(ierr) do err(0, "inspect: %s: %s (skipped)", s.node, s.error) end
   if opt.json then
     io.stdout:write(require("nslab.json").encode(data, { indent = "  " }), "\n")
   else

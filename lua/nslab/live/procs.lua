@@ -1,10 +1,11 @@
--- nslab.procs — processes and identity for labs that are up: a lab's
+-- nslab.live.procs — processes and identity for labs that are up: a lab's
 -- nodes, the processes inside a node, and which lab node a process is in
 -- (`ip netns pids` / `ip netns identify` for labs). It reads only the
 -- record under /run/nslab and the pins under /run/netns, so it answers
 -- for labs built by any nslab process, `nslab up` and crashed ones too.
 local core = require "nslab.core"
 local util = require "nslab.util"
+local live = require "nslab.live"
 
 local M = {}
 
@@ -15,21 +16,8 @@ local function sorted_labs()
 end
 
 -- M.nodes(lab) -> { {node=, netns=, pin=}, ... } in creation order, or
--- nil, message when no such lab is up.
-function M.nodes(lab)
-  if not core.valid_name(lab) then
-    return nil, select(2, util.lab_arg("lab", lab)):gsub("^lab: ", "")
-  end
-  local recs = core.journal_records(lab, "netns")
-  if not recs then return nil, ("no lab named \"%s\" is up (see `nslab ls`)"):format(lab) end
-  local out, prefix = {}, lab .. "."
-  for _, ns in ipairs(recs) do
-    if ns:sub(1, #prefix) == prefix then
-      out[#out + 1] = { node = ns:sub(#prefix + 1), netns = ns, pin = core.netns_dir .. "/" .. ns }
-    end
-  end
-  return out
-end
+-- nil, message when no such lab is up (nslab.live's one list of nodes).
+M.nodes = live.nodes
 
 -- M.node(lab, node) -> {node=, netns=, pin=} or nil, message naming the
 -- nodes the lab has.

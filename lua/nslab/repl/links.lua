@@ -1,4 +1,4 @@
--- nslab.repl_links — REPL verbs on links: shape, unshape, link, capture.
+-- nslab.repl.links — REPL verbs on links: shape, unshape, link, capture.
 -- nslab.repl calls this with its verb() registrar; each verb is a thin
 -- line-oriented face on the Lua methods (node:shape, node:set, node:capture),
 -- which the REPL's Lua lines reach directly too.
