@@ -33,6 +33,16 @@ function Switch.new(lab, name, opts)
   if holder:is_root() then lab:_record(lab.journal:link(ifname)) end
   local idx, err = holder.ns:bridge(ifname, opts.mtu)
   if not idx then raise(err) end
+  -- A switch's own namespace holds the bridge and its ports only, and a
+  -- port is layer 2: made after this, a port gets no IPv6 link-local
+  -- address, no fe80::/64 and ff00::/8 route (the namespace's lookup for
+  -- every frame the bridge passes up walked one of each per port) and sends
+  -- no router solicitation or MLD report of its own. The bridge keeps IPv6
+  -- (made before); a bridge inside a node is left alone. A kernel without
+  -- IPv6 has no such key: nothing to turn off.
+  if holder.kind == "switch" then
+    holder.ns:sysctl_set("net.ipv6.conf.default.disable_ipv6", "1")
+  end
   local sw = setmetatable({
     lab = lab, name = name, node = holder, ifname = ifname, index = idx,
     ports = {}, portseq = 0, line = util.where(), is_switch = true,

@@ -128,6 +128,27 @@ describe("engine", function()
     assert.is_falsy(pmacs:find(mac, 1, true), pmacs)
   end)
 
+  it("keeps a switch's ports layer 2 (no IPv6), its bridge and hosts with IPv6", function()
+    lab = nslab.lab "te-sw6"
+    local sw = lab:switch "s1"
+    sw:addr "fd08::1/64"
+    local a, b = lab:host "a", lab:host "b"
+    lab:link(a, sw, { "fd08::2/64" })
+    lab:link(b, sw)
+    for _, p in ipairs { "p1", "p2" } do
+      local _, addrs = ns_sh("te-sw6.s1", "ip -6 -o addr show dev " .. p)
+      assert.are.equal("", addrs)
+      local _, routes = ns_sh("te-sw6.s1", "ip -6 route show table all dev " .. p)
+      assert.are.equal("", routes)
+    end
+    local _, br = ns_sh("te-sw6.s1", "ip -6 -o addr show dev br0")
+    assert.is_truthy(br:find("fd08::1/64", 1, true), br)
+    assert.is_truthy(br:find("fe80:", 1, true), br)
+    local _, h = ns_sh("te-sw6.b", "ip -6 -o addr show dev eth0")
+    assert.is_truthy(h:find("fe80:", 1, true), h)
+    assert.is_true(a:ping "fd08::1")
+  end)
+
   it("sets and reads sysctls per node", function()
     lab = nslab.lab "te-sysctl"
     local a, b = lab:host "a", lab:host "b"
