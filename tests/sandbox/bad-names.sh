@@ -9,9 +9,27 @@
 set -u
 NSLAB=$1
 SRC=$2
+# The checkout (and the nslab binary) may live under /tmp or /run (a CI
+# clone): keep them reachable at the same paths over the fresh tmpfs.
+keep_dirs="$(cd "$SRC" && pwd) $(cd "$(dirname "$NSLAB")" && pwd)"
+# (/mnt: an existing directory, covered by a tmpfs in this mount
+# namespace only, so nothing is made on the machine)
+mount -t tmpfs nslab-sandbox-keep /mnt
+i=0
+for d in $keep_dirs; do
+  i=$((i + 1)); mkdir /mnt/$i; mount --bind "$d" /mnt/$i
+done
 mount -t tmpfs nslab-sandbox-run /run
 mount -t tmpfs nslab-sandbox-tmp /tmp
-mkdir -p /run/canary /tmp/canary /tmp/sbx
+i=0
+for d in $keep_dirs; do
+  i=$((i + 1))
+  case "$d" in /run/*|/tmp/*) mkdir -p "$d"; mount --bind /mnt/$i "$d" ;; esac
+done
+mkdir -p /run/canary /tmp/canary /tmp/sbx/etc
+# a private /etc too, so /etc/netns is this sandbox's own
+cp -a /etc/. /tmp/sbx/etc/
+mount --bind /tmp/sbx/etc /etc
 echo precious >/run/canary/file
 echo precious >/tmp/canary/file
 ip link set lo up
