@@ -164,14 +164,14 @@ static enum nsl_rec_kind checkkind(lua_State *L, int arg)
 
 /* core.journal_records(lab, kind) -> {fields of each standing record, as
  * one string} | nil, msg, errno */
-static int l_records(lua_State *L)
+static int push_records(lua_State *L, int (*each)(const struct nsl_record *, void *))
 {
 	const char *lab = luaL_checkstring(L, 1);
 	enum nsl_rec_kind kind = checkkind(L, 2);
 	int rc;
 
 	lua_newtable(L);
-	rc = nsl_journal_records(lab, kind, each_record, L);
+	rc = nsl_journal_records(lab, kind, each, L);
 	if (rc < 0) {
 		lua_pushnil(L);
 		lua_pushfstring(L, "journal of lab %s: %s", lab, strerror(-rc));
@@ -179,6 +179,11 @@ static int l_records(lua_State *L)
 		return 3;
 	}
 	return 1;
+}
+
+static int l_records(lua_State *L)
+{
+	return push_records(L, each_record);
 }
 
 static int each_fields(const struct nsl_record *r, void *arg)
@@ -199,19 +204,7 @@ static int each_fields(const struct nsl_record *r, void *arg)
  * | nil, msg, errno: the records parsed by journal.c, fields apart */
 static int l_read(lua_State *L)
 {
-	const char *lab = luaL_checkstring(L, 1);
-	enum nsl_rec_kind kind = checkkind(L, 2);
-	int rc;
-
-	lua_newtable(L);
-	rc = nsl_journal_records(lab, kind, each_fields, L);
-	if (rc < 0) {
-		lua_pushnil(L);
-		lua_pushfstring(L, "journal of lab %s: %s", lab, strerror(-rc));
-		lua_pushinteger(L, -rc);
-		return 3;
-	}
-	return 1;
+	return push_records(L, each_fields);
 }
 
 static int l_count(lua_State *L)
