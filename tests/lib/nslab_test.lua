@@ -146,6 +146,18 @@ function M.host_guard()
     end
 end
 
+-- The same for specs that build labs in this process: after each test,
+-- every lab it made goes down (a failing teardown fails the test) before
+-- the host is compared.
+function M.lab_guard()
+  local snap, check = M.host_guard()
+  return snap, function()
+    local err = require("nslab").down_all()
+    assert(err == nil, err)
+    check()
+  end
+end
+
 -- Wait until fn() is truthy (polling), or fail after timeout seconds.
 function M.eventually(fn, timeout)
   local core = require "nslab.core"

@@ -7,14 +7,10 @@ local T = require "nslab_test"
 local ns_sh = T.ns_sh
 
 describe("engine", function()
-  local before, lab
-  before_each(function() before = T.snapshot() end)
-  after_each(function()
-    if lab then lab:down() end
-    lab = nil
-    local same, d = T.same_as(before)
-    assert(same, d)
-  end)
+  local lab
+  local snap_host, down_and_check = T.lab_guard()
+  before_each(snap_host)
+  after_each(down_and_check)
 
   it("pins nodes where ip netns and nsenter find them, named LAB.NODE", function()
     lab = nslab.lab "te-pin"

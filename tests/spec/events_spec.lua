@@ -14,14 +14,10 @@ local function methods(class)
 end
 
 describe("events", function()
-  local before, lab
-  before_each(function() before = T.snapshot() end)
-  after_each(function()
-    if lab then lab:down() end
-    lab = nil
-    local same, d = T.same_as(before)
-    assert(same, d)
-  end)
+  local lab
+  local snap_host, down_and_check = T.lab_guard()
+  before_each(snap_host)
+  after_each(down_and_check)
 
   it("a lab emits node, link, plan, exec, check, keep and down to its subscribers, in order", function()
     lab = nslab.lab "tev-on"

@@ -16,14 +16,10 @@ local function kernel_has(kind, args)
 end
 
 describe("link kinds", function()
-  local before, lab
-  before_each(function() before = T.snapshot() end)
-  after_each(function()
-    if lab then lab:down() end
-    lab = nil
-    local same, d = T.same_as(before)
-    assert(same, d)
-  end)
+  local lab
+  local snap_host, down_and_check = T.lab_guard()
+  before_each(snap_host)
+  after_each(down_and_check)
 
   it("makes a vxlan tunnel whose device and socket live in different nodes", function()
     lab = nslab.lab "p5vx"

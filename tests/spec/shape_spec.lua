@@ -27,14 +27,10 @@ local function line_of_next() return debug.getinfo(2, "l").currentline + 1 end
 local SELF = debug.getinfo(1, "S").source:sub(2)
 
 describe("shaping", function()
-  local before, lab
-  before_each(function() before = T.snapshot() end)
-  after_each(function()
-    if lab then lab:down() end
-    lab = nil
-    local same, d = T.same_as(before)
-    assert(same, d)
-  end)
+  local lab
+  local snap_host, down_and_check = T.lab_guard()
+  before_each(snap_host)
+  after_each(down_and_check)
 
   it("puts a tbf on one end, replaces it, reads it back, and removes it", function()
     lab = nslab.lab "t8b-tbf"

@@ -23,14 +23,10 @@ local function far_ping(lab, t)
 end
 
 describe("topology generators", function()
-  local before, lab
-  before_each(function() before = T.snapshot() end)
-  after_each(function()
-    if lab then lab:down() end
-    lab = nil
-    local same, d = T.same_as(before)
-    assert(same, d)
-  end)
+  local lab
+  local snap_host, down_and_check = T.lab_guard()
+  before_each(snap_host)
+  after_each(down_and_check)
 
   it("linear{n=3}: a chain of routers, a host on each", function()
     lab = nslab.lab "t8t-linear"
