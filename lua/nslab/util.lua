@@ -86,13 +86,17 @@ function M.shown(s)
   return s
 end
 
+-- Why name is refused as a lab (or, with what = "node", node) name.
+function M.bad_name(name, what)
+  return ("\"%s\" is not a %s name (letters, digits, '-' and '_', at most 64 bytes; see `nslab %s`)")
+    :format(M.shown(name), what or "lab", what == "node" and "nodes LAB" or "ls")
+end
+
 -- For verbs that take the name of a lab that is up: the name, or nil and
 -- the line to print ("..", "a/b", "" and the like never reach a path).
--- what is "lab" or "node".
-function M.lab_arg(verb, name, what)
+function M.lab_arg(verb, name)
   if M.valid_name(name) then return name end
-  return nil, ("%s: \"%s\" is not a %s name (letters, digits, '-' and '_', at most 64 bytes; " ..
-    "see `nslab %s`)"):format(verb, M.shown(name), what or "lab", what == "node" and "nodes LAB" or "ls")
+  return nil, verb .. ": " .. M.bad_name(name)
 end
 
 function M.check_name(name, what)

@@ -33,7 +33,7 @@ end
 -- nil, message when the name is bad or no such lab is up.
 function M.nodes(lab)
   if not core.valid_name(lab) then
-    return nil, (select(2, util.lab_arg("lab", lab)):gsub("^lab: ", ""))
+    return nil, util.bad_name(lab)
   end
   local recs = core.journal_records(lab, "netns")
   if not recs then return nil, no_lab(lab) end

@@ -25,7 +25,7 @@ function M.node(lab, node)
   local nodes, err = M.nodes(lab)
   if not nodes then return nil, err end
   if node ~= "host" and not core.valid_name(node) then
-    return nil, (select(2, util.lab_arg("node", node, "node")):gsub("^node: ", ""))
+    return nil, util.bad_name(node, "node")
   end
   local names = {}
   for _, n in ipairs(nodes) do
