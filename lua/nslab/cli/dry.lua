@@ -189,6 +189,8 @@ local function core_basics(f, state)
     if state.live then return real.mkdir(p) end
     return true
   end
+  -- daemons (nslab.frr) are not started on a stand-in core
+  f.simulated = true
   f.private_check = real.private_check
   f.private_owner = real.private_owner
   function f.private_write() return true end
