@@ -236,6 +236,9 @@ function M.install(Node, Lab)
     self:private("/etc/frr", { owner = owner, mode = O755 })
     self:private("/var/run/frr", { owner = owner, mode = O755 })
     self:private("/var/log/frr", { owner = owner, mode = O755 })
+    -- each daemon keeps a log buffer and crash log in /var/tmp/frr/NAME.PID
+    -- (left behind when it is killed): the node's own, not the host's
+    self:private("/var/tmp/frr", { owner = owner, mode = 448 })   -- 0700
     self:_private_write("/etc/frr/frr.conf", opts.config, O640, owner)
     self:_private_write("/etc/frr/vtysh.conf", "service integrated-vtysh-config\n", O640, "frr:frrvty")
     local dlines = {}

@@ -57,8 +57,13 @@ describe("FRR in nodes", function()
   after_each(function()
     check_host()
     assert.are.equal(tmp_before, host_tmp())
-    -- every daemon seen in a node has ended
-    for _, pid in ipairs(seen) do assert(T.wait_exit(pid, 5), "process " .. pid .. " outlived its lab") end
+    -- every daemon seen in a node has ended, and left nothing in the
+    -- host's /var/tmp/frr (FRR's per-process log buffers, NAME.PID)
+    for _, pid in ipairs(seen) do
+      assert(T.wait_exit(pid, 5), "process " .. pid .. " outlived its lab")
+      local _, left = T.sh("ls -d /var/tmp/frr/*." .. pid .. " 2>/dev/null")
+      assert.are.equal("", left)
+    end
     seen = {}
   end)
 
