@@ -114,6 +114,26 @@ function M.routes_to(node, prefix, tbl)
   return routes_to(node, route_target(prefix), tbl)
 end
 
+-- M.missing_routes(node, prefixes [, table]) -> the prefixes of the
+-- list node has no route to (one netlink read for all); nil, err.
+function M.missing_routes(node, prefixes, tbl)
+  local routes, err = node.ns:routes()
+  if not routes then return nil, err end
+  local have = {}
+  for _, r in ipairs(routes) do
+    if r.table == (tbl or 254) and (r.type == "unicast" or r.type == nil) then
+      local c = r.dst ~= "default" and core.cidr(r.dst:find("/") and r.dst or (r.dst .. (r.family == 6 and "/128" or "/32")))
+      have[c and (c.network .. "/" .. c.prefix) or "default"] = true
+    end
+  end
+  local out = {}
+  for _, p in ipairs(prefixes) do
+    local w = route_target(p)
+    if not have[w.network == "default" and "default" or (w.network .. "/" .. w.prefix)] then out[#out + 1] = p end
+  end
+  return out
+end
+
 local function show_hops(hops)
   local t = {}
   for _, h in ipairs(hops) do
