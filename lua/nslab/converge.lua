@@ -2,8 +2,8 @@
 -- checks that poll until they hold or a timeout passes, and then say what
 -- is still missing. A route is read from the kernel (netlink, the node's
 -- routing tables); neighbours and sessions from the daemon the node runs,
--- through a reader each daemon module registers (M.readers: nslab.frr
--- asks vtysh for JSON).
+-- through the reader of its module (M.daemon_modules: nslab.frr asks
+-- vtysh for JSON).
 --
 -- Plain functions (ok, found, expected; they never raise on a failed
 -- expectation): M.has_route, M.no_route, M.ospf_full, M.bgp_established.
@@ -19,14 +19,18 @@ local raise = util.raise
 
 local M = {}
 
--- name -> { runs = fn(node) -> bool, ospf = fn(node) -> list | nil, err,
--- bgp = fn(node) -> list | nil, err }: ospf lists { id=, address=,
+-- The daemon modules that can report neighbours and sessions: each has
+-- M.reader = { runs = fn(node) -> bool, ospf = fn(node) -> list | nil,
+-- err, bgp = fn(node) -> list | nil, err }; ospf lists { id=, address=,
 -- state=, iface= } (state "Full/DR", ...), bgp lists { peer=, state= }.
-M.readers = {}
+-- Loaded on the first check that needs one (also in a lab the REPL or
+-- `nslab check` attached, where no daemon was started by this process).
+M.daemon_modules = { "nslab.frr" }
 
 local function reader_of(node, what)
-  for name, r in pairs(M.readers) do
-    if r.runs(node) then
+  for _, name in ipairs(M.daemon_modules) do
+    local r = require(name).reader
+    if r and r.runs(node) then
       if not r[what] then return nil, ("%s in node \"%s\" cannot report %s"):format(name, node.name, what) end
       return r
     end
