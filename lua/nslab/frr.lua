@@ -282,7 +282,7 @@ function M.install(Node, Lab)
     local r = self:exec(argv, { timeout = opts.timeout or 10 })
     if not r.ok then
       local why = complaint(r.err ~= "" and r.err or r.out)
-      if not st and self.lab.core.exists(frr_dir() .. "/zebra") and why:find("not running", 1, true) then
+      if not st and why:find("failed to connect", 1, true) then
         why = why .. " (start FRR in this node with node:frr{config=...})"
       end
       raise(("vtysh in node \"%s\": %s"):format(self.name,
