@@ -87,6 +87,27 @@ local function died(st)
   end
 end
 
+-- " (at FILE:LINE)" when the config line FRR refused appears on exactly
+-- one line of the lab file (the usual [[...]] config written in it; Lua
+-- comment lines do not count).
+local function where_in_lab(st, why)
+  local text = why:match("line %d+: %%[^:]*: (.-)%s*$")
+  local file = st.where:match("^(.-):%d+: $")
+  if not text or #text < 3 or not file then return "" end
+  local f = io.open(file)
+  if not f then return "" end
+  local n, found = 0, nil
+  for line in f:lines() do
+    n = n + 1
+    if line:find(text, 1, true) and not line:find("^%s*%-%-") then
+      if found then f:close() return "" end
+      found = n
+    end
+  end
+  f:close()
+  return found and (" (at %s:%d)"):format(file, found) or ""
+end
+
 local function fail(st, msg)
   error(("%sfrr in node \"%s\": %s"):format(st.where, st.node.name, msg), 0)
 end
@@ -125,7 +146,8 @@ local function settle(list, timeout)
         st.stage, st.loaded = "loaded", true
         if status ~= 0 then
           local why = complaint(st.loader:output() or "")
-          fail(st, ("frr.conf: %s"):format(why ~= "" and why or ("vtysh -b exited with status " .. tostring(status))))
+          fail(st, ("frr.conf: %s%s"):format(why ~= "" and why or ("vtysh -b exited with status " .. tostring(status)),
+            where_in_lab(st, why)))
         end
       end
       if st.stage ~= "loaded" then
