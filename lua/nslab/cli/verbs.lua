@@ -99,7 +99,10 @@ M.list = {
   { name = "ls", group = "build", run = "nslab.cli.build",
     summary = "list the labs that are up",
     doc = "Name, node count, state (`running (pid N)` or `up (no owner)`) and file of every lab that is up.",
-    flags = { JSON } },
+    flags = { JSON },
+    notes = "`--json`: `{\"labs\": [{\"name\": \"crs\", \"nodes\": 3, \"state\": \"running\"|\"up\", " ..
+      "\"owner\": PID|null, \"file\": \"/abs/labs/crs.lua\"|null}]}` (`state` is `running` while an nslab " ..
+      "process owns the lab, that process's pid in `owner`; `up` when none does)." },
   { name = "clean", group = "build", run = "nslab.cli.build",
     summary = "tear down every lab no running nslab owns",
     doc = "Tears down what `up` left and what a crash or `kill -9` left; never a lab still running, " ..
@@ -113,7 +116,10 @@ M.list = {
 
   { name = "nodes", group = "look", run = "nslab.cli.nodes",
     summary = "the lab's nodes, namespaces, processes and addresses",
-    args = { LAB }, flags = { JSON } },
+    args = { LAB }, flags = { JSON },
+    notes = "`--json`: `{\"lab\": \"crs\", \"nodes\": [{\"name\": \"client\", \"netns\": \"crs.client\", " ..
+      "\"pids\": N|null, \"interfaces\": [{\"name\": \"eth0\", \"addresses\": [\"10.0.1.2/24\"]}]|null}]}` " ..
+      "(interfaces without `lo`, addresses without link-local ones; `null` where the namespace could not be read)." },
   { name = "exec", group = "look", run = "nslab.cli.nodes",
     summary = "run a command inside a node; exits with its status",
     doc = "Runs CMD inside NODE (its network namespace and hostname) in place of nslab, so its exit " ..
