@@ -76,6 +76,13 @@ local function int_between(lo, hi, flag, what)
   end
 end
 
+-- graph's -o: a file name whose ending says the format.
+local function drawing(path)
+  local ext = (path:match("%.(%w+)$") or "dot"):lower()
+  if ext == "dot" or ext == "gv" or ext == "svg" or ext == "png" or ext == "pdf" then return path end
+  return nil, ("cannot write \"%s\": use a name ending in .dot, .svg, .png or .pdf"):format(path)
+end
+
 M.list = {
   { name = "run", group = "build", run = "nslab.cli.build",
     summary = "build the lab, run its script, tear it down",
@@ -167,7 +174,7 @@ M.list = {
     args = { { "lab", "LAB.lua|LAB", "a lab file, or a lab that is up", complete = "labfile" } },
     flags = {
       { "-o --output", "FILE", "write FILE (.dot, .svg, .png or .pdf) instead of DOT on standard output",
-        complete = "file" },
+        complete = "file", convert = drawing },
       NAME, VERBOSE,
     } },
 
