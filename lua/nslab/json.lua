@@ -100,7 +100,10 @@ end
 -- every number a float: 24 -> 24.0), null as M.null, and non-empty
 -- arrays marked as arrays. (An empty array and an empty object are the
 -- same to cjson 2.1; both come back as an empty table.)
-local cjson = require("cjson").new()
+local ok, cjson = pcall(require, "cjson")
+-- one line naming the package, not Lua's list of the paths it tried
+if not ok then error("cannot load the Lua module cjson: apt-get install lua-cjson", 0) end
+cjson = cjson.new()
 local cnull = cjson.null
 
 local function fix(v)
