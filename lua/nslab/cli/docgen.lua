@@ -27,7 +27,7 @@ local function synopsis_words(v)
   if v.rest then w[#w + 1] = { "[--] " .. v.rest[2] .. " [ARG...]", "arg" } end
   for _, f in ipairs(v.flags or {}) do
     local names = flag_names(f)
-    w[#w + 1] = { names[1] .. (f[2] and (" " .. f[2]) or ""), "flag" }
+    w[#w + 1] = { names[1] .. (f[2] and (" " .. f[2]) or ""), f.required and "required" or "flag" }
   end
   return w
 end
@@ -120,7 +120,8 @@ function M.man_synopsis()
         parts[#parts + 1] = "\\fI" .. roff(w[1]):gsub("([%[%]|]+)", "\\fR%1\\fI"):gsub("%.%.%.", "\\fR...\\fI") .. "\\fP"
       else
         local name, meta = w[1]:match("^(%S+)%s*(.*)$")
-        parts[#parts + 1] = "[\\fB" .. roff(name) .. "\\fP" .. (meta ~= "" and (" \\fI" .. roff(meta) .. "\\fP") or "") .. "]"
+        local text = "\\fB" .. roff(name) .. "\\fP" .. (meta ~= "" and (" \\fI" .. roff(meta) .. "\\fP") or "")
+        parts[#parts + 1] = w[2] == "required" and text or ("[" .. text .. "]")
       end
     end
     o[#o + 1] = table.concat(parts, " ")
