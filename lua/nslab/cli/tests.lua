@@ -15,7 +15,8 @@ end
 
 local util = require "nslab.util"
 local runner = require "nslab.cli.runner"
-local parse, lab_name_of, valid_name = util.parse_args, util.lab_name_of, util.valid_name
+local EXIT = require("nslab.cli.verbs").EXIT
+local lab_name_of, valid_name = util.lab_name_of, util.valid_name
 
 local readable = util.readable_file
 
@@ -101,16 +102,11 @@ end
 
 -- The command line of `nslab test`: pos, opt, or nil and the exit status
 -- (the message printed).
-local function test_args(args)
-  local pos, opt = parse(args, { junit = "value", ["keep-on-fail"] = "flag", prefix = "value",
-                                 verbose = "flag" }, { v = "verbose" })
-  if not pos then return nil, err(2, "test: %s", opt) end
-  if #pos == 0 then
-    return nil, err(2, "test: which lab files? like `nslab test labs/*.lua` (options: --junit FILE, --keep-on-fail, --prefix P)")
-  end
+local function test_args(opt)
+  local pos = opt.files
   local prefix = opt.prefix or ""
   for _, file in ipairs(pos) do
-    if not readable(file) then return nil, err(2, "test: cannot open lab file %s (check the path)", file) end
+    if not readable(file) then return nil, err(EXIT.build, "test: cannot open lab file %s (check the path)", file) end
     local name = prefix .. lab_name_of(file)
     if not valid_name(name) then
       return nil, err(2, "test: %s: cannot use \"%s\" as a lab name (letters, digits, '-', '_'); rename the file or pass --prefix",
@@ -227,6 +223,7 @@ local function run_script(nslab, tap, file, name, opt)
     ok, msg = xpcall(chunk, handler(opt.verbose))
   end
   if ok then return true end
+  msg = tostring(msg)
   tap:point(false, "the lab script runs to its end", { message = msg, at = msg:match("^([^:\n]+:%d+):") }, "error")
   return false, msg:match("interrupted by (%S+)")
 end
@@ -261,7 +258,7 @@ local function finish_labs(nslab, first_lab, tap, opt, interrupted)
   core.block_signals(true)
   for li = #nslab.labs, first_lab, -1 do
     local l = nslab.labs[li]
-    if tap.su.failed and opt["keep-on-fail"] and l:is_up() and not interrupted then
+    if tap.su.failed and opt.keep_on_fail and l:is_up() and not interrupted then
       l:keep()
       tap.out:write(("# kept lab %s up for inspection: nslab inspect %s | nslab check %s | nslab down %s\n")
         :format(l.name, l.name, l.name, l.name))
@@ -307,9 +304,9 @@ local function test_file(nslab, tap, file, opt)
 end
 
 -- nslab test [--junit FILE] [--keep-on-fail] [--prefix P] [--verbose] FILE...
-function M.test(args)
-  local pos, opt = test_args(args)
-  if not pos then return opt end
+function M.test(opt)
+  local pos, status = test_args(opt)
+  if not pos then return status end
   local nslab = require "nslab"
   local progress = require "nslab.cli.progress"
   progress.auto(nslab)
@@ -337,7 +334,10 @@ function M.test(args)
     io.stderr:write(("nslab: test interrupted by %s; labs torn down\n"):format(interrupted))
     return interrupted:find("INT") and 130 or 143
   end
-  return failed > 0 and 1 or 0
+  local errors = 0
+  for _, su in ipairs(tap.suites) do errors = errors + su.errors end
+  if errors > 0 then return EXIT.build end
+  return failed > 0 and EXIT.failed or EXIT.ok
 end
 
 ---- nslab check -----------------------------------------------------------------
@@ -363,21 +363,18 @@ local function resolve_up(verb, arg, name)
 end
 
 -- nslab check LAB | FILE [--name NAME]
-function M.check(args)
-  local pos, opt = parse(args, { name = "value", verbose = "flag" }, { v = "verbose" })
-  if not pos then return err(2, "check: %s", opt) end
-  if #pos ~= 1 then return err(2, "check: which lab? like `nslab check exercise-broken-route` (a lab that is up)") end
+function M.check(opt)
   if not core.privileged() then
     return err(1, "check needs root to look into the lab's nodes; run it as root (sudo nslab check ...)")
   end
-  local name, file = resolve_up("check", pos[1], opt.name)
+  local name, file = resolve_up("check", opt.lab, opt.name)
   if not name then return err(1, "check: %s", file) end
   local dry = require "nslab.cli.dry"
   local nslab, state = dry.load("attach")
   local chunk, lerr = load_lab(nslab, file, name, { print = function() end })
-  if not chunk then return err(1, "check: %s", lerr) end
+  if not chunk then return err(EXIT.build, "check: %s", lerr) end
   local ok, msg = xpcall(chunk, handler(opt.verbose))
-  if not ok then return err(1, "check: replaying %s: %s", file, msg) end
+  if not ok then return err(EXIT.build, "check: replaying %s: %s", file, tostring(msg)) end
   dry.live(state)
   local labs = {}
   for _, l in ipairs(nslab.labs) do
@@ -412,18 +409,18 @@ end
 local function graph_of_file(graph, target, opt)
   local name = opt.name or lab_name_of(target)
   if not valid_name(name) then
-    return nil, err(1, "graph: %s: cannot use \"%s\" as a lab name; pass --name NAME", target, name)
+    return nil, err(EXIT.usage, "graph: %s: cannot use \"%s\" as a lab name; pass --name NAME", target, name)
   end
   local dry = require "nslab.cli.dry"
   local nslab, state = dry.load("dry")
   local chunk, lerr = load_lab(nslab, target, name, { print = function() end })
-  if not chunk then return nil, err(1, "graph: %s", lerr) end
+  if not chunk then return nil, err(EXIT.build, "graph: %s", lerr) end
   local ok, msg = xpcall(chunk, handler(opt.verbose))
   if not ok then
     -- an error before the script ran any command is an error in the
     -- lab's declarations; after, it is most likely the script using
     -- output a dry run cannot give (the topology is declared by then)
-    if state.commands == 0 then return nil, err(1, "graph: %s", msg) end
+    if state.commands == 0 then return nil, err(EXIT.build, "graph: %s", msg) end
     if opt.verbose then
       io.stderr:write(("nslab: graph: the dry run stopped at %s (the lab is drawn as declared until then)\n")
         :format(msg))
@@ -443,15 +440,9 @@ local function graph_of_running(graph, target)
 end
 
 -- nslab graph LAB.lua | LAB [-o FILE.dot|.svg|.png] [--name NAME]
-function M.graph(args)
-  local pos, opt = parse(args, { output = "value", name = "value", verbose = "flag" },
-    { o = "output", v = "verbose" })
-  if not pos then return err(2, "graph: %s", opt) end
-  if #pos ~= 1 then
-    return err(2, "graph: which lab? like `nslab graph labs/bridge-nat.lua -o bridge-nat.svg`")
-  end
+function M.graph(opt)
   local graph = require "nslab.cli.graph"
-  local target = pos[1]
+  local target = opt.lab
   local dot, status
   if readable(target) and not (is_up(target) and not target:match("%.lua$")) then
     dot, status = graph_of_file(graph, target, opt)
@@ -473,15 +464,12 @@ end
 ---- nslab inspect ---------------------------------------------------------------
 
 -- nslab inspect LAB [--json]
-function M.inspect(args)
-  local pos, opt = parse(args, { json = "flag" })
-  if not pos then return err(2, "inspect: %s", opt) end
-  if #pos ~= 1 then return err(2, "inspect: which lab? like `nslab inspect crs --json` (see `nslab ls`)") end
+function M.inspect(opt)
   if not core.privileged() then
     return err(1, "inspect needs root to read the lab's nodes; run it as root (sudo nslab inspect ...)")
   end
   local inspect = require "nslab.live.inspect"
-  local data, ierr = inspect.lab(pos[1])
+  local data, ierr = inspect.lab(opt.lab)
   if not data then return err(1, "inspect: %s", ierr) end
   for _, s in ipairs(ierr) do err(0, "inspect: %s: %s (skipped)", s.node, s.error) end
   if opt.json then
