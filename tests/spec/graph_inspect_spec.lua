@@ -32,9 +32,14 @@ describe("nslab graph", function()
     assert.are.equal("", err)
     assert.is_truthy(dot:find('^graph "client%-router%-server" {'), dot)
     for _, s in ipairs {
-      '"client" [label="client\\nhost"', '"router" [label="router\\nrouter"',
-      '"client" -- "router" [taillabel="cl-rt0\\n10.0.1.2/24", headlabel="cl-rt1\\n10.0.1.1/24"',
-      '"server" -- "router" [taillabel="sv-rt0\\n10.0.2.2/24", headlabel="sv-rt1\\n10.0.2.1/24"',
+      -- each node a table: its header, then a row (a port) per interface with its addresses
+      '"client" [id="node:client", label=<<TABLE', '<B>client</B><BR/><FONT POINT-SIZE="9">host</FONT>',
+      '<B>router</B><BR/><FONT POINT-SIZE="9">router</FONT>',
+      '<TD PORT="p1" ID="if:client:cl-rt0" ALIGN="LEFT"><B>cl-rt0</B><BR ALIGN="LEFT"/>10.0.1.2/24<BR ALIGN="LEFT"/></TD>',
+      '<TD PORT="p2" ID="if:router:sv-rt1" ALIGN="LEFT"><B>sv-rt1</B><BR ALIGN="LEFT"/>10.0.2.1/24<BR ALIGN="LEFT"/></TD>',
+      -- edges join ports and carry no text
+      '"client":p1 -- "router":p1 [id="link:client:cl-rt0--router:cl-rt1", tooltip=',
+      '"server":p1 -- "router":p2 [id="link:server:sv-rt0--router:sv-rt1", tooltip=',
     } do
       assert.is_truthy(dot:find(s, 1, true), s .. "\n" .. dot)
     end
@@ -75,7 +80,10 @@ print("\n".join(t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if
     local st, dot, err = T.as_nobody(function(nslab, src) return nslab .. " graph " .. T.q(src .. "/labs/tree.lua") end)
     assert.are.equal(0, st, err)
     assert.are.equal(14, select(2, dot:gsub(" %-%- ", "")), dot)
-    assert.is_truthy(dot:find('"h1" -- "r4" [taillabel="eth0\\n10.0.0.25/30", headlabel="eth1\\n10.0.0.26/30"]', 1, true), dot)
+    assert.is_truthy(dot:find('"h1":p1 -- "r4":p2 [id="link:h1:eth0--r4:eth1"', 1, true), dot)
+    assert.is_truthy(dot:find('ID="if:h1:eth0" ALIGN="LEFT"><B>eth0</B><BR ALIGN="LEFT"/>10.0.0.25/30<BR', 1, true), dot)
+    assert.is_truthy(dot:find('ID="if:r4:eth1" ALIGN="LEFT"><B>eth1</B><BR ALIGN="LEFT"/>10.0.0.26/30<BR', 1, true), dot)
+    assert.is_nil(dot:find("taillabel", 1, true), dot)
   end)
 
   it("errors: a bad lab's own line; an unknown format; no such lab", function()
@@ -141,7 +149,8 @@ print([r["via"] for r in n["web-ns"]["routes"] if r["dst"] == "default"][0])
       assert.is_truthy(out:find("nft inet nslab postrouting: ip saddr 192.168.15.0/24 masquerade", 1, true), out)
       st, out = T.nslab("graph", "t8i")
       assert.are.equal(0, st)
-      assert.is_truthy(out:find('"gw" -- "internet" [taillabel="uplink\\n198.51.100.2/24', 1, true), out)
+      assert.is_truthy(out:find('"gw":p%d+ %-%- "internet":p%d+ %[id="link:gw:uplink%-%-internet:eth0"'), out)
+      assert.is_truthy(out:find('ID="if:gw:uplink" ALIGN="LEFT"><B>uplink</B><BR ALIGN="LEFT"/>198.51.100.2/24', 1, true), out)
     end)
     lab.stop()
     assert(ok, e)
