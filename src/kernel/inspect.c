@@ -77,6 +77,10 @@ static void each_link(struct nl_object *o, void *p)
 	if (rtnl_link_get_link_netnsid(l, &nsid) < 0)
 		nsid = -1;
 	i.peer_nsid = nsid;
+	i.rx_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS);
+	i.tx_packets = rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS);
+	i.rx_bytes = rtnl_link_get_stat(l, RTNL_LINK_RX_BYTES);
+	i.tx_bytes = rtnl_link_get_stat(l, RTNL_LINK_TX_BYTES);
 	/* IFLA_LINK naming the interface itself says nothing (same
 	 * namespace); a veth in another namespace may share our index */
 	if (i.peer == i.index && nsid < 0)

@@ -17,6 +17,7 @@ struct nsl_if_info {
 	int master;              /* ifindex of its bridge, 0 = none */
 	int peer;                /* veth peer's ifindex (IFLA_LINK), 0 = none */
 	int peer_nsid;           /* netnsid of the peer's namespace, -1 = same */
+	unsigned long long rx_packets, tx_packets, rx_bytes, tx_bytes;
 };
 
 struct nsl_addr_info {

@@ -40,6 +40,10 @@ static int push_link(const struct nsl_if_info *i, void *arg)
 		setint(L, "peer", i->peer);
 	if (i->peer_nsid >= 0)
 		setint(L, "peer_nsid", i->peer_nsid);
+	setint(L, "rx_packets", (lua_Integer)i->rx_packets);
+	setint(L, "tx_packets", (lua_Integer)i->tx_packets);
+	setint(L, "rx_bytes", (lua_Integer)i->rx_bytes);
+	setint(L, "tx_bytes", (lua_Integer)i->tx_bytes);
 	lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
 	return 0;
 }

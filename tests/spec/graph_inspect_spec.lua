@@ -35,8 +35,8 @@ describe("nslab graph", function()
       -- each node a table: its header, then a row (a port) per interface with its addresses
       '"client" [id="node:client", label=<<TABLE', '<B>client</B><BR/><FONT POINT-SIZE="9">host</FONT>',
       '<B>router</B><BR/><FONT POINT-SIZE="9">router</FONT>',
-      '<TD PORT="p1" ID="if:client:cl-rt0" ALIGN="LEFT"><B>cl-rt0</B><BR ALIGN="LEFT"/>10.0.1.2/24<BR ALIGN="LEFT"/></TD>',
-      '<TD PORT="p2" ID="if:router:sv-rt1" ALIGN="LEFT"><B>sv-rt1</B><BR ALIGN="LEFT"/>10.0.2.1/24<BR ALIGN="LEFT"/></TD>',
+      '<TD PORT="p1" HREF="#" TITLE="client:cl-rt0" ID="if:client:cl-rt0" ALIGN="LEFT"><B>cl-rt0</B><BR ALIGN="LEFT"/>10.0.1.2/24<BR ALIGN="LEFT"/></TD>',
+      '<TD PORT="p2" HREF="#" TITLE="router:sv-rt1" ID="if:router:sv-rt1" ALIGN="LEFT"><B>sv-rt1</B><BR ALIGN="LEFT"/>10.0.2.1/24<BR ALIGN="LEFT"/></TD>',
       -- edges join ports and carry no text
       '"client":p1 -- "router":p1 [id="link:client:cl-rt0--router:cl-rt1", tooltip=',
       '"server":p1 -- "router":p2 [id="link:server:sv-rt0--router:sv-rt1", tooltip=',

@@ -6,8 +6,8 @@
 -- the hosts that hang only off it is a cluster, so a tenant network stays
 -- together. From a lab object (usually one run dry) or from `nslab
 -- inspect` data of a lab that is up; both become one model first (M.model*)
--- and one writer (M.write) draws it. Element ids (node:N, if:N:IF,
--- link:A:IF--B:IF) survive into SVG so the page can colour them live.
+-- and one writer (M.write) draws it. Element ids survive into SVG (node:N,
+-- a_if:N:IF, link:A:IF--B:IF) so the page can colour them live.
 local M = {}
 
 local function q(s)
@@ -73,8 +73,9 @@ local function node_label(n)
     local lines = { "<B>" .. h(i.name) .. "</B>" }
     for _, a in ipairs(i.addrs or {}) do lines[#lines + 1] = h(a) end
     local down = i.up == false
-    t[#t + 1] = ('<TR><TD PORT="p%d" ID="%s" ALIGN="LEFT"%s>%s%s%s</TD></TR>'):format(k,
-      h(M.if_id(n.name, i.name)), down and ' BGCOLOR="#f4cccc"' or "",
+    -- HREF makes Graphviz keep the cell as a group (id "a_" .. ID) in SVG
+    t[#t + 1] = ('<TR><TD PORT="p%d" HREF="#" TITLE="%s:%s" ID="%s" ALIGN="LEFT"%s>%s%s%s</TD></TR>'):format(k,
+      h(n.name), h(i.name), h(M.if_id(n.name, i.name)), down and ' BGCOLOR="#f4cccc"' or "",
       down and '<FONT COLOR="#888888">' or "",
       table.concat(lines, '<BR ALIGN="LEFT"/>') .. '<BR ALIGN="LEFT"/>', down and "</FONT>" or "")
   end

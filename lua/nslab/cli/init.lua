@@ -31,6 +31,8 @@ usage: nslab <command> [options]
   link LAB NODE:IFACE up|down             set an interface (and so its link) up or down
   capture LAB NODE:IFACE -w FILE.pcap [-c N] [FILTER]
                                           write IFACE's packets to a pcap file until Ctrl-C
+  web LAB [--port N] [--bind ADDR]        the lab live in a browser (docs/web.md); prints
+                                          the URL (with its token) first
   version                                 print the version
   help                                    this text
 
@@ -181,6 +183,8 @@ function M.main(argv)
     return cmd_ls()
   elseif cmd == "clean" then
     return cmd_clean()
+  elseif cmd == "web" then
+    return require("nslab.web").main(args)
   elseif NODE_VERBS[cmd] then
     return require("nslab.cli.nodes")[cmd](args)
   elseif TEST_VERBS[cmd] then
