@@ -243,7 +243,13 @@ function M.model_inspect(data)
     if n.kind == "switch" and #bridges > 0 then e.sub = "bridge " .. table.concat(bridges, " ") end
     for _, i in ipairs(n.interfaces) do
       if i.name ~= "lo" and not (n.kind == "switch" and i.kind == "bridge" and #i.addresses == 0) then
-        e.ifaces[#e.ifaces + 1] = { name = i.name, addrs = copy(i.addresses), up = i.up }
+        -- link-local addresses (fe80::) every interface has: left out,
+        -- as the human views do
+        local addrs = {}
+        for _, a in ipairs(i.addresses) do
+          if not a:lower():match("^fe80:") then addrs[#addrs + 1] = a end
+        end
+        e.ifaces[#e.ifaces + 1] = { name = i.name, addrs = addrs, up = i.up }
       end
     end
     m.nodes[#m.nodes + 1] = e

@@ -61,6 +61,12 @@ async function loadPicture() {
     const svg = $("topo").querySelector("svg");
     svg.dataset.w = svg.getAttribute("width");
     svg.dataset.h = svg.getAttribute("height");
+    if (!st.zoomed) {
+      // first picture: fit the width (pt are 4/3 px), between 20 % and 200 %
+      const fit = $("topo").clientWidth / (parseFloat(svg.dataset.w) * 4 / 3);
+      $("zoom").value = Math.round(Math.max(20, Math.min(150, fit * 100 * 0.95)));
+      st.zoomed = true;
+    }
     zoom();
     wire(svg);
     return;

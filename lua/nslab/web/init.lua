@@ -381,7 +381,7 @@ function M.main(args)
   if opt.port then
     port = math.tointeger(tonumber(opt.port))
     if not port or port < 0 or port > 65535 then
-      return err("--port needs a TCP port from 0 (any free one) to 65535, got %s", util.shown(opt.port))
+      return err("--port needs a TCP port from 0 (any free one) to 65535, got \"%s\"", util.oneline(opt.port))
     end
   end
   local bind = opt.bind or "127.0.0.1"
@@ -405,7 +405,9 @@ function M.main(args)
   local self = setmetatable({ lab = lab, h = h, token = token, version = 0, captures = {}, ncap = 0,
                               have_dot = os.execute("command -v dot >/dev/null 2>&1") == true }, S)
   local ok, res = pcall(function()
-    for path, a in pairs(ASSETS) do h:put(path, a[2], files[path]) end
+    -- the page names its script and style with the token, as every
+    -- request must carry it (the token is hex: nothing to escape)
+    for path, a in pairs(ASSETS) do h:put(path, a[2], (files[path]:gsub("__TOKEN__", token))) end
     local tmp = os.getenv("TMPDIR") or "/tmp"
     self.dir = ("%s/nslab-web-%s"):format(tmp, token:sub(1, 12))
     assert(core.mkdir(self.dir))
