@@ -40,10 +40,6 @@ static int push_link(const struct nsl_if_info *i, void *arg)
 		setint(L, "peer", i->peer);
 	if (i->peer_nsid >= 0)
 		setint(L, "peer_nsid", i->peer_nsid);
-	setint(L, "rx_packets", (lua_Integer)i->rx_packets);
-	setint(L, "tx_packets", (lua_Integer)i->tx_packets);
-	setint(L, "rx_bytes", (lua_Integer)i->rx_bytes);
-	setint(L, "tx_bytes", (lua_Integer)i->tx_bytes);
 	lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
 	return 0;
 }
@@ -57,6 +53,32 @@ static int m_links(lua_State *L)
 
 	lua_newtable(L);
 	if (nsl_inspect_links(ns, push_link, L, &e) < 0)
+		return nsl_lua_fail(L, &e);
+	return 1;
+}
+
+static int push_counters(const struct nsl_if_counters *c, void *arg)
+{
+	lua_State *L = arg;
+
+	lua_createtable(L, 0, 4);
+	setint(L, "rx_packets", (lua_Integer)c->rx_packets);
+	setint(L, "tx_packets", (lua_Integer)c->tx_packets);
+	setint(L, "rx_bytes", (lua_Integer)c->rx_bytes);
+	setint(L, "tx_bytes", (lua_Integer)c->tx_bytes);
+	lua_rawseti(L, -2, c->index);
+	return 0;
+}
+
+/* ns:counters() -> { [ifindex] = {rx_packets=, tx_packets=, rx_bytes=,
+ * tx_bytes=} } | nil, msg, errno */
+static int m_counters(lua_State *L)
+{
+	struct nsl_ns *ns = nsl_lua_checkns(L, 1);
+	struct nsl_err e;
+
+	lua_newtable(L);
+	if (nsl_inspect_counters(ns, push_counters, L, &e) < 0)
 		return nsl_lua_fail(L, &e);
 	return 1;
 }
@@ -200,6 +222,7 @@ void nsl_lua_open_inspect(lua_State *L)
 {
 	static const luaL_Reg meths[] = {
 		{ "links", m_links },
+		{ "counters", m_counters },
 		{ "addresses", m_addresses },
 		{ "routes", m_routes },
 		{ "nsid_for", m_nsid_for },

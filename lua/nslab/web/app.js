@@ -249,7 +249,8 @@ function connect() {
   es.onopen = () => { setConn("ok", "live"); reload().catch((e) => setConn("bad", String(e))); };
   es.onerror = () => { if (!st.ended) setConn("bad", "disconnected, retrying"); };
   es.addEventListener("link", onLinkEvent);
-  es.addEventListener("rates", (ev) => { st.rates = JSON.parse(ev.data).links || {}; paint(); });
+  // only links whose rates changed come: merge them
+  es.addEventListener("rates", (ev) => { Object.assign(st.rates, JSON.parse(ev.data).links || {}); paint(); });
   es.addEventListener("topology", () => reload());
   es.addEventListener("resync", () => reload());
   es.addEventListener("end", (ev) => {

@@ -69,16 +69,31 @@ end
 function S:read()
   local data, skipped = inspect.lab(self.lab)
   if not data then return nil, skipped end
-  self.data = data
+  self.data, self.data_at, self.data_json, self.fresh = data, core.clock(), nil, true
   return data
+end
+
+-- GET /api/lab: read again unless nothing changed since the last reading
+-- and it is younger than 2 s (a lab of 1000 nodes takes ~1.5 s to read;
+-- processes and rules change without a netlink event, hence the age).
+function S:lab_json()
+  if not (self.fresh and core.clock() - self.data_at < 2) then
+    local data, e = self:read()
+    if not data then return nil, e end
+  end
+  self.data_json = self.data_json or (json.encode(self.data, { indent = "  " }) .. "\n")
+  return self.data_json
 end
 
 -- Reading counters: for each link the end in the node with the most
 -- link ends (a switch's namespace covers all its ports in one dump).
 function S:plan_counters()
   for _, ns in pairs(self.ns_open or {}) do ns:close() end
-  self.ns_open, self.watch, self.prev = {}, {}, {}
-  local ends = {}
+  self.ns_open, self.watch, self.prev, self.sent = {}, {}, {}, {}
+  local ends, index = {}, {}
+  for _, n in ipairs(self.data.nodes) do
+    for _, i in ipairs(n.interfaces) do index[n.name .. "\0" .. i.name] = i.index end
+  end
   for _, l in ipairs(self.data.links) do
     if l.b.node ~= json.null then
       ends[l.a.node] = (ends[l.a.node] or 0) + 1
@@ -91,7 +106,7 @@ function S:plan_counters()
       local flip = (ends[l.b.node] or 0) > (ends[l.a.node] or 0)
       local e = flip and l.b or l.a
       self.watch[e.node] = self.watch[e.node] or {}
-      self.watch[e.node][e.interface] = { id = id, flip = flip }
+      self.watch[e.node][index[e.node .. "\0" .. e.interface] or -1] = { id = id, flip = flip }
     end
   end
 end
@@ -106,16 +121,19 @@ function S:ns_of(node)
   return ns or nil
 end
 
--- One sample of every watched counter -> the "rates" message's data.
+-- One sample of every watched counter -> the "rates" message's data: the
+-- links whose rates changed since the last message (an idle lab of 1000
+-- links sends next to nothing).
 function S:rates()
   local t = core.clock()
-  local out = {}
+  local out, any = {}, false
   for node, ifs in pairs(self.watch) do
     local ns = self:ns_of(node)
-    for _, l in ipairs(ns and ns:links() or {}) do
-      local w = ifs[l.name]
-      if w then
-        local key = node .. "\0" .. l.name
+    local counters = ns and ns:counters() or {}
+    for idx, w in pairs(ifs) do
+      local l = counters[idx]
+      if l then
+        local key = node .. "\0" .. idx
         local p = self.prev[key]
         self.prev[key] = { t = t, rxp = l.rx_packets, txp = l.tx_packets, rxb = l.rx_bytes, txb = l.tx_bytes }
         if p and t > p.t then
@@ -124,13 +142,20 @@ function S:rates()
           local sp, sb = (l.tx_packets - p.txp) / dt, (l.tx_bytes - p.txb) * 8 / dt
           local rp, rb = (l.rx_packets - p.rxp) / dt, (l.rx_bytes - p.rxb) * 8 / dt
           if w.flip then sp, sb, rp, rb = rp, rb, sp, sb end
-          out[w.id] = { ab_pps = math.floor(sp + 0.5), ab_bps = math.floor(sb + 0.5),
-                        ba_pps = math.floor(rp + 0.5), ba_bps = math.floor(rb + 0.5) }
+          local r = { ab_pps = math.floor(sp + 0.5), ab_bps = math.floor(sb + 0.5),
+                      ba_pps = math.floor(rp + 0.5), ba_bps = math.floor(rb + 0.5) }
+          local was = self.sent[w.id]
+          if not was or was.ab_pps ~= r.ab_pps or was.ab_bps ~= r.ab_bps or was.ba_pps ~= r.ba_pps
+              or was.ba_bps ~= r.ba_bps then
+            out[w.id] = r
+            self.sent[w.id] = r
+            any = true
+          end
         end
       end
     end
   end
-  return out
+  return any and out or nil
 end
 
 ---- the picture -------------------------------------------------------------
@@ -277,9 +302,9 @@ function S:handle(r)
     return reply_json(h, id, 200, res)
   end
   if path == "/api/lab" then
-    local data, e = self:read()
-    if not data then return reply_json(h, id, 410, { error = e }) end
-    return h:reply(id, 200, "application/json", json.encode(data, { indent = "  " }) .. "\n")
+    local text, e = self:lab_json()
+    if not text then return reply_json(h, id, 410, { error = e }) end
+    return h:reply(id, 200, "application/json", text)
   elseif path == "/api/topo.svg" then
     if not self.have_dot then
       return reply_json(h, id, 501, { error = "drawing needs Graphviz's dot (Debian: apt-get install graphviz)" })
@@ -321,6 +346,7 @@ function S:on_event(ev)
   end
   local data = { action = ev.action, node = ev.node, ifname = ev.ifname, detail = ev.detail }
   self.h:broadcast(sse(MON_EVENT[ev.what] or ev.what, data))
+  self.fresh = false
   -- anything but a state change redraws the picture
   if ev.what == "node" or ev.what == "addr" or (ev.what == "link" and (ev.action == "add" or ev.action == "del")) then
     self.changed = core.clock()
@@ -360,7 +386,8 @@ function S:loop()
     if t >= next_tick then
       next_tick = t + 1
       if self.h:streams() > 0 and not self.down then
-        self.h:broadcast(sse("rates", { t = t, links = self:rates() }))
+        local rates = self:rates()
+        if rates then self.h:broadcast(sse("rates", { t = t, links = rates })) end
         local adj = M.adjacencies(self)
         if adj then self.h:broadcast(sse("adjacency", adj)) end
       end
@@ -411,6 +438,15 @@ function M.main(args)
     local tmp = os.getenv("TMPDIR") or "/tmp"
     self.dir = ("%s/nslab-web-%s"):format(tmp, token:sub(1, 12))
     assert(core.mkdir(self.dir))
+    -- the URL as soon as the page can be fetched: what the lab holds is
+    -- read next (seconds for 1000 nodes), its requests wait for it
+    local host = bind:find(":", 1, true) and ("[" .. bind .. "]") or bind
+    io.stdout:write(("http://%s:%d/?token=%s\n"):format(host, bound, token))
+    io.stdout:flush()
+    if not loopback(bind) then
+      io.stderr:write(("nslab: web: listening on %s port %d, not only on this machine: anyone who can reach it " ..
+        "and has the URL can change the lab\n"):format(bind, bound))
+    end
     local mon, merr = core.monitor(lab)
     if not mon then error(merr, 0) end
     self.mon = mon
@@ -419,13 +455,6 @@ function M.main(args)
     if not data then error(rerr, 0) end
     self:plan_counters()
     self:draw()
-    local host = bind:find(":", 1, true) and ("[" .. bind .. "]") or bind
-    io.stdout:write(("http://%s:%d/?token=%s\n"):format(host, bound, token))
-    io.stdout:flush()
-    if not loopback(bind) then
-      io.stderr:write(("nslab: web: listening on %s port %d, not only on this machine: anyone who can reach it " ..
-        "and has the URL can change the lab\n"):format(bind, bound))
-    end
     io.stderr:write(("nslab: web: serving lab %s (%d nodes); Ctrl-C stops\n"):format(lab, #data.nodes))
     self:loop()
   end)
