@@ -12,7 +12,7 @@ _nslab_verbs() {
     local v
     v=$("$1" help 2>/dev/null | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p; s/^  \([a-z][a-z]*\)$/\1/p')
     [[ -n $v ]] || v="run up repl down ls clean nodes exec shell pids identify monitor
-        test check graph inspect shape unshape link capture version help"
+        test check graph inspect shape unshape link capture web version help"
     printf '%s\n' $v
 }
 
@@ -142,9 +142,10 @@ _nslab() {
                 _nslab_reply "$(_nslab_labs)" "$cur"
             fi
             ;;
-        nodes | monitor | check | inspect)
+        nodes | monitor | check | inspect | web)
             if [[ $cur == -* ]]; then
                 [[ $verb == inspect ]] && _nslab_reply '--json' "$cur"
+                [[ $verb == web ]] && _nslab_reply $'--port\n--bind' "$cur"
             elif ((npos == 0)); then
                 _nslab_reply "$(_nslab_labs)" "$cur"
             fi

@@ -8,6 +8,7 @@ per step. Independent of nslab: it sees only the page. Steps:
                             until the link LINKID is drawn down
   clickdown LINKID          select the link in the picture, press "set down",
                             and the page's answer
+  links                     the ids of the links the picture shows
   shot                      save the screenshot to SHOT.png
 Loopback only: chromedriver listens on 127.0.0.1."""
 import base64
@@ -104,12 +105,17 @@ def main():
                 link = steps[i + 1]
                 d.js("document.getElementById(arguments[0]).querySelector('path')"
                      ".dispatchEvent(new MouseEvent('click', {bubbles: true}))", link)
+                # (a link that is not drawn fails here, with the page's ids in the error)
                 btn, _ = wait_for(lambda: d.s("POST", "/element", {"using": "css selector", "value": "#act-down"}), 5)
                 eid = list(btn.values())[0]
                 d.s("POST", f"/element/{eid}/click", {})
                 msg, _ = wait_for(lambda: d.js("const m = document.getElementById('msg'); return m && m.textContent"), 10)
                 print(json.dumps({"clickdown": link, "message": msg}), flush=True)
                 i += 2
+            elif st == "links":
+                print(json.dumps({"links": d.js(
+                    "return Array.from(document.querySelectorAll('#topo g.edge')).map(g => g.id)")}), flush=True)
+                i += 1
             elif st == "shot":
                 png = d.s("GET", "/screenshot")
                 with open(shot, "wb") as f:

@@ -42,7 +42,9 @@ async function loadLab() {
   st.lab = await r.json();
   st.up = {};
   for (const n of st.lab.nodes)
-    for (const i of n.interfaces) st.up[key(n.name, i.name)] = i.up && i.state !== "down";
+    // administrative state, as the link events report it (a peer without
+    // carrier follows from its link being drawn down)
+    for (const i of n.interfaces) st.up[key(n.name, i.name)] = i.up;
   $("title").textContent = "lab " + st.lab.lab;
   document.title = "nslab web: " + st.lab.lab;
   $("counts").textContent = `${st.lab.nodes.length} nodes, ${st.lab.links.length} links`;
@@ -63,7 +65,8 @@ async function loadPicture() {
     svg.dataset.h = svg.getAttribute("height");
     if (!st.zoomed) {
       // first picture: fit the width (pt are 4/3 px), between 20 % and 200 %
-      const fit = $("topo").clientWidth / (parseFloat(svg.dataset.w) * 4 / 3);
+      const fit = Math.min($("topo").clientWidth / (parseFloat(svg.dataset.w) * 4 / 3),
+                           $("topo").clientHeight / (parseFloat(svg.dataset.h) * 4 / 3));
       $("zoom").value = Math.round(Math.max(20, Math.min(150, fit * 100 * 0.95)));
       st.zoomed = true;
     }
@@ -111,15 +114,17 @@ function paint() {
     g.classList.toggle("busy", !!busy);
     const path = g.querySelector("path");
     if (path) path.setAttribute("stroke-width", busy ? Math.min(8, 1.6 + Math.log10(1 + r.ab_bps + r.ba_bps) / 1.5) : 1.6);
-    let t = g.querySelector("text.rate");
+    // rate labels live in a group drawn last, above the nodes
+    let t = document.getElementById("rate:" + g.id);
     if (busy && path) {
       if (!t) {
         t = document.createElementNS("http://www.w3.org/2000/svg", "text");
         t.setAttribute("class", "rate");
+        t.id = "rate:" + g.id;
         t.setAttribute("text-anchor", "middle");
         const p = path.getPointAtLength(path.getTotalLength() / 2);
         t.setAttribute("x", p.x); t.setAttribute("y", p.y - 3);
-        g.appendChild(t);
+        g.parentNode.appendChild(t);
       }
       t.textContent = fmtRate(r.ab_bps + r.ba_bps, r.ab_pps + r.ba_pps);
     } else if (t) t.remove();
