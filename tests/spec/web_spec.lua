@@ -80,7 +80,7 @@ describe("nslab web", function()
     check_host()
   end)
 
-  it("prints the URL with its token first, refuses without it, serves inspect's JSON, events and actions", function()
+  it("prints the URL with its token first, refuses without it, serves inspect's JSON, events to 100 pages, actions", function()
     local out, err
     pid, out, err = start(LAB, "--port", "0")
     local url = first_line(pid, out)
@@ -103,7 +103,7 @@ describe("nslab web", function()
     assert.are.equal(want, got)
     -- the event stream: a link set down from outside, with ip, arrives within 1 s
     local sse = tmp(".sse")
-    T.sh(("curl -sN -m 30 %s >%s 2>/dev/null &"):format(T.q(base .. "/api/events?token=" .. token), sse))
+    T.sh(("curl -sN -m 300 %s >%s 2>/dev/null &"):format(T.q(base .. "/api/events?token=" .. token), sse))
     assert(T.eventually(function() return (T.slurp(sse) or ""):find("retry:", 1, true) end, 10), "no stream")
     assert.are.equal(0, (T.sh(("ip -n %s.client link set cl-rt0 down"):format(LAB))))
     local t0 = core.clock()
@@ -145,6 +145,38 @@ describe("nslab web", function()
     assert.are.equal(404, (curl(base .. "/api/nosuch?token=" .. token)))
     assert.is_true((link_up("router", "sv-rt1")))
     assert.are.equal(200, (curl(base .. "/api/lab?token=" .. token)))
+    -- a veth pair added from outside: the picture is drawn again and announced
+    assert.are.equal(0, (T.sh(("ip -n %s.client link add w16dummy type veth peer name w16peer"):format(LAB))))
+    assert(T.eventually(function() return (T.slurp(sse) or ""):find("event: topology\n", 1, true) end, 10),
+      T.slurp(sse))
+    code, got = curl(base .. "/api/lab?token=" .. token)
+    assert.are.equal(200, code)
+    assert.is_truthy(got:find('"name": "w16dummy"', 1, true), got)
+    assert.are.equal(0, (T.sh(("ip -n %s.client link del w16dummy"):format(LAB))))
+    -- 100 pages open at once: each gets the next event
+    local dir = tmp(".streams")
+    local streams, pids = {}, {}
+    for k = 1, 100 do streams[k] = ("%s/%d"):format(dir, k) end
+    local _, plist = T.sh(("mkdir %s && for k in $(seq 100); do curl -sN -m 60 %s >%s/$k 2>/dev/null & echo $!; done")
+      :format(dir, T.q(base .. "/api/events?token=" .. token), dir))
+    for p in plist:gmatch("%d+") do pids[#pids + 1] = p end
+    assert.are.equal(100, #pids)
+    assert(T.eventually(function()
+      for k = 1, 100 do
+        if not (T.slurp(streams[k]) or ""):find("retry:", 1, true) then return false end
+      end
+      return true
+    end, 20), "not every stream opened")
+    assert.are.equal(0, (T.sh(("ip -n %s.server link set sv-rt0 down"):format(LAB))))
+    local all, missing = T.eventually(function()
+      for k = 1, 100 do
+        if not (T.slurp(streams[k]) or ""):find('"ifname":"sv-rt0","node":"server"', 1, true) then return false, k end
+      end
+      return true
+    end, 10)
+    assert(all, ("stream %s of 100 did not get the event"):format(tostring(missing)))
+    T.sh("kill " .. table.concat(pids, " ") .. " 2>/dev/null; rm -r " .. dir)
+    assert.are.equal(0, (T.sh(("ip -n %s.server link set sv-rt0 up"):format(LAB))))
     -- the lab going down ends the stream with a message, and the server
     assert.are.equal(0, (T.nslab("down", LAB)))
     assert(T.eventually(function() return not running(pid) end, 10), "nslab web outlived its lab")
@@ -170,6 +202,8 @@ describe("nslab web", function()
       LAB, "--bind", "192.0.2.7", "--port", "0")
     fails('nslab: web: no lab named "w16nosuch" is up (see `nslab ls`; start one with `nslab up LAB.lua`)', "w16nosuch")
     fails("nslab: web: which lab? like `nslab web crs` (a lab that is up, see `nslab ls`)")
+    fails("nslab: web: give the name of a lab that is up, not a file: `nslab up " .. FILE .. "`, " ..
+      "then `nslab web client-router-server`", FILE)
     -- a port in use: say so and which
     local out
     pid, out = start(LAB, "--port", "0")

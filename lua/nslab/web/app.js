@@ -141,7 +141,7 @@ function paint() {
   }
 }
 
-function select(sel) { st.sel = sel; paint(); show(sel); }
+function select(sel) { st.sel = sel; st.msg = null; paint(); show(sel); }
 
 function table(rows, head) {
   return `<table>${head ? "<tr>" + head.map((h) => `<th>${esc(h)}</th>`).join("") + "</tr>" : ""}` +
@@ -186,7 +186,13 @@ function show(sel) {
     <p>filter <input id="cap-filter" placeholder="icmp"> <button id="act-capture">start on ${end(l.a)}</button></p>
     <div id="caps"></div>
     <div id="msg" class="msg"></div>`;
-  const say = (t, bad) => { const m = $("msg"); m.textContent = t; m.className = "msg" + (bad ? " err" : ""); };
+  // the panel is drawn again on every event: the last answer is kept
+  const say = (t, bad) => {
+    st.msg = { t, bad };
+    const m = $("msg");
+    if (m) { m.textContent = t; m.className = "msg" + (bad ? " err" : ""); }
+  };
+  if (st.msg) say(st.msg.t, st.msg.bad);
   const act = async (verb, body) => {
     const res = await api("/api/" + verb, body);
     const j = await res.json().catch(() => ({}));

@@ -412,6 +412,10 @@ function M.main(args)
     end
   end
   local bind = opt.bind or "127.0.0.1"
+  if pos[1]:match("%.lua$") and util.readable_file(pos[1]) then
+    return err("give the name of a lab that is up, not a file: `nslab up %s`, then `nslab web %s`",
+      util.oneline(pos[1]), util.oneline(util.lab_name_of(pos[1])))
+  end
   local lab, bad = util.lab_arg("web", pos[1])
   if not lab then return err("%s", (bad:gsub("^web: ", ""))) end
   if not core.privileged() then
