@@ -86,6 +86,41 @@ print("\n".join(t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if
     assert.is_nil(dot:find("taillabel", 1, true), dot)
   end)
 
+  it("groups a switch with its hosts, is no strip, and scales to 1000 nodes", function()
+    local st, dot, err = T.nslab("graph", T.SRC .. "/labs/tenants.lua")
+    assert.are.equal(0, st, err)
+    -- each tenant network: its bridge, its qdhcp namespace and its VM, not the router
+    for _, net in ipairs { "brqdae14f7d-c7", "brq8f1e2d3c-4b" } do
+      local body = dot:match('subgraph "cluster_' .. net:gsub("%-", "%%-") .. '" {(.-)\n  }')
+      assert(body, net .. " has no cluster:\n" .. dot)
+      local members = {}
+      for name in body:gmatch('\n    "([^"]+)" %[id=') do members[#members + 1] = name end
+      table.sort(members)
+      local t = net == "brqdae14f7d-c7" and "a" or "b"
+      local qdhcp = t == "a" and "qdhcp-dae14f7d-c7f9-4dbc-9635-603f0fbc3f09" or "qdhcp-8f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f"
+      assert.are.same({ net, qdhcp, "vm-" .. t }, members)
+    end
+    -- it was a 2373x255 strip: now about as tall as wide
+    local png = tmp(".png")
+    st, _, err = T.nslab("graph", T.SRC .. "/labs/tenants.lua", "-o", png)
+    assert.are.equal(0, st, err)
+    local head = T.slurp(png)
+    os.remove(png)
+    local w, h = string.unpack(">I4I4", head, 17)
+    assert(w < 3 * h and h < 3 * w, ("%dx%d"):format(w, h))
+    -- 1000 hosts on a switch: a force layout, the switch's ports counted, not listed
+    local f = tmp(".lua")
+    local g = io.open(f, "w")
+    g:write('local sw = lab:switch "sw"\nfor i = 1, 1000 do lab:link(lab:host("n" .. i), sw) end\n')
+    g:close()
+    st, dot, err = T.nslab("graph", f)
+    os.remove(f)
+    assert.are.equal(0, st, err)
+    assert.is_truthy(dot:find("layout=sfdp", 1, true))
+    assert.is_truthy(dot:find("<TD>1000 ports</TD>", 1, true))
+    assert.are.equal(1000, select(2, dot:gsub(' %-%- "sw" %[id="link:', "")))
+  end)
+
   it("errors: a bad lab's own line; an unknown format; no such lab", function()
     local st, _, err = T.nslab("graph", T.SRC .. "/tests/badinput/bad_cidr.lua")
     assert.are.equal(1, st)
