@@ -81,7 +81,7 @@ _nslab_kind() {
     esac
 }
 
-_nslab_verbs='run up down ls clean repl nodes exec shell pids identify monitor inspect test check graph shape unshape link capture version help'
+_nslab_verbs='run up down ls clean repl nodes exec shell pids identify monitor inspect test check graph shape unshape link capture web version help'
 
 # Each verb's flags (long names for `--`; for `-` the short name where
 # there is one), flags taking a value (FLAG:KIND), positionals by kind
@@ -108,6 +108,7 @@ _nslab_spec() {
         unshape) long='--help' short='-h' valued=' ' pos='lab endpoint' ;;
         link) long='--help' short='-h' valued=' ' pos='lab endpoint choice:up,down' ;;
         capture) long='--help --write --count --snaplen --no-promiscuous-mode' short='-h -w -c -s -p' valued=' -w:file --write:file -c:none --count:none -s:none --snaplen:none' pos='lab endpoint none*' ;;
+        web) long='--help --port --bind' short='-h --port --bind' valued=' --port:none --bind:none' pos='lab' ;;
         version) long='--help' short='-h' valued=' ' pos='' ;;
         help) long='--help' short='-h' valued=' ' pos='verb' ;;
     esac

@@ -225,6 +225,55 @@ static int ask(struct nsl_ns *ns, struct nl_msg *m, int (*on_valid)(struct nl_ms
 	return 0;
 }
 
+struct counters_walk {
+	int (*fn)(const struct nsl_if_counters *, void *);
+	void *arg;
+	int stop;
+};
+
+static int on_stats(struct nl_msg *m, void *p)
+{
+	struct counters_walk *w = p;
+	struct nlmsghdr *h = nlmsg_hdr(m);
+	struct nlattr *tb[IFLA_STATS_MAX + 1];
+	struct if_stats_msg *ism = nlmsg_data(h);
+	struct rtnl_link_stats64 s;
+	struct nsl_if_counters c;
+
+	if (w->stop || h->nlmsg_type != RTM_NEWSTATS ||
+	    nlmsg_parse(h, sizeof *ism, tb, IFLA_STATS_MAX, NULL) < 0 || !tb[IFLA_STATS_LINK_64])
+		return NL_OK;
+	memset(&s, 0, sizeof s);
+	memcpy(&s, nla_data(tb[IFLA_STATS_LINK_64]),
+	       (size_t)nla_len(tb[IFLA_STATS_LINK_64]) < sizeof s ? (size_t)nla_len(tb[IFLA_STATS_LINK_64]) : sizeof s);
+	c.index = (int)ism->ifindex;
+	c.rx_packets = s.rx_packets;
+	c.tx_packets = s.tx_packets;
+	c.rx_bytes = s.rx_bytes;
+	c.tx_bytes = s.tx_bytes;
+	w->stop = w->fn(&c, w->arg);
+	return NL_OK;
+}
+
+int nsl_inspect_counters(struct nsl_ns *ns,
+			 int (*fn)(const struct nsl_if_counters *c, void *arg), void *arg,
+			 struct nsl_err *err)
+{
+	struct if_stats_msg ism = { .family = AF_UNSPEC,
+				    .filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64) };
+	struct counters_walk w = { fn, arg, 0 };
+	struct nl_msg *m = nlmsg_alloc_simple(RTM_GETSTATS, NLM_F_DUMP);
+	struct nsl_nl_ack ack;
+
+	if (m && nlmsg_append(m, &ism, sizeof ism, NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(m);
+		m = NULL;
+	}
+	if (nsl_nl_send(ns->sk, m, on_stats, &w, &ack) < 0)
+		return nsl_nl_fail(&ack, err, "read interface counters in %s", nsl_netns_where(ns));
+	return 0;
+}
+
 static int on_nsid(struct nl_msg *m, void *p)
 {
 	struct reply *r = p;

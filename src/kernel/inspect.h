@@ -54,6 +54,17 @@ int nsl_inspect_routes(struct nsl_ns *ns,
 		       int (*fn)(const struct nsl_route_info *r, void *arg), void *arg,
 		       struct nsl_err *err);
 
+/* Packet and byte counters of every interface of ns, from one
+ * RTM_GETSTATS dump (64-bit link stats only: no names, no attributes to
+ * parse, a tenth of what listing the interfaces costs). */
+struct nsl_if_counters {
+	int index;
+	unsigned long long rx_packets, tx_packets, rx_bytes, tx_bytes;
+};
+int nsl_inspect_counters(struct nsl_ns *ns,
+			 int (*fn)(const struct nsl_if_counters *c, void *arg), void *arg,
+			 struct nsl_err *err);
+
 /* The id ns gives the namespace behind other_fd (what a veth's
  * peer_nsid refers to); *nsid = -1 when ns has assigned it none. */
 int nsl_inspect_nsid(struct nsl_ns *ns, int other_fd, int *nsid, struct nsl_err *err);

@@ -6,6 +6,7 @@
 #include "lazy_nft.h"
 #include "lazy_pcap.h"
 #include "lazy_readline.h"
+#include "lazy_mhd.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -64,7 +65,9 @@ int nsl_lazylib_load(struct nsl_lazylib *lib, struct nsl_err *err)
 LAZY_LIB(nsl_nft, NSL_NFT_SYMS, NSLAB_SONAME_NFTABLES, "libnftables1")
 LAZY_LIB(nsl_pcap, NSL_PCAP_SYMS, NSLAB_SONAME_PCAP, "libpcap0.8")
 LAZY_LIB(nsl_rl, NSL_RL_SYMS, NSLAB_SONAME_READLINE, "libreadline8")
+LAZY_LIB(nsl_mhd, NSL_MHD_SYMS, NSLAB_SONAME_MHD, "libmicrohttpd12")
 
 int nsl_lazylib_load_nft(struct nsl_err *err) { return nsl_lazylib_load(&nsl_nft_lib, err); }
 int nsl_lazylib_load_pcap(struct nsl_err *err) { return nsl_lazylib_load(&nsl_pcap_lib, err); }
 int nsl_lazylib_load_readline(struct nsl_err *err) { return nsl_lazylib_load(&nsl_rl_lib, err); }
+int nsl_lazylib_load_mhd(struct nsl_err *err) { return nsl_lazylib_load(&nsl_mhd_lib, err); }

@@ -27,9 +27,10 @@ struct nsl_lazylib {
  * which library and package ("apt-get install ..."). */
 int nsl_lazylib_load(struct nsl_lazylib *lib, struct nsl_err *err);
 
-/* The three libraries. Their load functions are the ones to call. */
+/* The libraries. Their load functions are the ones to call. */
 int nsl_lazylib_load_nft(struct nsl_err *err);
 int nsl_lazylib_load_pcap(struct nsl_err *err);
 int nsl_lazylib_load_readline(struct nsl_err *err);
+int nsl_lazylib_load_mhd(struct nsl_err *err);
 
 #endif

@@ -42,6 +42,7 @@ struct nsl_monitor {
 	char lab[128];
 	int ino;                 /* inotify fd */
 	int wd_pins, wd_state;
+	int wake;                /* an extra fd a poll returns on, -1 = none */
 	int lab_up;
 	struct mnode **nodes;
 	int n, cap;
@@ -316,6 +317,7 @@ int nsl_monitor_open(const char *lab, struct nsl_monitor **out, struct nsl_err *
 	if (!m)
 		return nsl_err_fail(err, ENOMEM, "monitor");
 	snprintf(m->lab, sizeof m->lab, "%s", lab);
+	m->wake = -1;
 	m->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (m->ino < 0) {
 		rc = nsl_err_fail(err, errno, "inotify");
@@ -412,7 +414,7 @@ int nsl_monitor_poll(struct nsl_monitor *m, int timeout_ms,
 	pending = attach_in_order(m);
 	if (m->count)
 		return m->count;
-	pf = calloc((size_t)m->n + 1, sizeof *pf);
+	pf = calloc((size_t)m->n + 2, sizeof *pf);
 	if (!pf)
 		return nsl_err_fail(err, ENOMEM, "monitor");
 	pf[0].fd = m->ino;
@@ -422,6 +424,10 @@ int nsl_monitor_poll(struct nsl_monitor *m, int timeout_ms,
 			pf[np].fd = nl_cache_mngr_get_fd(m->nodes[i]->mngr);
 			pf[np++].events = POLLIN;
 		}
+	if (m->wake >= 0) {
+		pf[np].fd = m->wake;
+		pf[np++].events = POLLIN;
+	}
 	/* a pending pin is bound within moments: look again soon */
 	if (pending && (timeout_ms < 0 || timeout_ms > 10))
 		timeout_ms = 10;
@@ -441,6 +447,11 @@ int nsl_monitor_poll(struct nsl_monitor *m, int timeout_ms,
 		on_inotify(m);
 	free(pf);
 	return m->count;
+}
+
+void nsl_monitor_wake_on(struct nsl_monitor *m, int fd)
+{
+	m->wake = fd;
 }
 
 void nsl_monitor_close(struct nsl_monitor *m)

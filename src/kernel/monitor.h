@@ -28,6 +28,9 @@ int nsl_monitor_open(const char *lab, struct nsl_monitor **m, struct nsl_err *er
 int nsl_monitor_poll(struct nsl_monitor *m, int timeout_ms,
 		     int (*fn)(const struct nsl_mon_event *e, void *arg), void *arg,
 		     struct nsl_err *err);
+/* Also end a poll when fd becomes readable (it is not read; -1: none):
+ * `nslab web` wakes on queued HTTP requests this way. */
+void nsl_monitor_wake_on(struct nsl_monitor *m, int fd);
 void nsl_monitor_close(struct nsl_monitor *m);
 
 #endif

@@ -32,6 +32,7 @@ int luaopen_nslab_core(lua_State *L)
 		nsl_lua_open_shape,
 		nsl_lua_open_capture,
 		nsl_lua_open_private,
+		nsl_lua_open_httpd,
 	};
 	size_t i;
 

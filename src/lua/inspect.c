@@ -57,6 +57,32 @@ static int m_links(lua_State *L)
 	return 1;
 }
 
+static int push_counters(const struct nsl_if_counters *c, void *arg)
+{
+	lua_State *L = arg;
+
+	lua_createtable(L, 0, 4);
+	setint(L, "rx_packets", (lua_Integer)c->rx_packets);
+	setint(L, "tx_packets", (lua_Integer)c->tx_packets);
+	setint(L, "rx_bytes", (lua_Integer)c->rx_bytes);
+	setint(L, "tx_bytes", (lua_Integer)c->tx_bytes);
+	lua_rawseti(L, -2, c->index);
+	return 0;
+}
+
+/* ns:counters() -> { [ifindex] = {rx_packets=, tx_packets=, rx_bytes=,
+ * tx_bytes=} } | nil, msg, errno */
+static int m_counters(lua_State *L)
+{
+	struct nsl_ns *ns = nsl_lua_checkns(L, 1);
+	struct nsl_err e;
+
+	lua_newtable(L);
+	if (nsl_inspect_counters(ns, push_counters, L, &e) < 0)
+		return nsl_lua_fail(L, &e);
+	return 1;
+}
+
 static const char *scope_name(int s)
 {
 	switch (s) {
@@ -209,6 +235,7 @@ void nsl_lua_open_inspect(lua_State *L)
 {
 	static const luaL_Reg meths[] = {
 		{ "links", m_links },
+		{ "counters", m_counters },
 		{ "addresses", m_addresses },
 		{ "routes", m_routes },
 		{ "nsid_for", m_nsid_for },

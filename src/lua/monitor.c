@@ -64,6 +64,16 @@ static int m_poll(lua_State *L)
 	return 1;
 }
 
+/* m:wake_on(fd | nil): a poll also ends when fd is readable */
+static int m_wake_on(lua_State *L)
+{
+	struct lmon *u = luaL_checkudata(L, 1, NSL_MONITOR_MT);
+
+	luaL_argcheck(L, u->m != NULL, 1, "monitor is closed");
+	nsl_monitor_wake_on(u->m, lua_isnoneornil(L, 2) ? -1 : (int)luaL_checkinteger(L, 2));
+	return 0;
+}
+
 static int m_close(lua_State *L)
 {
 	struct lmon *u = luaL_checkudata(L, 1, NSL_MONITOR_MT);
@@ -81,6 +91,7 @@ void nsl_lua_open_monitor(lua_State *L)
 	};
 	static const luaL_Reg meths[] = {
 		{ "poll", m_poll },
+		{ "wake_on", m_wake_on },
 		{ "close", m_close },
 		{ NULL, NULL },
 	};

@@ -32,9 +32,14 @@ describe("nslab graph", function()
     assert.are.equal("", err)
     assert.is_truthy(dot:find('^graph "client%-router%-server" {'), dot)
     for _, s in ipairs {
-      '"client" [label="client\\nhost"', '"router" [label="router\\nrouter"',
-      '"client" -- "router" [taillabel="cl-rt0\\n10.0.1.2/24", headlabel="cl-rt1\\n10.0.1.1/24"',
-      '"server" -- "router" [taillabel="sv-rt0\\n10.0.2.2/24", headlabel="sv-rt1\\n10.0.2.1/24"',
+      -- each node a table: its header, then a row (a port) per interface with its addresses
+      '"client" [id="node:client", label=<<TABLE', '<B>client</B><BR/><FONT POINT-SIZE="9">host</FONT>',
+      '<B>router</B><BR/><FONT POINT-SIZE="9">router</FONT>',
+      '<TD PORT="p1" HREF="#" TITLE="client:cl-rt0" ID="if:client:cl-rt0" ALIGN="LEFT"><B>cl-rt0</B><BR ALIGN="LEFT"/>10.0.1.2/24<BR ALIGN="LEFT"/></TD>',
+      '<TD PORT="p2" HREF="#" TITLE="router:sv-rt1" ID="if:router:sv-rt1" ALIGN="LEFT"><B>sv-rt1</B><BR ALIGN="LEFT"/>10.0.2.1/24<BR ALIGN="LEFT"/></TD>',
+      -- edges join ports and carry no text
+      '"client":p1 -- "router":p1 [id="link:client:cl-rt0--router:cl-rt1", tooltip=',
+      '"server":p1 -- "router":p2 [id="link:server:sv-rt0--router:sv-rt1", tooltip=',
     } do
       assert.is_truthy(dot:find(s, 1, true), s .. "\n" .. dot)
     end
@@ -75,7 +80,45 @@ print("\n".join(t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if
     local st, dot, err = T.as_nobody(function(nslab, src) return nslab .. " graph " .. T.q(src .. "/labs/tree.lua") end)
     assert.are.equal(0, st, err)
     assert.are.equal(14, select(2, dot:gsub(" %-%- ", "")), dot)
-    assert.is_truthy(dot:find('"h1" -- "r4" [taillabel="eth0\\n10.0.0.25/30", headlabel="eth1\\n10.0.0.26/30"]', 1, true), dot)
+    assert.is_truthy(dot:find('"h1":p1 -- "r4":p2 [id="link:h1:eth0--r4:eth1"', 1, true), dot)
+    assert.is_truthy(dot:find('ID="if:h1:eth0" ALIGN="LEFT"><B>eth0</B><BR ALIGN="LEFT"/>10.0.0.25/30<BR', 1, true), dot)
+    assert.is_truthy(dot:find('ID="if:r4:eth1" ALIGN="LEFT"><B>eth1</B><BR ALIGN="LEFT"/>10.0.0.26/30<BR', 1, true), dot)
+    assert.is_nil(dot:find("taillabel", 1, true), dot)
+  end)
+
+  it("groups a switch with its hosts, is no strip, and scales to 1000 nodes", function()
+    local st, dot, err = T.nslab("graph", T.SRC .. "/labs/tenants.lua")
+    assert.are.equal(0, st, err)
+    -- each tenant network: its bridge, its qdhcp namespace and its VM, not the router
+    for _, net in ipairs { "brqdae14f7d-c7", "brq8f1e2d3c-4b" } do
+      local body = dot:match('subgraph "cluster_' .. net:gsub("%-", "%%-") .. '" {(.-)\n  }')
+      assert(body, net .. " has no cluster:\n" .. dot)
+      local members = {}
+      for name in body:gmatch('\n    "([^"]+)" %[id=') do members[#members + 1] = name end
+      table.sort(members)
+      local t = net == "brqdae14f7d-c7" and "a" or "b"
+      local qdhcp = t == "a" and "qdhcp-dae14f7d-c7f9-4dbc-9635-603f0fbc3f09" or "qdhcp-8f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f"
+      assert.are.same({ net, qdhcp, "vm-" .. t }, members)
+    end
+    -- it was a 2373x255 strip: now about as tall as wide
+    local png = tmp(".png")
+    st, _, err = T.nslab("graph", T.SRC .. "/labs/tenants.lua", "-o", png)
+    assert.are.equal(0, st, err)
+    local head = T.slurp(png)
+    os.remove(png)
+    local w, h = string.unpack(">I4I4", head, 17)
+    assert(w < 3 * h and h < 3 * w, ("%dx%d"):format(w, h))
+    -- 1000 hosts on a switch: a force layout, the switch's ports counted, not listed
+    local f = tmp(".lua")
+    local g = io.open(f, "w")
+    g:write('local sw = lab:switch "sw"\nfor i = 1, 1000 do lab:link(lab:host("n" .. i), sw) end\n')
+    g:close()
+    st, dot, err = T.nslab("graph", f)
+    os.remove(f)
+    assert.are.equal(0, st, err)
+    assert.is_truthy(dot:find("layout=sfdp", 1, true))
+    assert.is_truthy(dot:find("<TD>1000 ports</TD>", 1, true))
+    assert.are.equal(1000, select(2, dot:gsub(' %-%- "sw" %[id="link:', "")))
   end)
 
   it("errors: a bad lab's own line; an unknown format; no such lab", function()
@@ -142,7 +185,8 @@ print([r["via"] for r in n["web-ns"]["routes"] if r["dst"] == "default"][0])
       assert.is_truthy(out:find("nft inet nslab postrouting: ip saddr 192.168.15.0/24 masquerade", 1, true), out)
       st, out = T.nslab("graph", "t8i")
       assert.are.equal(0, st)
-      assert.is_truthy(out:find('"gw" -- "internet" [taillabel="uplink\\n198.51.100.2/24', 1, true), out)
+      assert.is_truthy(out:find('"gw":p%d+ %-%- "internet":p%d+ %[id="link:gw:uplink%-%-internet:eth0"'), out)
+      assert.is_truthy(out:find('ID="if:gw:uplink" ALIGN="LEFT"><B>uplink</B><BR ALIGN="LEFT"/>198.51.100.2/24', 1, true), out)
     end)
     lab.stop()
     assert(ok, e)

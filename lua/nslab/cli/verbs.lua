@@ -203,6 +203,17 @@ M.list = {
         convert = int_between(64, 2147483647, "-s", "a number of bytes") },
       { "-p --no-promiscuous-mode", nil, "do not put the interface in promiscuous mode" },
     } },
+  { name = "web", group = "look", run = "nslab.web:main",
+    summary = "the lab live in a browser; prints the URL (with its token) first",
+    doc = "Serves a page of the lab that follows the kernel: link state, traffic per link, nodes and " ..
+      "links coming and going, and actions on links (docs/web.md). Only on 127.0.0.1 unless --bind " ..
+      "says otherwise; every request must carry the token of the printed URL.",
+    args = { LAB },
+    flags = {
+      { "--port", "N", "the TCP port (default 8080; 0: any free one)",
+        convert = int_between(0, 65535, "--port", "a TCP port") },
+      { "--bind", "ADDR", "the address to listen on (default 127.0.0.1)" },
+    } },
 
   { name = "version", group = "other", run = "nslab.cli.build",
     summary = "print the version" },
