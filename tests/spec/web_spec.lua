@@ -188,20 +188,24 @@ describe("nslab web", function()
   end)
 
   it("bad port, address or lab: one clear line, nothing left listening", function()
-    local function fails(want, ...)
+    local function fails_with(code, want, ...)
       local st, out, err = T.nslab("web", ...)
-      assert.are.equal(1, st, out .. err)
+      assert.are.equal(code, st, out .. err)
       assert.are.equal("", out)
       assert.are.equal(want .. "\n", err)
     end
-    fails('nslab: web: --port needs a TCP port from 0 (any free one) to 65535, got "http"', LAB, "--port", "http")
-    fails('nslab: web: --port needs a TCP port from 0 (any free one) to 65535, got "70000"', LAB, "--port", "70000")
+    local function fails(want, ...) fails_with(1, want, ...) end
+    -- usage errors: exit 2, the verb table's one line
+    local function usage(want, ...) fails_with(2, want .. "; see `nslab web --help`", ...) end
+    usage('nslab: web: --port needs a TCP port from 0 to 65535, got "http"', LAB, "--port", "http")
+    usage('nslab: web: --port needs a TCP port from 0 to 65535, got "70000"', LAB, "--port", "70000")
     fails('nslab: web: "example.org" is not an IP address to bind to (like 127.0.0.1 or ::1)', LAB,
       "--bind", "example.org", "--port", "0")
     fails("nslab: web: 192.0.2.7 is not an address of this machine's network namespace: give one it has with --bind",
       LAB, "--bind", "192.0.2.7", "--port", "0")
     fails('nslab: web: no lab named "w16nosuch" is up (see `nslab ls`; start one with `nslab up LAB.lua`)', "w16nosuch")
-    fails("nslab: web: which lab? like `nslab web crs` (a lab that is up, see `nslab ls`)")
+    usage("nslab: web: missing argument 'LAB'")
+    usage("nslab: web: too many arguments", LAB, "extra")
     fails("nslab: web: give the name of a lab that is up, not a file: `nslab up " .. FILE .. "`, " ..
       "then `nslab web client-router-server`", FILE)
     -- a port in use: say so and which
