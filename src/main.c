@@ -29,6 +29,8 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
 	lua_sethook(L, NULL, 0, 0);
+	if (caught == SIGALRM)      /* core.alarm: `nslab test --timeout` */
+		luaL_error(L, "timed out");
 	luaL_error(L, "interrupted by %s", caught == SIGINT ? "SIGINT (Ctrl-C)" :
 		   caught == SIGTERM ? "SIGTERM" : "SIGHUP");
 }
@@ -202,6 +204,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
 	/* `nslab run lab.lua | head` must not kill nslab before teardown:
 	 * writes to a closed pipe fail instead (children get SIGPIPE back) */
 	signal(SIGPIPE, SIG_IGN);

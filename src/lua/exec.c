@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,40 @@ static int l_sleep(lua_State *L)
 	return 0;
 }
 
+/* core.alarm(seconds): SIGALRM after seconds (0 disarms), for `nslab
+ * test --timeout`; the embedding program turns it into a Lua error, as
+ * it does SIGTERM. Refused where nothing handles SIGALRM (plain lua5.4),
+ * which it would kill. */
+static int l_alarm(lua_State *L)
+{
+	lua_Number s = luaL_checknumber(L, 1);
+	struct itimerval it = { { 0, 0 }, { (time_t)s, (long)((s - (lua_Number)(time_t)s) * 1e6) } };
+	struct sigaction cur;
+
+	if (s > 0 && (sigaction(SIGALRM, NULL, &cur) < 0 || cur.sa_handler == SIG_DFL ||
+		      cur.sa_handler == SIG_IGN))
+		return luaL_error(L, "alarm: nothing handles SIGALRM in this program");
+	setitimer(ITIMER_REAL, &it, NULL);
+	return 0;
+}
+
+/* core.cancelled([clear]) -> the signal that cancels commands (0 when
+ * none); with clear, forget it, so that work can go on after a handled
+ * timeout. */
+static int l_cancelled(lua_State *L)
+{
+	volatile int *c = NULL;
+	int clear = lua_toboolean(L, 1);
+
+	if (lua_getfield(L, LUA_REGISTRYINDEX, "nslab.cancel") == LUA_TLIGHTUSERDATA)
+		c = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	lua_pushinteger(L, c ? *c : 0);
+	if (c && clear)
+		*c = 0;
+	return 1;
+}
+
 /* core.block_signals(on): hold SIGINT/SIGTERM/SIGHUP during teardown so
  * a second Ctrl-C cannot cut it short (children unblock them). */
 static int l_block_signals(lua_State *L)
@@ -307,6 +342,8 @@ void nsl_lua_open_exec(lua_State *L)
 		{ "clock", l_clock },
 		{ "sleep", l_sleep },
 		{ "block_signals", l_block_signals },
+		{ "alarm", l_alarm },
+		{ "cancelled", l_cancelled },
 		{ NULL, NULL },
 	};
 

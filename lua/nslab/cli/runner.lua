@@ -41,10 +41,20 @@ function M.load(nslab, file, name, env_extra)
   return chunk, lerr, env
 end
 
--- The xpcall message handler.
+-- Exit statuses shared by the verbs (docs/cli.md).
+M.EXIT = { ok = 0, failed = 1, usage = 2, build = 3, timeout = 4 }
+
+-- The xpcall message handler. A signal or an alarm stops the script
+-- wherever it is, most often inside the library (a command it waits
+-- for): the message names the lab file's line that was running instead.
 function M.handler(verbose)
   return function(m)
     m = type(m) == "string" and m or tostring(m)
+    local what = m:match("^[^\n]-:%d+: (timed out)$") or m:match("^[^\n]-:%d+: (interrupted by [^\n]*)$")
+    if what then
+      local where = util.where()
+      if where ~= "" then m = where .. what end
+    end
     if verbose then return debug.traceback(m, 2) end
     return m
   end
