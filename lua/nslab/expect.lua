@@ -387,8 +387,11 @@ local function record(lab, res)
     return true
   end
   local d = fmt_detail(res)
-  error(("%scheck failed: %s%s"):format(res.where ~= "" and (res.where .. ": ") or "", res.desc,
-    d and d ~= "" and (" (" .. tostring(d) .. ")") or ""), 0)
+  -- kept so that `nslab run` can tell a failed check (exit 1) from a lab
+  -- that could not be built (exit 4)
+  M.last_failure = ("%scheck failed: %s%s"):format(res.where ~= "" and (res.where .. ": ") or "", res.desc,
+    d and d ~= "" and (" (" .. tostring(d) .. ")") or "")
+  error(M.last_failure, 0)
 end
 
 -- The lab methods (a lab starts with _checks, _exercises and

@@ -206,49 +206,6 @@ function M.eventually(fn, opts, kernel)
   end
 end
 
--- Split a command line into positional words and options: spec maps long
--- option names to "flag" or "value", short maps one-letter options to long
--- names. "--" ends the options. Returns pos, opt or nil, message.
-function M.parse_args(args, spec, short)
-  local pos, opt = {}, {}
-  local i = 1
-  while i <= #args do
-    local a = args[i]
-    if a == "--" then
-      for j = i + 1, #args do pos[#pos + 1] = args[j] end
-      break
-    end
-    local k, v
-    if a:sub(1, 2) == "--" then
-      k, v = a:match("^%-%-([%w-]+)=(.*)$")
-      k = k or a:sub(3)
-    elseif a:match("^%-%a$") and short and short[a:sub(2)] then
-      k = short[a:sub(2)]
-    end
-    if k then
-      local kind = spec[k]
-      if not kind then return nil, ("unknown option '%s'"):format(a) end
-      if kind == "value" then
-        if not v then
-          i = i + 1
-          v = args[i]
-          if v == nil then return nil, ("option '%s' needs a value"):format(a) end
-        end
-        opt[k] = v
-      else
-        if v then return nil, ("option '--%s' takes no value"):format(k) end
-        opt[k] = true
-      end
-    elseif a:sub(1, 1) == "-" and #a > 1 then
-      return nil, ("unknown option '%s'"):format(a)
-    else
-      pos[#pos + 1] = a
-    end
-    i = i + 1
-  end
-  return pos, opt
-end
-
 -- The lab name a file gives by default: labs/bridge-nat.lua -> bridge-nat.
 function M.lab_name_of(file)
   return ((file:match("([^/]+)$") or file):gsub("%.lua$", ""))

@@ -1,6 +1,7 @@
 -- Bad input: every lab in tests/badinput/ must end the run with exit
--- status 1 and exactly one line on stderr, "FILE:LINE: message", as its
--- first line says (-- expect: LINE: message), and leave nothing behind.
+-- status 4 (the lab could not be built; 1 for a failed check) and exactly
+-- one line on stderr, "FILE:LINE: message", as its first line says
+-- (-- expect: LINE: message), and leave nothing behind.
 local T = require "nslab_test"
 
 local function cases()
@@ -23,7 +24,7 @@ describe("bad input", function()
       assert(line, path .. ": first line must be '-- expect: LINE: message'")
       local before = T.snapshot()
       local st, out, err = T.nslab("run", path)
-      assert.are.equal(1, st, out .. err)
+      assert.are.equal(msg:find("^check failed: ") and 1 or 4, st, out .. err)
       local lines = {}
       for l in err:gmatch("[^\n]+") do lines[#lines + 1] = l end
       assert.are.equal(1, #lines, "stderr must be one line:\n" .. err)
@@ -36,7 +37,7 @@ describe("bad input", function()
   it("not being root: one line with the lab line, nothing left", function()
     local before = T.snapshot()
     local st, out, err = T.as_nobody(function(nslab) return nslab .. " run labs/client-router-server.lua" end)
-    assert.are.equal(1, st, out .. err)
+    assert.are.equal(4, st, out .. err)
     assert.are.equal("labs/client-router-server.lua:6: nslab needs root to create network namespaces; " ..
       "run it as root (sudo nslab ...)\n", err)
     local same, d = T.same_as(before)
@@ -45,12 +46,13 @@ describe("bad input", function()
 
   local cli = {
     { { "run", "/nonexistent/lab.lua" }, "nslab: cannot open lab file /nonexistent/lab.lua (check the path)" },
-    { { "run" }, "nslab: run: give exactly one lab file, like `nslab run labs/client-router-server.lua`" },
-    { { "run", "--nmae", "x", "labs/veth-nat.lua" }, "nslab: run: unknown option '--nmae'" },
+    { { "run" }, "nslab: run: missing argument 'LAB.lua'; see `nslab run --help`" },
+    { { "run", "--nmae", "x", "labs/veth-nat.lua" },
+      "nslab: run: unknown option '--nmae' (did you mean '--name'?); see `nslab run --help`" },
     { { "run", "--name", "bad/name", "labs/veth-nat.lua" },
       "nslab: labs/veth-nat.lua: cannot use \"bad/name\" as a lab name (letters, digits, '-', '_'); pass --name NAME" },
     { { "down", "no-such-lab" }, "nslab: no lab named \"no-such-lab\" is up (see `nslab ls`)" },
-    { { "down" }, "nslab: down: which lab? (see `nslab ls`)" },
+    { { "down" }, "nslab: down: missing argument 'LAB|LAB.lua'; see `nslab down --help`" },
     { { "frobnicate" }, "nslab: unknown command \"frobnicate\" (try `nslab help`)" },
   }
   for _, c in ipairs(cli) do
@@ -70,7 +72,7 @@ describe("nslab in a user namespace", function()
     local lab = T.write_lab("userns-lab", 'local a = lab:host "a"\n')
     local st, out, err = T.sh(("unshare -U -r -m --propagation private sh -c %s"):format(
       T.q(("mount -t tmpfs tmpfs /run && %s run %s"):format(T.q(T.NSLAB), lab))))
-    assert.are.equal(1, st, out .. err)
+    assert.are.equal(4, st, out .. err)
     assert.are.equal(lab .. ":1: cannot step back out of namespace userns-lab.a: the kernel " ..
       "refuses (a user namespace?); run nslab as root on the host\n", err)
   end)
@@ -83,7 +85,7 @@ describe("nslab in a user namespace", function()
     local st, out, err = T.sh(("unshare -U -r -n -m --propagation private sh -c %s"):format(
       T.q(("mount -t tmpfs tmpfs /run && echo 2 > /proc/sys/user/max_net_namespaces && " ..
         "%s run %s; s=$?; ls -A /run/netns /run/nslab; exit $s"):format(T.q(T.NSLAB), lab))))
-    assert.are.equal(1, st, out .. err)
+    assert.are.equal(4, st, out .. err)
     assert.are.equal(lab .. ":2: cannot create namespace userns-limit.b: the kernel's limit on " ..
       "network namespaces (user.max_net_namespaces = 2) is reached; raise it (sysctl " ..
       "user.max_net_namespaces) or build a smaller lab\n", err)
@@ -137,7 +139,7 @@ describe("a library nslab opens on first use is missing", function()
       local file = lab(u.name, u.body)
       local before = T.snapshot()
       local st, out, err = hidden(u.so, T.q(T.NSLAB) .. " run " .. file)
-      assert.are.equal(1, st, out .. err)
+      assert.are.equal(4, st, out .. err)
       assert.matches("^" .. file:gsub("%p", "%%%0") .. ":4: cannot load " .. u.so:gsub("%p", "%%%0") ..
         " %(.-%): apt%-get install " .. u.pkg:gsub("%p", "%%%0") .. "\n$", err)
       local same, d = T.same_as(before)

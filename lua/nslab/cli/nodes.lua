@@ -6,6 +6,7 @@ local procs = require "nslab.live.procs"
 local util = require "nslab.util"
 
 local M = {}
+local nodes_json
 
 -- Exit statuses of exec and shell when the command itself never ran,
 -- as env(1), chroot(1) and timeout(1) use them.
@@ -38,60 +39,76 @@ local function exec_in(verb, lab, node, argv)
 end
 
 -- nslab exec LAB NODE [--] CMD ARG...
-function M.exec(args)
-  local lab, node = args[1], args[2]
-  local first = args[3] == "--" and 4 or 3
-  local argv = table.move(args, first, #args, 1, {})
-  if not lab or not node or #argv == 0 then
-    return err(FAILED, "exec: usage: nslab exec LAB NODE -- COMMAND [ARG...]")
-  end
-  return exec_in("exec", lab, node, argv)
+function M.exec(a)
+  return exec_in("exec", a.lab, a.node, a.command)
 end
 
 -- nslab shell LAB NODE: $SHELL (else /bin/sh) inside the node; its
 -- prompt shows the node, since the node's hostname is its name.
-function M.shell(args)
-  if #args ~= 2 then return err(FAILED, "shell: usage: nslab shell LAB NODE") end
+function M.shell(a)
   local sh = os.getenv("SHELL")
   if not sh or sh == "" or not io.open(sh, "r") then sh = "/bin/sh" end
-  return exec_in("shell", args[1], args[2], { sh })
+  return exec_in("shell", a.lab, a.node, { sh })
 end
 
--- "eth0 10.0.1.2/24, eth1 10.0.2.1/24": a node's interfaces (not lo)
--- and their addresses (not link-local), as the kernel holds them.
-local function ifaces_of(pin_name)
+-- A node's interfaces (not lo) and their addresses (not link-local):
+-- { { name =, addresses = { CIDR... } }... }, or nil when it cannot be read.
+local function iface_list(pin_name)
   local ns = core.netns_open(pin_name)
   if not ns or not ns.links then
     if ns then ns:close() end
-    return "-"
+    return nil
   end
   local ok, out = pcall(function()
     local byidx, order = {}, {}
     for _, l in ipairs(ns:links() or {}) do
       if l.name ~= "lo" then
-        byidx[l.index] = { l.name }
-        order[#order + 1] = l.index
+        byidx[l.index] = { name = l.name, addresses = {} }
+        order[#order + 1] = byidx[l.index]
       end
     end
-    for _, a in ipairs(ns:addresses() or {}) do
-      if byidx[a.ifindex] and a.scope ~= "link" then
-        table.insert(byidx[a.ifindex], a.cidr)
-      end
+    for _, ad in ipairs(ns:addresses() or {}) do
+      if byidx[ad.ifindex] and ad.scope ~= "link" then table.insert(byidx[ad.ifindex].addresses, ad.cidr) end
     end
-    local parts = {}
-    for _, i in ipairs(order) do parts[#parts + 1] = table.concat(byidx[i], " ") end
-    return #parts > 0 and table.concat(parts, ", ") or "-"
+    return order
   end)
   ns:close()
-  return ok and out or "-"
+  return ok and out or nil
+end
+
+-- "eth0 10.0.1.2/24, eth1 10.0.2.1/24", or "-".
+local function ifaces_of(pin_name)
+  local parts = {}
+  for _, i in ipairs(iface_list(pin_name) or {}) do
+    parts[#parts + 1] = table.concat({ i.name, table.unpack(i.addresses) }, " ")
+  end
+  return #parts > 0 and table.concat(parts, ", ") or "-"
+end
+
+-- nslab nodes LAB --json: { lab =, nodes = { { name =, netns =, pids = N|null,
+-- interfaces = [ { name =, addresses = [CIDR...] } ] | null } } } (docs/cli.md).
+function nodes_json(lab, nodes)
+  local json = require "nslab.json"
+  local list = {}
+  for _, n in ipairs(nodes) do
+    local pids = core.pids_in(n.pin)
+    local ifaces = iface_list(n.netns)
+    if ifaces then
+      for _, i in ipairs(ifaces) do json.array(i.addresses) end
+    end
+    list[#list + 1] = { name = n.node, netns = n.netns, pids = pids and #pids or json.null,
+                        interfaces = ifaces and json.array(ifaces) or json.null }
+  end
+  io.stdout:write(json.encode({ lab = lab, nodes = json.array(list) }, { indent = "  " }), "\n")
+  return 0
 end
 
 -- nslab nodes LAB: the lab's node namespaces, how many processes each
 -- holds, and its interfaces with their addresses.
-function M.nodes(args)
-  if #args ~= 1 then return err(1, "nodes: usage: nslab nodes LAB") end
-  local nodes, e = procs.nodes(args[1])
+function M.nodes(a)
+  local nodes, e = procs.nodes(a.lab)
   if not nodes then return err(1, "nodes: %s", e) end
+  if a.json then return nodes_json(a.lab, nodes) end
   local wn, wns = 4, 5
   for _, n in ipairs(nodes) do wn, wns = math.max(wn, #n.node), math.max(wns, #n.netns) end
   local fmt = ("%%-%ds  %%-%ds  %%4s  %%s\n"):format(wn, wns)
@@ -104,19 +121,17 @@ function M.nodes(args)
 end
 
 -- nslab pids LAB NODE: one pid a line, as `ip netns pids` prints them.
-function M.pids(args)
-  if #args ~= 2 then return err(1, "pids: usage: nslab pids LAB NODE") end
-  local pids, e = procs.pids(args[1], args[2])
+function M.pids(a)
+  local pids, e = procs.pids(a.lab, a.node)
   if not pids then return err(1, "pids: %s", e) end
   for _, p in ipairs(pids) do io.stdout:write(p, "\n") end
   return 0
 end
 
 -- nslab identify PID: "LAB NODE" for the node the process is in.
-function M.identify(args)
-  if #args ~= 1 then return err(1, "identify: usage: nslab identify PID") end
-  local pid = math.tointeger(tonumber(args[1]))
-  if not pid then return err(1, "identify: \"%s\" is not a process id", args[1]) end
+function M.identify(a)
+  local pid = math.tointeger(tonumber(a.pid))
+  if not pid or pid < 1 then return err(2, "identify: \"%s\" is not a process id", util.shown(a.pid)) end
   local found, e = procs.identify(pid)
   if not found then return err(1, "identify: %s", e) end
   for _, f in ipairs(found) do io.stdout:write(f.lab, " ", f.node, "\n") end
@@ -138,12 +153,11 @@ end
 
 -- nslab monitor LAB: events until the lab goes down (or Ctrl-C). A lab
 -- that is not up yet is waited for.
-function M.monitor(args)
-  if #args ~= 1 then return err(1, "monitor: usage: nslab monitor LAB") end
+function M.monitor(a)
   if not core.privileged() then
     return err(1, "monitor needs root to look into the lab's namespaces; run it as root (sudo nslab monitor ...)")
   end
-  local lab, bad = util.lab_arg("monitor", args[1])
+  local lab, bad = util.lab_arg("monitor", a.lab)
   if not lab then return err(1, "%s", bad) end
   local m, e = core.monitor(lab)
   if not m then return err(1, "monitor: %s", e) end

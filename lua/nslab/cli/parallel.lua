@@ -25,12 +25,10 @@ end
 -- lab's run, and the file.
 local function worker_argv(file, name, result, opt)
   local argv = { "/proc/self/exe", "test", "--worker", result, "--lab", name, "--timeout", tostring(opt.timeout) }
-  for _, k in ipairs { "only", "exec-timeout" } do
-    if opt[k] then argv[#argv + 1] = "--" .. k; argv[#argv + 1] = tostring(opt[k]) end
-  end
-  for _, k in ipairs { "keep-on-fail", "verbose" } do
-    if opt[k] then argv[#argv + 1] = "--" .. k end
-  end
+  if opt.only then argv[#argv + 1] = "--only"; argv[#argv + 1] = opt.only end
+  if opt.exec_timeout then argv[#argv + 1] = "--exec-timeout"; argv[#argv + 1] = tostring(opt.exec_timeout) end
+  if opt.keep_on_fail then argv[#argv + 1] = "--keep-on-fail" end
+  if opt.verbose then argv[#argv + 1] = "--verbose" end
   argv[#argv + 1] = file
   return argv
 end

@@ -4,6 +4,7 @@
 -- lab-file line (a traceback only when verbose).
 local core = require "nslab.core"
 local util = require "nslab.util"
+local EXIT = require("nslab.cli.verbs").EXIT
 
 local M = {}
 
@@ -16,12 +17,12 @@ end
 function M.lab_name(file, opt)
   if not util.readable_file(file) then
     say("cannot open lab file %s (check the path)", util.shown(file))
-    return nil, 1
+    return nil, EXIT.build
   end
   local name = opt.name or util.lab_name_of(file)
   if not util.valid_name(name) then
     say("%s: cannot use \"%s\" as a lab name (letters, digits, '-', '_'); pass --name NAME", file, util.shown(name))
-    return nil, 1
+    return nil, EXIT.usage
   end
   return name
 end
@@ -37,19 +38,79 @@ function M.load(nslab, file, name, env_extra)
   if not package.path:find(dir .. "/?.lua", 1, true) then
     package.path = dir .. "/?.lua;" .. package.path
   end
+  os.exit = M.lab_exit
   local chunk, lerr = loadfile(file, "t", env)
   return chunk, lerr, env
 end
 
--- Exit statuses shared by the verbs (docs/cli.md).
-M.EXIT = { ok = 0, failed = 1, usage = 2, build = 3, timeout = 4 }
+-- os.exit(N) in a lab must not end nslab with the lab up: while a lab
+-- runs it raises this instead, and the verb tears the lab down and then
+-- exits N (`nslab test` reports it as an error and goes on).
+local Exit = { __name = "nslab.exit" }
+Exit.__tostring = function(e) return ("the lab script called os.exit(%s)"):format(tostring(e.arg)) end
+M.Exit = Exit
 
--- The xpcall message handler. A signal or an alarm stops the script
--- wherever it is, most often inside the library (a command it waits
--- for): the message names the lab file's line that was running instead.
+function M.lab_exit(code)
+  local status = code
+  if code == nil or code == true then status = 0 elseif code == false then status = 1 end
+  if math.type(status) ~= "integer" then status = 1 end
+  error(setmetatable({ status = status & 255, arg = code }, Exit), 0)
+end
+
+-- The exit status a lab asked for with os.exit, or nil.
+function M.exit_status(msg)
+  return getmetatable(msg) == Exit and msg.status or nil
+end
+
+-- "FILE:LINE: " of the Lua function that raised the error in flight (the
+-- first frame above the message handler and error() that has a line).
+local function raiser()
+  for level = 3, 40 do
+    local info = debug.getinfo(level, "Sl")
+    if not info then break end
+    if info.currentline and info.currentline > 0 then
+      local src = info.source:sub(1, 1) == "@" and info.source:sub(2) or info.short_src
+      return ("%s:%d: "):format(src, info.currentline)
+    end
+  end
+  return ""
+end
+
+-- A shallow text of table t: { code = 7, "x" } (what error({...}) carried).
+local function brief(t)
+  local parts, n = {}, 0
+  for k, v in pairs(t) do
+    n = n + 1
+    if n > 6 then parts[#parts + 1] = "..." break end
+    local val = type(v) == "string" and ("%q"):format(v) or (type(v) == "table" and "{...}" or tostring(v))
+    parts[#parts + 1] = math.type(k) == "integer" and val or (tostring(k) .. " = " .. val)
+  end
+  return "{ " .. table.concat(parts, ", ") .. " }"
+end
+
+-- The message of an error that is not a string: error({ code = 7 }),
+-- error(42), error() -- with the file and line that raised it.
+local function nonstring(m)
+  if type(m) == "table" or type(m) == "userdata" then
+    local mt = getmetatable(m)
+    if type(mt) == "table" and mt.__tostring then
+      local ok, s = pcall(tostring, m)
+      if ok and type(s) == "string" then return raiser() .. s end
+    end
+  end
+  local what = m == nil and "error() without a message" or type(m) == "table" and ("error(%s)"):format(brief(m))
+    or ("error(%s)"):format(tostring(m))
+  return raiser() .. what .. ": raise a message, like error(\"what went wrong\")" ..
+    (type(m) == "table" and ", or give the table a __tostring" or "")
+end
+
+-- The xpcall message handler. A signal or an alarm (`test --timeout`)
+-- stops the script wherever it is, most often inside the library (a
+-- command it waits for): the message names the lab file's line instead.
 function M.handler(verbose)
   return function(m)
-    m = type(m) == "string" and m or tostring(m)
+    if getmetatable(m) == Exit then return m end
+    m = type(m) == "string" and m or nonstring(m)
     local what = m:match("^[^\n]-:%d+: (timed out)$") or m:match("^[^\n]-:%d+: (interrupted by [^\n]*)$")
     if what then
       local where = util.where()
@@ -74,13 +135,17 @@ function M.fail(nslab, file, msg, verbose)
   local derr = nslab.down_all()
   core.block_signals(false)
   if derr then io.stderr:write("nslab: ", derr, "\n") end
+  local code = M.exit_status(msg)
+  if code then return code end
   local status, sig = M.signal_status(msg)
   if status then
     say("%s interrupted by %s; lab torn down", file, sig)
     return status
   end
   io.stderr:write(verbose and msg or util.oneline(msg), "\n")
-  return 1
+  local failure = require("nslab.expect").last_failure
+  if failure and msg:sub(1, #failure) == failure then return EXIT.failed end
+  return EXIT.build
 end
 
 return M

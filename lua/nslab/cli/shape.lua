@@ -13,6 +13,12 @@ local function err(verb, fmt, ...)
   return 1
 end
 
+-- A usage error: one line, exit status 2.
+local function usage(verb, fmt, ...)
+  err(verb, fmt, ...)
+  return 2
+end
+
 -- The namespace of NODE in LAB (open it; close when done), the path whose
 -- disappearance means the node is gone, or nil, message.
 local function open_node(lab, node)
@@ -61,24 +67,20 @@ end
 -- nslab shape LAB NODE:IFACE [rate=R burst=B latency=T limit=B delay=T
 -- jitter=T loss=P% duplicate=P%]: set (and print) the shaping of what
 -- leaves IFACE; without settings, print it.
-function M.shape(args)
-  if #args < 2 then
-    return err("shape", "usage: nslab shape LAB NODE:IFACE [rate=10mbit] [burst=32kb] [latency=50ms] " ..
-      "[delay=20ms] [jitter=5ms] [loss=1%%] [duplicate=1%%]")
-  end
+function M.shape(a)
   local opts = {}
-  for k = 3, #args do
-    local key, value = args[k]:match("^([%a_]+)=(.*)$")
-    if not key then return err("shape", "\"%s\" is not KEY=VALUE (like rate=10mbit)", args[k]) end
+  for _, word in ipairs(a.settings) do
+    local key, value = word:match("^([%a_]+)=(.*)$")
+    if not key then return usage("shape", "\"%s\" is not KEY=VALUE (like rate=10mbit)", word) end
     opts[key] = value
   end
   local spec, perr
   if next(opts) then
     spec, perr = shape.parse(opts)
-    if not spec then return err("shape", "%s", (perr:gsub("^shape: ", ""))) end
+    if not spec then return usage("shape", "%s", (perr:gsub("^shape: ", ""))) end
   end
   if not need_root("shape") then return 1 end
-  local ns, idx, ifname, node = target(args[1], args[2])
+  local ns, idx, ifname, node = target(a.lab, a.endpoint)
   if not ns then return err("shape", "%s", idx) end
   local ok, e = true, nil
   if spec then ok, e = shape.apply(ns, idx, ifname, spec) end
@@ -89,10 +91,9 @@ function M.shape(args)
 end
 
 -- nslab unshape LAB NODE:IFACE
-function M.unshape(args)
-  if #args ~= 2 then return err("unshape", "usage: nslab unshape LAB NODE:IFACE") end
+function M.unshape(a)
   if not need_root("unshape") then return 1 end
-  local ns, idx, ifname, node = target(args[1], args[2])
+  local ns, idx, ifname, node = target(a.lab, a.endpoint)
   if not ns then return err("unshape", "%s", idx) end
   local ok, e = ns:shape_clear(idx, ifname)
   if ok then ok, e = show_shape(node, ifname, ns, idx) end
@@ -143,14 +144,11 @@ end
 
 -- nslab link LAB NODE:IFACE up|down: a veth end down takes the link down
 -- (its peer loses carrier), as unplugging the cable would.
-function M.link(args)
-  if #args ~= 3 or (args[3] ~= "up" and args[3] ~= "down") then
-    return err("link", "usage: nslab link LAB NODE:IFACE up|down")
-  end
+function M.link(a)
   if not need_root("link") then return 1 end
-  local ns, idx, ifname, node = target(args[1], args[2])
+  local ns, idx, ifname, node = target(a.lab, a.endpoint)
   if not ns then return err("link", "%s", idx) end
-  local up, path = args[3] == "up", saved_path(args[1], node, ifname)
+  local up, path = a.state == "up", saved_path(a.lab, node, ifname)
   if not up and not core.exists(path) then
     local f = io.open(path, "w")
     if f then
@@ -162,53 +160,8 @@ function M.link(args)
   if ok and up then restore(ns, idx, ifname, path) end
   ns:close()
   if not ok then return err("link", "%s", e) end
-  io.stdout:write(("%s:%s: %s\n"):format(node, ifname, args[3]))
+  io.stdout:write(("%s:%s: %s\n"):format(node, ifname, a.state))
   return 0
-end
-
-local CAPTURE_USAGE = "usage: nslab capture LAB NODE:IFACE -w FILE.pcap [-c COUNT] [-s SNAPLEN] [-p] [FILTER...]"
-
--- capture's words -> pos (LAB, NODE:IFACE), options, filter words; or nil
--- and the message.
-local function capture_args(args)
-  local pos, o, filter = {}, { promisc = true }, {}
-  local i = 1
-  while i <= #args do
-    local a = args[i]
-    local function value()
-      i = i + 1
-      if args[i] == nil then return nil end
-      return args[i]
-    end
-    if a == "-w" or a == "--write" then
-      o.file = value()
-      if not o.file then return nil, "-w needs a file name (\"-\" for standard output)" end
-    elseif a == "-c" or a == "--count" or a == "-s" or a == "--snaplen" then
-      local v = value()
-      local n = v and math.tointeger(tonumber(v))
-      local lo = (a == "-s" or a == "--snaplen") and 64 or 1
-      if not n or n < lo or n > 2147483647 then
-        return nil, ("%s needs a number of %s, got \"%s\""):format(a,
-          lo == 1 and "packets" or "bytes (64 or more)", v or "")
-      end
-      if lo == 1 then o.count = n else o.snaplen = math.min(n, 262144) end
-    elseif a == "-p" or a == "--no-promiscuous-mode" then
-      o.promisc = false
-    elseif a == "--" then
-      table.move(args, i + 1, #args, #filter + 1, filter)
-      break
-    elseif a:sub(1, 1) == "-" and #a > 1 then
-      return nil, ("unknown option '%s' (%s)"):format(a, CAPTURE_USAGE)
-    elseif #pos < 2 then
-      pos[#pos + 1] = a
-    else
-      filter[#filter + 1] = a
-    end
-    i = i + 1
-  end
-  if #pos < 2 then return nil, CAPTURE_USAGE end
-  if not o.file then return nil, "give the file to write with -w FILE.pcap (\"-\" for standard output)" end
-  return pos, o, filter
 end
 
 -- Wait for the capture helper pid to end; a signal (Ctrl-C reaches both
@@ -234,12 +187,15 @@ end
 -- nslab capture LAB NODE:IFACE -w FILE [-c COUNT] [-s SNAPLEN] [-p]
 -- [FILTER...]: write what passes IFACE to FILE (pcap) until Ctrl-C,
 -- COUNT packets, or the lab going down.
-function M.capture(args)
-  local pos, o, filter = capture_args(args)
-  if not pos then return err("capture", "%s", o) end
+function M.capture(o)
+  if not o.write then
+    return usage("capture", "give the file to write with -w FILE.pcap (\"-\" for standard output)")
+  end
   if not need_root("capture") then return 1 end
-  local lab = pos[1]
-  local ns, idx, ifname, node, watch = target(lab, pos[2])
+  local lab, filter = o.lab, o.filter
+  o.file, o.promisc = o.write, not o.no_promiscuous_mode
+  if o.snaplen then o.snaplen = math.min(o.snaplen, 262144) end
+  local ns, idx, ifname, node, watch = target(lab, o.endpoint)
   if not ns then return err("capture", "%s", idx) end
   local pid, start = core.capture(ns, ifname, o.file, {
     count = o.count, snaplen = o.snaplen, promisc = o.promisc,

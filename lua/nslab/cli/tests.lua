@@ -15,7 +15,8 @@ end
 
 local util = require "nslab.util"
 local runner = require "nslab.cli.runner"
-local parse, lab_name_of, valid_name = util.parse_args, util.lab_name_of, util.valid_name
+local EXIT = require("nslab.cli.verbs").EXIT
+local lab_name_of, valid_name = util.lab_name_of, util.valid_name
 
 local readable = util.readable_file
 
@@ -42,20 +43,9 @@ local report = require "nslab.cli.report"
 
 local SIGALRM = 14 -- core.alarm's signal (Linux)
 
--- The options of `nslab test` (--worker and --lab are how `-j` starts
--- one lab in a process of its own: nslab.cli.parallel).
-local TEST_SPEC = { junit = "value", ["keep-on-fail"] = "flag", prefix = "value", verbose = "flag",
-                    timeout = "value", jobs = "value", only = "value", json = "value",
-                    ["exec-timeout"] = "value", worker = "value", lab = "value" }
+-- The per-lab limit of `nslab test` when --timeout is not given (the
+-- verb table documents it).
 M.DEFAULT_TIMEOUT = 600
-
-local function seconds(v, what)
-  local n = tonumber(v)
-  if not n or n < 0 or n ~= n or n == math.huge then
-    return nil, ("%s wants a number of seconds (0: no limit), got \"%s\""):format(what, util.shown(v))
-  end
-  return n
-end
 
 -- Lab names for files: the prefix and each file's name; two files of the
 -- same name (a/x.lua, b/x.lua) get x and x-2, so that they never share a
@@ -75,35 +65,18 @@ local function lab_names(files, prefix)
   return names
 end
 
--- The command line of `nslab test`: files, opt (opt.names: the lab names),
--- or nil and the exit status (the message printed).
-local function test_args(args)
-  local pos, opt = parse(args, TEST_SPEC, { v = "verbose", j = "jobs" })
-  if not pos then return nil, err(2, "test: %s", opt) end
-  if #pos == 0 then
-    return nil, err(2, "test: which lab files? like `nslab test labs/*.lua` (options: --junit FILE, --json FILE, -j N, --timeout S, --only PATTERN, --keep-on-fail, --prefix P)")
-  end
-  local bad
-  opt.timeout, bad = seconds(opt.timeout or M.DEFAULT_TIMEOUT, "--timeout")
-  if not opt.timeout then return nil, err(2, "test: %s", bad) end
-  if opt["exec-timeout"] then
-    local t, e = seconds(opt["exec-timeout"], "--exec-timeout")
-    if not t then return nil, err(2, "test: %s", e) end
-    util.defaults.exec_timeout = t > 0 and t or false
-  end
-  local jobs = math.tointeger(tonumber(opt.jobs or 1))
-  if not jobs or jobs < 1 or jobs > 64 then
-    return nil, err(2, "test: -j wants a number of labs to run at once, 1 to 64, got \"%s\"", util.shown(opt.jobs))
-  end
-  opt.jobs = jobs
-  if opt.only and not pcall(string.find, "", opt.only) then
-    return nil, err(2, "test: --only \"%s\" is not a valid Lua pattern (escape magic characters with %%)", util.shown(opt.only))
-  end
-  local prefix = opt.prefix or ""
-  opt.names = opt.lab and { opt.lab } or lab_names(pos, prefix)
-  if opt.worker and #pos ~= 1 then return nil, err(2, "test: --worker takes one lab file") end
+-- The options of `nslab test` (opt, as nslab.cli.args made it): files,
+-- opt (opt.names: the lab names), or nil and the exit status (the
+-- message printed). Flag values are checked by the verb table.
+local function test_args(opt)
+  local pos = opt.files
+  opt.timeout = opt.timeout or M.DEFAULT_TIMEOUT
+  opt.jobs = opt.jobs or 1
+  if opt.exec_timeout then util.defaults.exec_timeout = opt.exec_timeout > 0 and opt.exec_timeout or false end
+  opt.names = opt.lab and { opt.lab } or lab_names(pos, opt.prefix or "")
+  if opt.worker and #pos ~= 1 then return nil, err(EXIT.usage, "test: --worker takes one lab file") end
   for i, file in ipairs(pos) do
-    if not readable(file) then return nil, err(2, "test: cannot open lab file %s (check the path)", file) end
+    if not readable(file) then return nil, err(EXIT.build, "test: cannot open lab file %s (check the path)", file) end
     if not valid_name(opt.names[i]) then
       return nil, err(2, "test: %s: cannot use \"%s\" as a lab name (letters, digits, '-', '_'); rename the file or pass --prefix",
         file, util.shown(opt.names[i]))
@@ -153,6 +126,7 @@ local function run_script(nslab, tap, file, name, opt)
     ok, msg = xpcall(chunk, handler(opt.verbose))
   end
   if ok then return true end
+  msg = tostring(msg)
   local at = msg:match("^([^:\n]+:%d+):")
   local kind = error_kind(tap.su, msg)
   if kind == "timeout" and core.cancelled() == SIGALRM then msg = timeout_message(at, opt) end
@@ -198,7 +172,7 @@ local function finish_labs(nslab, first_lab, tap, opt, interrupted)
   core.block_signals(true)
   for li = #nslab.labs, first_lab, -1 do
     local l = nslab.labs[li]
-    if tap.su.failed and opt["keep-on-fail"] and l:is_up() and not interrupted then
+    if tap.su.failed and opt.keep_on_fail and l:is_up() and not interrupted then
       l:keep()
       tap.su.kept = true
       tap:note(("# kept lab %s up for inspection: nslab inspect %s | nslab check %s | nslab down %s\n")
@@ -267,17 +241,18 @@ local function test_file(nslab, tap, file, name, opt)
   return interrupted
 end
 
--- The exit status of a run: a timeout, then a lab that could not be
--- built, then a failed check decide it (runner.EXIT).
+-- The exit status of a run: a timeout (EXIT.timeout), then a lab that
+-- could not be built or whose script stopped (EXIT.build), then a failed
+-- check (EXIT.failed) decide it.
 local function run_status(tap, interrupted)
   if interrupted then return interrupted:find("INT") and 130 or 143 end
   local worst
   for _, su in ipairs(tap.suites) do
     local s = report.suite_status(su)
-    if s == "timeout" then return runner.EXIT.timeout end
-    if s == "build" then worst = runner.EXIT.build end
+    if s == "timeout" then return EXIT.timeout end
+    if s ~= "pass" and s ~= "fail" then worst = EXIT.build end
   end
-  return worst or (tap.failed > 0 and runner.EXIT.failed or runner.EXIT.ok)
+  return worst or (tap.failed > 0 and EXIT.failed or EXIT.ok)
 end
 
 local function write_file(path, what, text)
@@ -314,9 +289,9 @@ end
 
 -- nslab test [--junit FILE] [--json FILE|-] [-j N] [--timeout S] [--only P]
 --            [--keep-on-fail] [--prefix P] [--exec-timeout S] [--verbose] FILE...
-function M.test(args)
-  local files, opt = test_args(args)
-  if not files then return opt end
+function M.test(opt)
+  local files, status = test_args(opt)
+  if not files then return status end
   local nslab = require "nslab"
   if opt.worker then return test_worker(nslab, files[1], opt) end
   local progress = require "nslab.cli.progress"
@@ -379,21 +354,18 @@ local function resolve_up(verb, arg, name)
 end
 
 -- nslab check LAB | FILE [--name NAME]
-function M.check(args)
-  local pos, opt = parse(args, { name = "value", verbose = "flag" }, { v = "verbose" })
-  if not pos then return err(2, "check: %s", opt) end
-  if #pos ~= 1 then return err(2, "check: which lab? like `nslab check exercise-broken-route` (a lab that is up)") end
+function M.check(opt)
   if not core.privileged() then
     return err(1, "check needs root to look into the lab's nodes; run it as root (sudo nslab check ...)")
   end
-  local name, file = resolve_up("check", pos[1], opt.name)
+  local name, file = resolve_up("check", opt.lab, opt.name)
   if not name then return err(1, "check: %s", file) end
   local dry = require "nslab.cli.dry"
   local nslab, state = dry.load("attach")
   local chunk, lerr = load_lab(nslab, file, name, { print = function() end })
-  if not chunk then return err(1, "check: %s", lerr) end
+  if not chunk then return err(EXIT.build, "check: %s", lerr) end
   local ok, msg = xpcall(chunk, handler(opt.verbose))
-  if not ok then return err(1, "check: replaying %s: %s", file, msg) end
+  if not ok then return err(EXIT.build, "check: replaying %s: %s", file, tostring(msg)) end
   dry.live(state)
   local labs = {}
   for _, l in ipairs(nslab.labs) do
@@ -428,18 +400,18 @@ end
 local function graph_of_file(graph, target, opt)
   local name = opt.name or lab_name_of(target)
   if not valid_name(name) then
-    return nil, err(1, "graph: %s: cannot use \"%s\" as a lab name; pass --name NAME", target, name)
+    return nil, err(EXIT.usage, "graph: %s: cannot use \"%s\" as a lab name; pass --name NAME", target, name)
   end
   local dry = require "nslab.cli.dry"
   local nslab, state = dry.load("dry")
   local chunk, lerr = load_lab(nslab, target, name, { print = function() end })
-  if not chunk then return nil, err(1, "graph: %s", lerr) end
+  if not chunk then return nil, err(EXIT.build, "graph: %s", lerr) end
   local ok, msg = xpcall(chunk, handler(opt.verbose))
   if not ok then
     -- an error before the script ran any command is an error in the
     -- lab's declarations; after, it is most likely the script using
     -- output a dry run cannot give (the topology is declared by then)
-    if state.commands == 0 then return nil, err(1, "graph: %s", msg) end
+    if state.commands == 0 then return nil, err(EXIT.build, "graph: %s", msg) end
     if opt.verbose then
       io.stderr:write(("nslab: graph: the dry run stopped at %s (the lab is drawn as declared until then)\n")
         :format(msg))
@@ -459,15 +431,9 @@ local function graph_of_running(graph, target)
 end
 
 -- nslab graph LAB.lua | LAB [-o FILE.dot|.svg|.png] [--name NAME]
-function M.graph(args)
-  local pos, opt = parse(args, { output = "value", name = "value", verbose = "flag" },
-    { o = "output", v = "verbose" })
-  if not pos then return err(2, "graph: %s", opt) end
-  if #pos ~= 1 then
-    return err(2, "graph: which lab? like `nslab graph labs/bridge-nat.lua -o bridge-nat.svg`")
-  end
+function M.graph(opt)
   local graph = require "nslab.cli.graph"
-  local target = pos[1]
+  local target = opt.lab
   local dot, status
   if readable(target) and not (is_up(target) and not target:match("%.lua$")) then
     dot, status = graph_of_file(graph, target, opt)
@@ -489,15 +455,12 @@ end
 ---- nslab inspect ---------------------------------------------------------------
 
 -- nslab inspect LAB [--json]
-function M.inspect(args)
-  local pos, opt = parse(args, { json = "flag" })
-  if not pos then return err(2, "inspect: %s", opt) end
-  if #pos ~= 1 then return err(2, "inspect: which lab? like `nslab inspect crs --json` (see `nslab ls`)") end
+function M.inspect(opt)
   if not core.privileged() then
     return err(1, "inspect needs root to read the lab's nodes; run it as root (sudo nslab inspect ...)")
   end
   local inspect = require "nslab.live.inspect"
-  local data, ierr = inspect.lab(pos[1])
+  local data, ierr = inspect.lab(opt.lab)
   if not data then return err(1, "inspect: %s", ierr) end
   for _, s in ipairs(ierr) do err(0, "inspect: %s: %s (skipped)", s.node, s.error) end
   if opt.json then

@@ -23,15 +23,6 @@ local Session = require "nslab.repl.loop"
 
 local M = {}
 
-local USAGE = [[
-usage: nslab repl LAB.lua [--name NAME] [--keep] [--verbose]
-       nslab repl NAME
-
-  LAB.lua   build the lab, then open the REPL; leaving tears it down
-            (--keep leaves it up for `nslab down NAME` later)
-  NAME      attach to a lab left up by `nslab up` (or `repl --keep`);
-            leaving keeps it up]]
-
 local function err(fmt, ...)
   io.stderr:write("nslab: ", fmt:format(...), "\n")
   return 1
@@ -51,23 +42,12 @@ local function build(file, opt)
   return env.lab, env
 end
 
-
-local function parse(args)
-  return util.parse_args(args, { keep = "flag", verbose = "flag", name = "value", help = "flag" },
-    { v = "verbose", h = "help" })
-end
-
-function M.main(args)
-  local pos, opt = parse(args)
-  if not pos then return err("repl: %s", opt) end
-  if opt.help then display.out(USAGE, "\n") return 0 end
-  if #pos ~= 1 then
-    return err("repl: give one lab file or the name of a lab that is up, like `nslab repl labs/client-router-server.lua`")
-  end
+-- nslab repl LAB.lua | NAME (the command line: nslab.cli.verbs)
+function M.main(opt)
   if not core.privileged() then
     return err("repl needs root to enter network namespaces; run it as root (sudo nslab repl ...)")
   end
-  local target, lab, env, mode = pos[1], nil, nil, "built"
+  local target, lab, env, mode = opt.target, nil, nil, "built"
   if target:match("%.lua$") or target:find("/") or core.exists(target) then
     local st
     lab, st = build(target, opt)
@@ -75,7 +55,8 @@ function M.main(args)
     env = st
   else
     if opt.keep or opt.name then
-      return err("repl: --keep and --name go with a lab file; an attached lab stays up anyway")
+      err("repl: --keep and --name go with a lab file; an attached lab stays up anyway")
+      return 2
     end
     if core.journal_owner(target) == nil then
       return err("repl: no lab file \"%s\" and no lab of that name is up (see `nslab ls`)", util.shown(target))
