@@ -143,6 +143,8 @@ function M.fail(nslab, file, msg, verbose)
     return status
   end
   io.stderr:write(verbose and msg or util.oneline(msg), "\n")
+  -- a command past its limit (node:exec's default) or `test --timeout`
+  if msg:find("timed out after [%d.]+ s") or msg:find(": timed out$") then return EXIT.timeout end
   local failure = require("nslab.expect").last_failure
   if failure and msg:sub(1, #failure) == failure then return EXIT.failed end
   return EXIT.build

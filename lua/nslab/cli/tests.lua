@@ -317,6 +317,13 @@ function M.test(opt)
     failed, skipped > 0 and (", " .. skipped .. " skipped") or "", #tap.suites, #tap.suites == 1 and "" or "s", total))
   tap.out:flush()
   local status = run_status(tap, interrupted)
+  if opt.only and status == EXIT.ok and not interrupted then
+    local picked = 0
+    for _, su in ipairs(tap.suites) do
+      for _, c in ipairs(su.cases) do if c.directive ~= "not selected" then picked = picked + 1 end end
+    end
+    if picked == 0 then status = err(EXIT.failed, "test: --only \"%s\" matches no check of these labs", opt.only) end
+  end
   if opt.junit then
     local ok, st = write_file(opt.junit, "JUnit", report.junit(tap.suites, total))
     if not ok then return st end
