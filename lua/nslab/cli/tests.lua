@@ -461,14 +461,36 @@ end
 
 ---- nslab inspect ---------------------------------------------------------------
 
+-- inspect LAB --compare FILE: the lab against the state saved in FILE,
+-- as a diff (nslab.state); 0 when they agree, 1 when they differ.
+function M.compare(name, file, saved, live)
+  local state = require "nslab.state"
+  local lines = state.diff(saved, live)
+  if #lines == 0 then
+    io.stdout:write(("lab %s matches the state saved in %s\n"):format(name, file))
+    return EXIT.ok
+  end
+  io.stdout:write(("lab %s differs from the state saved in %s (%s):\n"):format(name, file, state.summary(lines)))
+  for _, l in ipairs(lines) do io.stdout:write("  ", l, "\n") end
+  return EXIT.failed
+end
+
 -- nslab inspect LAB [--json]
 function M.inspect(opt)
   if not core.privileged() then
     return err(1, "inspect needs root to read the lab's nodes; run it as root (sudo nslab inspect ...)")
   end
   local inspect = require "nslab.live.inspect"
+  local saved
+  if opt.compare then
+    -- read first: a bad file is a usage error whatever the lab
+    local serr
+    saved, serr = require("nslab.state").load(opt.compare)
+    if not saved then return err(EXIT.usage, "inspect: --compare: %s", serr) end
+  end
   local data, ierr = inspect.lab(opt.lab)
   if not data then return err(1, "inspect: %s", ierr) end
+  if saved then return M.compare(opt.lab, opt.compare, saved, data) end
   for _, s in ipairs(ierr) do err(0, "inspect: %s: %s (skipped)", s.node, s.error) end
   if opt.json then
     io.stdout:write(require("nslab.json").encode(data, { indent = "  " }), "\n")

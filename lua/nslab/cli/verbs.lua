@@ -159,7 +159,9 @@ M.list = {
     summary = "a lab that is up, as the kernel holds it",
     doc = "Nodes, interfaces, addresses, routes, rules and NAT, read from the kernel " ..
       "(docs/graph-inspect.md; JSON schema docs/inspect.schema.json).",
-    args = { LAB }, flags = { { "--json", nil, "print JSON (docs/inspect.schema.json)" } } },
+    args = { LAB }, flags = { { "--json", nil, "print JSON (docs/inspect.schema.json)" },
+      { "--compare", "FILE", "compare with a state saved by --json: print the difference (ifindexes, " ..
+        "MACs, link-local addresses, pids and counters aside); exit 1 when it differs", complete = "file" } } },
 
   { name = "test", group = "ci", run = "nslab.cli.tests",
     summary = "build each lab, run its checks, tear down (TAP, JUnit)",
