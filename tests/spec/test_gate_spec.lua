@@ -160,4 +160,16 @@ for l in d["labs"]:
     assert.are.equal(1, st, out .. err)
     assert.is_truthy(err:find('--only "no such check" matches no check of these labs', 1, true), err)
   end)
+
+  it("docs/ci.md shows the CI examples of docs/examples/ as they are (YAML compared by python3)", function()
+    py([[
+import sys, re, yaml
+md = open(sys.argv[1]).read()
+blocks = re.findall(r"```yaml\n(.*?)```", md, re.S)
+assert len(blocks) == 2, "want 2 yaml blocks, found %d" % len(blocks)
+for block, path in zip(blocks, sys.argv[2:]):
+    want = yaml.safe_load(open(path))
+    assert yaml.safe_load(block) == want, "docs/ci.md differs from " + path
+]], T.SRC .. "/docs/ci.md", T.SRC .. "/docs/examples/github-actions.yml", T.SRC .. "/docs/examples/gitlab-ci.yml")
+  end)
 end)
