@@ -34,7 +34,7 @@ function(nslab_deb_package_of var lib soname)
   set(${var} "${pkg}" PARENT_SCOPE)
 endfunction()
 
-set(NSLAB_DEB_DEPENDS "lua-argparse, iproute2, iputils-ping, socat")
+set(NSLAB_DEB_DEPENDS "lua-argparse, lua-cjson, iproute2, iputils-ping, socat")
 find_program(NSLAB_DPKG_QUERY dpkg-query)
 if(NSLAB_DPKG_QUERY)
   foreach(lib NFT PCAP READLINE)

@@ -1,4 +1,4 @@
--- nslab.json — the little JSON nslab needs: encode what `nslab inspect
+-- nslab.json — the JSON nslab needs: encode what `nslab inspect
 -- --json` reports (keys sorted, so output is stable and diffable) and
 -- decode what `ip -j` prints when a check observes the kernel.
 local M = {}
@@ -95,105 +95,28 @@ end
 
 ---- decoding -----------------------------------------------------------------
 
-local function fail(s, i, what)
-  local line = select(2, s:sub(1, i):gsub("\n", "")) + 1
-  error(("json: %s at line %d (byte %d)"):format(what, line, i), 0)
-end
+-- lua-cjson parses (in C); what it gives back is then made what nslab's
+-- own decoder gave: whole numbers as integers (cjson 2.1 on Lua 5.4 makes
+-- every number a float: 24 -> 24.0), null as M.null, and non-empty
+-- arrays marked as arrays. (An empty array and an empty object are the
+-- same to cjson 2.1; both come back as an empty table.)
+local cjson = require("cjson").new()
+local cnull = cjson.null
 
-local function skip(s, i)
-  return s:find("[^ \t\r\n]", i) or #s + 1
-end
-
-local decode_value
-
-local function utf8_of(cp) return utf8.char(cp) end
-
-local function decode_string(s, i)
-  local out, j = {}, i + 1
-  while true do
-    local k = s:find('["\\]', j)
-    if not k then fail(s, i, "unterminated string") end
-    out[#out + 1] = s:sub(j, k - 1)
-    if s:sub(k, k) == '"' then return table.concat(out), k + 1 end
-    local c = s:sub(k + 1, k + 1)
-    if c == "u" then
-      local hex = s:sub(k + 2, k + 5)
-      if not hex:match("^%x%x%x%x$") then fail(s, k, "bad \\u escape") end
-      local cp = tonumber(hex, 16)
-      local nxt = k + 6
-      if cp >= 0xD800 and cp <= 0xDBFF and s:sub(nxt, nxt + 1) == "\\u" then
-        local lo = tonumber(s:sub(nxt + 2, nxt + 5), 16)
-        if lo and lo >= 0xDC00 and lo <= 0xDFFF then
-          cp = 0x10000 + (cp - 0xD800) * 0x400 + (lo - 0xDC00)
-          nxt = nxt + 6
-        end
-      end
-      out[#out + 1] = utf8_of(cp)
-      j = nxt
-    else
-      local map = { ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t" }
-      if not map[c] then fail(s, k, "bad escape") end
-      out[#out + 1] = map[c]
-      j = k + 2
-    end
-  end
-end
-
-function decode_value(s, i)
-  i = skip(s, i)
-  local c = s:sub(i, i)
-  if c == "{" then
-    local t = {}
-    i = skip(s, i + 1)
-    if s:sub(i, i) == "}" then return t, i + 1 end
-    while true do
-      if s:sub(i, i) ~= '"' then fail(s, i, "expected a key") end
-      local k
-      k, i = decode_string(s, i)
-      i = skip(s, i)
-      if s:sub(i, i) ~= ":" then fail(s, i, "expected ':'") end
-      t[k], i = decode_value(s, i + 1)
-      i = skip(s, i)
-      local d = s:sub(i, i)
-      if d == "}" then return t, i + 1 end
-      if d ~= "," then fail(s, i, "expected ',' or '}'") end
-      i = skip(s, i + 1)
-    end
-  elseif c == "[" then
-    local t = M.array {}
-    i = skip(s, i + 1)
-    if s:sub(i, i) == "]" then return t, i + 1 end
-    while true do
-      t[#t + 1], i = decode_value(s, i)
-      i = skip(s, i)
-      local d = s:sub(i, i)
-      if d == "]" then return t, i + 1 end
-      if d ~= "," then fail(s, i, "expected ',' or ']'") end
-      i = i + 1
-    end
-  elseif c == '"' then
-    return decode_string(s, i)
-  elseif s:sub(i, i + 3) == "true" then
-    return true, i + 4
-  elseif s:sub(i, i + 4) == "false" then
-    return false, i + 5
-  elseif s:sub(i, i + 3) == "null" then
-    return M.null, i + 4
-  else
-    local num = s:match("^-?%d+%.?%d*[eE]?[-+]?%d*", i)
-    if not num or num == "" or num == "-" then fail(s, i, "unexpected character") end
-    local v = math.tointeger(tonumber(num)) or tonumber(num)
-    if v == nil then fail(s, i, "bad number") end
-    return v, i + #num
-  end
+local function fix(v)
+  if v == cnull then return M.null end
+  if type(v) == "number" then return math.tointeger(v) or v end
+  if type(v) ~= "table" then return v end
+  for k, x in pairs(v) do v[k] = fix(x) end   -- (24 == 24.0: assign always)
+  if v[1] ~= nil then setmetatable(v, ARRAY) end
+  return v
 end
 
 -- json.decode(text) -> value, or nil, message
 function M.decode(s)
-  local ok, v, i = pcall(decode_value, s, 1)
-  if not ok then return nil, v end
-  if skip(s, i) <= #s then return nil, ("json: trailing text at byte %d"):format(i) end
-  return v
+  local ok, v = pcall(cjson.decode, s)
+  if not ok then return nil, "json: " .. tostring(v):gsub("^Expected", "expected") end
+  return fix(v)
 end
 
 return M

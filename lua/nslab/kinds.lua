@@ -65,10 +65,7 @@ function M.tunnel(lab, a, b, addrs, opts)
   end
   a, b = node_of(lab, a, "a tunnel end"), node_of(lab, b, "a tunnel end")
   if a == b then raise(("cannot link node \"%s\" to itself"):format(a.name)) end
-  if addrs ~= nil and type(addrs) ~= "table" then
-    raise("link addresses must be a list: { \"10.0.0.1/24\", \"10.0.0.2/24\" }")
-  end
-  addrs = addrs or {}
+  addrs = util.check_link_addrs(addrs)
   local aa, ba = end_addrs(addrs[1], "first"), end_addrs(addrs[2], "second")
   local via = opts.via or {}
   if type(via) ~= "table" then raise("link option via= must be a list of two nodes: where each end's socket lives") end

@@ -42,10 +42,7 @@ end
 
 function Link.new(lab, a, b, addrs, opts)
   opts = util.check_opts(opts, OPTS, "link")
-  if addrs ~= nil and type(addrs) ~= "table" then
-    raise("link addresses must be a list: { \"10.0.0.1/24\", \"10.0.0.2/24\" }")
-  end
-  addrs = addrs or {}
+  addrs = util.check_link_addrs(addrs)
   local names = opts.names or {}
   if type(names) ~= "table" then raise("link option names= must be a list of two interface names") end
   local mac = opts.mac or {}

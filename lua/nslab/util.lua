@@ -206,6 +206,24 @@ function M.eventually(fn, opts, kernel)
   end
 end
 
+-- The addresses of a link: nil, or a list of at most two entries (one per
+-- end, each a CIDR or a list of CIDRs); anything more would be dropped.
+function M.check_link_addrs(addrs)
+  if addrs == nil then return {} end
+  if type(addrs) ~= "table" then
+    M.raise("link addresses must be a list: { \"10.0.0.1/24\", \"10.0.0.2/24\" }")
+  end
+  for k in pairs(addrs) do
+    if math.type(k) ~= "integer" or k < 1 or k > 2 then
+      local n = 0
+      for _ in pairs(addrs) do n = n + 1 end
+      M.raise(("a link has two ends, so at most two addresses, one per end; got %d (for more on one end " ..
+        "give a list: { { \"10.0.0.1/24\", \"fd00::1/64\" }, \"10.0.0.2/24\" })"):format(n))
+    end
+  end
+  return addrs
+end
+
 -- The lab name a file gives by default: labs/bridge-nat.lua -> bridge-nat.
 function M.lab_name_of(file)
   return ((file:match("([^/]+)$") or file):gsub("%.lua$", ""))

@@ -1,20 +1,13 @@
 # bash completion for nslab(1)                             -*- shell-script -*-
 #
+# Made by scripts/cli-docs from lua/nslab/cli/verbs.lua; edit that table
+# (and the helpers in lua/nslab/cli/docgen.lua), not this file.
 # Installed as share/bash-completion/completions/nslab (bash-completion
 # loads it on first use); without that package: source this file.
-# Completes verbs (asked from the nslab being completed, so they follow
-# the program), lab files, names of labs that are up (/run/nslab or
+# Completes verbs, lab files, names of labs that are up (/run/nslab or
 # $NSLAB_STATE_DIR), their nodes (the pins /run/netns/LAB.NODE), NODE:IFACE
-# (interfaces read with `ip -n`, as root), and each verb's options.
+# (interfaces read with `ip -n`, as root), and each verb's flags.
 # Needs nothing from the bash-completion package.
-
-_nslab_verbs() {
-    local v
-    v=$("$1" help 2>/dev/null | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p; s/^  \([a-z][a-z]*\)$/\1/p')
-    [[ -n $v ]] || v="run up repl down ls clean nodes exec shell pids identify monitor
-        test check graph inspect shape unshape link capture version help"
-    printf '%s\n' $v
-}
 
 _nslab_labs() {
     local d=${NSLAB_STATE_DIR:-/run/nslab} f
@@ -67,6 +60,59 @@ _nslab_endpoint() {
     _nslab_reply "$words" "$cur"
 }
 
+# Complete the current word $2 as kind $1 (lab $3 for nodes and NODE:IFACE).
+_nslab_kind() {
+    local kind=$1 cur=$2 lab=$3
+    case $kind in
+        lua) _nslab_files "$cur" '*.lua' ;;
+        file) _nslab_files "$cur" '' ;;
+        lab) _nslab_reply "$(_nslab_labs)" "$cur" ;;
+        labfile) _nslab_reply "$(_nslab_labs)" "$cur"; _nslab_files "$cur" '*.lua' ;;
+        node) _nslab_reply "$(_nslab_nodes "$lab")"$'\nhost' "$cur" ;;
+        endpoint) _nslab_endpoint "$lab" "$cur" ;;
+        command) local IFS=$'\n'; COMPREPLY=($(compgen -c -- "$cur" | sort -u)) ;;
+        verb) _nslab_reply "$(tr ' ' '\n' <<< "$_nslab_verbs")" "$cur" ;;
+        shapekey)
+            if [[ $cur != *=* ]]; then
+                _nslab_reply $'rate=\nburst=\nlatency=\nlimit=\ndelay=\njitter=\nloss=\nduplicate=' "$cur"
+                compopt -o nospace 2>/dev/null
+            fi ;;
+        choice:*) _nslab_reply "$(tr , '\n' <<< "${kind#choice:}")" "$cur" ;;
+    esac
+}
+
+_nslab_verbs='run up down ls clean repl nodes exec shell pids identify monitor inspect test check graph shape unshape link capture version help'
+
+# Each verb's flags (long names for `--`; for `-` the short name where
+# there is one), flags taking a value (FLAG:KIND), positionals by kind
+# (KIND* repeats) and what follows them (exec's command).
+_nslab_spec() {
+    case $1 in
+        run) long='--help --name --verbose' short='-h --name -v' valued=' --name:none' pos='lua' ;;
+        up) long='--help --name --verbose' short='-h --name -v' valued=' --name:none' pos='lua' ;;
+        down) long='--help --force' short='-h --force' valued=' ' pos='labfile*' ;;
+        ls) long='--help --json' short='-h --json' valued=' ' pos='' ;;
+        clean) long='--help' short='-h' valued=' ' pos='' ;;
+        repl) long='--help --name --keep --verbose' short='-h --name --keep -v' valued=' --name:none' pos='labfile' ;;
+        nodes) long='--help --json' short='-h --json' valued=' ' pos='lab' ;;
+        exec) long='--help' short='-h' valued=' ' pos='lab node' rest=command ;;
+        shell) long='--help' short='-h' valued=' ' pos='lab node' ;;
+        pids) long='--help' short='-h' valued=' ' pos='lab node' ;;
+        identify) long='--help' short='-h' valued=' ' pos='none' ;;
+        monitor) long='--help' short='-h' valued=' ' pos='lab' ;;
+        inspect) long='--help --json --compare' short='-h --json --compare' valued=' --compare:file' pos='lab' ;;
+        test) long='--help --junit --json --jobs --timeout --exec-timeout --only --keep-on-fail --prefix --verbose' short='-h --junit --json -j --timeout --exec-timeout --only --keep-on-fail --prefix -v' valued=' --junit:file --json:file -j:none --jobs:none --timeout:none --exec-timeout:none --only:none --prefix:none' pos='lua*' ;;
+        check) long='--help --name --verbose' short='-h --name -v' valued=' --name:none' pos='labfile' ;;
+        graph) long='--help --output --name --verbose' short='-h -o --name -v' valued=' -o:file --output:file --name:none' pos='labfile' ;;
+        shape) long='--help' short='-h' valued=' ' pos='lab endpoint shapekey*' ;;
+        unshape) long='--help' short='-h' valued=' ' pos='lab endpoint' ;;
+        link) long='--help' short='-h' valued=' ' pos='lab endpoint choice:up,down' ;;
+        capture) long='--help --write --count --snaplen --no-promiscuous-mode' short='-h -w -c -s -p' valued=' -w:file --write:file -c:none --count:none -s:none --snaplen:none' pos='lab endpoint none*' ;;
+        version) long='--help' short='-h' valued=' ' pos='' ;;
+        help) long='--help' short='-h' valued=' ' pos='verb' ;;
+    esac
+}
+
 _nslab() {
     local line=${COMP_LINE:0:COMP_POINT} cur prev cword
     local -a words
@@ -79,109 +125,45 @@ _nslab() {
     COMPREPLY=()
 
     if ((cword == 1)); then
-        _nslab_reply "$(_nslab_verbs "${words[0]}")" "$cur"
+        _nslab_reply "$(tr ' ' '\n' <<< "$_nslab_verbs")" "$cur"
         return
     fi
-    local verb=${words[1]} lab=${words[2]}
-    # positional arguments before this one, options (and their values) left out
-    local k npos=0
+    local long="" short="" valued="" pos="" rest=""
+    _nslab_spec "${words[1]}"
+    # positionals before this word (flags and their values left out); the
+    # first is the lab, for nodes and NODE:IFACE
+    local k w npos=0 lab="" dashdash=0
     for ((k = 2; k < cword; k++)); do
-        case ${words[k]} in
-            --name | --junit | --prefix | -o | -w | -c | -s) ((k++)) ;;
-            -*) ;;
-            *) ((npos++)) ;;
-        esac
+        w=${words[k]}
+        if ((dashdash)); then
+            ((npos++))
+        elif [[ $w == -- ]]; then
+            dashdash=1
+        elif [[ " $valued " == *" $w:"* ]]; then
+            ((k++))
+        elif [[ $w != -* ]]; then
+            ((npos++))
+            [[ -z $lab ]] && lab=$w
+        fi
     done
-
-    case $verb in
-        run | up)
-            case $prev in
-                --name) return ;;
-            esac
-            if [[ $cur == -* ]]; then
-                _nslab_reply $'--name\n--verbose' "$cur"
-            else
-                _nslab_files "$cur" '*.lua'
-            fi
-            ;;
-        repl)
-            if [[ $cur == -* ]]; then
-                _nslab_reply $'--keep\n--name\n--verbose' "$cur"
-            elif ((npos == 0)) && [[ $prev != --name ]]; then
-                _nslab_reply "$(_nslab_labs)" "$cur"
-                _nslab_files "$cur" '*.lua'
-            fi
-            ;;
-        test)
-            case $prev in
-                --junit) _nslab_files "$cur" ''; return ;;
-                --prefix) return ;;
-            esac
-            if [[ $cur == -* ]]; then
-                _nslab_reply $'--junit\n--keep-on-fail\n--prefix\n--verbose' "$cur"
-            else
-                _nslab_files "$cur" '*.lua'
-            fi
-            ;;
-        graph)
-            case $prev in
-                -o) _nslab_files "$cur" ''; return ;;
-                --name) return ;;
-            esac
-            if [[ $cur == -* ]]; then
-                _nslab_reply $'-o\n--name' "$cur"
-            elif ((npos == 0)); then
-                _nslab_files "$cur" '*.lua'
-                _nslab_reply "$(_nslab_labs)" "$cur"
-            fi
-            ;;
-        down)
-            if [[ $cur == -* ]]; then
-                _nslab_reply '--force' "$cur"
-            else
-                _nslab_reply "$(_nslab_labs)" "$cur"
-            fi
-            ;;
-        nodes | monitor | check | inspect)
-            if [[ $cur == -* ]]; then
-                [[ $verb == inspect ]] && _nslab_reply '--json' "$cur"
-            elif ((npos == 0)); then
-                _nslab_reply "$(_nslab_labs)" "$cur"
-            fi
-            ;;
-        exec | shell | pids)
-            if ((npos == 0)); then
-                _nslab_reply "$(_nslab_labs)" "$cur"
-            elif ((npos == 1)); then
-                _nslab_reply "$(_nslab_nodes "$lab")"$'\nhost' "$cur"
-            elif [[ $verb == exec ]]; then
-                local IFS=$'\n'
-                COMPREPLY=($(compgen -c -- "$cur"))
-            fi
-            ;;
-        shape | unshape | link | capture)
-            if [[ $verb == capture ]]; then
-                case $prev in
-                    -w) _nslab_files "$cur" ''; return ;;
-                    -c | -s) return ;;
-                esac
-                if [[ $cur == -* ]]; then
-                    _nslab_reply $'-w\n-c\n-s\n-p' "$cur"
-                    return
-                fi
-            fi
-            if ((npos == 0)); then
-                _nslab_reply "$(_nslab_labs)" "$cur"
-            elif ((npos == 1)); then
-                _nslab_endpoint "$lab" "$cur"
-            elif [[ $verb == shape && $cur != *=* ]]; then
-                _nslab_reply $'rate=\nburst=\nlatency=\nlimit=\ndelay=\njitter=\nloss=\nduplicate=' "$cur"
-                compopt -o nospace 2>/dev/null
-            elif [[ $verb == link && $npos == 2 ]]; then
-                _nslab_reply $'up\ndown' "$cur"
-            fi
-            ;;
-    esac
+    local -a kinds=($pos)
+    if [[ -n $rest ]] && ((npos >= ${#kinds[@]})); then
+        _nslab_kind "$rest" "$cur" "$lab"
+    elif [[ " $valued " == *" $prev:"* ]]; then
+        w=${valued#*" $prev:"}
+        _nslab_kind "${w%% *}" "$cur" "$lab"
+        return
+    elif [[ $cur == --* ]] && ((!dashdash)); then
+        _nslab_reply "$(tr ' ' '\n' <<< "$long")" "$cur"
+        return
+    elif [[ $cur == -* ]] && ((!dashdash)); then
+        _nslab_reply "$(tr ' ' '\n' <<< "$short")" "$cur"
+        return
+    elif ((npos < ${#kinds[@]})); then
+        _nslab_kind "${kinds[npos]%\*}" "$cur" "$lab"
+    elif ((${#kinds[@]} > 0)) && [[ ${kinds[-1]} == *\* ]]; then
+        _nslab_kind "${kinds[-1]%\*}" "$cur" "$lab"
+    fi
 
     # bash splits words at ':' and '=' (COMP_WORDBREAKS): give back only
     # what follows the last one in the current word

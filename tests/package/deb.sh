@@ -47,7 +47,7 @@ deb=$(ls "$WORK"/build/nslab_*.deb)
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "$deb"
 echo "Depends: $depends"
-for p in liblua5.4-0 libnl-3-200 libnl-route-3-200 libnftables1 lua-argparse iproute2 iputils-ping socat; do
+for p in liblua5.4-0 libnl-3-200 libnl-route-3-200 libnftables1 lua-argparse lua-cjson iproute2 iputils-ping socat; do
   echo ", $depends," | grep -q ", $p[ ,]" || die "Depends lacks $p"
 done
 dpkg-deb -c "$deb" | awk '{print $6}' >"$WORK/contents"

@@ -74,9 +74,15 @@ describe("docs", function()
     assert.are.same({ "capture", "check", "clean" }, complete("nslab c"))
     assert.are.same({ "shape", "shell" }, complete("nslab sh"))
     assert.are.same({ "labs/client-router-server.lua" }, complete("nslab run labs/client-r"))
-    assert.are.same({ "--name", "--verbose" }, complete("nslab up --"))
+    assert.are.same({ "--help", "--name", "--verbose" }, complete("nslab up --"))
+    assert.are.same({ "--name" }, complete("nslab up --n"))
+    -- a flag's value: files for --junit, nothing for --prefix
+    assert.are.same({ "labs/client-router-server.lua" }, complete("nslab test --junit labs/client-r"))
+    assert.are.same({}, complete("nslab test --prefix "))
+    assert.are.same({ "labs/client-router-server.lua" }, complete("nslab test --prefix x labs/client-r"))
+    assert.are.same({ "run" }, complete("nslab help ru"))
     assert.are.same({ "rate=" }, complete("nslab shape crs client:eth0 ra"))
-    assert.are.same({ "-c", "-p", "-s", "-w" }, complete("nslab capture crs client:eth0 -"))
+    assert.are.same({ "-c", "-h", "-p", "-s", "-w" }, complete("nslab capture crs client:eth0 -"))
 
     local labfile = T.write_lab("t8b-comp", table.concat({
       'local a, router = lab:host "a", lab:router "router"',
@@ -94,6 +100,14 @@ describe("docs", function()
       assert.are.same({ "eth0", "lo" }, complete("nslab capture t8b-comp router:"))
       assert.are.same({ "eth0" }, complete("nslab shape t8b-comp a:e"))
       assert.are.same({ "down", "up" }, complete("nslab link t8b-comp a:eth0 "))
+      -- flags before the lab do not count as positionals
+      assert.are.same({ "a", "host", "router" }, complete("nslab pids t8b-comp "))
+      assert.are.same({ "a:", "router:" }, complete("nslab capture -w x.pcap t8b-comp "))
+      -- after exec's NODE: the command, not nslab's flags
+      local cmds = complete("nslab exec t8b-comp a hostnam")
+      assert.are.equal("hostname", cmds[1], table.concat(cmds, " "))
+      for i = 2, #cmds do assert.are_not.equal(cmds[i - 1], cmds[i]) end
+      assert.are.same({}, complete("nslab exec t8b-comp a hostname -"))
     end)
     T.nslab("down", "t8b-comp")
     assert(ok, err)

@@ -80,11 +80,12 @@ print("\n".join(t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if
 
   it("errors: a bad lab's own line; an unknown format; no such lab", function()
     local st, _, err = T.nslab("graph", T.SRC .. "/tests/badinput/bad_cidr.lua")
-    assert.are.equal(1, st)
+    assert.are.equal(4, st)
     assert.is_truthy(err:find("^nslab: graph: .*bad_cidr%.lua:%d+: bad address"), err)
     st, _, err = T.nslab("graph", T.SRC .. "/labs/tree.lua", "-o", "/tmp/x.jpeg")
-    assert.are.equal(1, st)
-    assert.are.equal("nslab: graph: cannot write \"/tmp/x.jpeg\": use a name ending in .dot, .svg, .png or .pdf\n", err)
+    assert.are.equal(2, st)
+    assert.are.equal("nslab: graph: cannot write \"/tmp/x.jpeg\": use a name ending in .dot, .svg, .png or .pdf; " ..
+      "see `nslab graph --help`\n", err)
     st, _, err = T.nslab("graph", "t8-nosuch")
     assert.are.equal(1, st)
     assert.are.equal("nslab: graph: no lab file t8-nosuch, and no lab of that name is up\n", err)

@@ -137,9 +137,13 @@ end
 function M.dispatch(argv)
   local name = argv[1]
   local words = table.move(argv, 2, #argv, 1, {})
-  if name == nil or name == "-h" or name == "--help" then
+  if name == nil then
+    say("which verb? like `nslab run LAB.lua` (`nslab help` lists them)")
+    return verbs.EXIT.usage
+  end
+  if name == "-h" or name == "--help" then
     io.stdout:write(M.overview(), "\n")
-    return name == nil and verbs.EXIT.usage or verbs.EXIT.ok
+    return verbs.EXIT.ok
   end
   if name == "--version" then name = "version" end
   local v = verbs.by_name[name]

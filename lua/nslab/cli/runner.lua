@@ -62,10 +62,11 @@ function M.exit_status(msg)
   return getmetatable(msg) == Exit and msg.status or nil
 end
 
--- "FILE:LINE: " of the Lua function that raised the error in flight (the
--- first frame above the message handler and error() that has a line).
+-- "FILE:LINE: " of the Lua function that raised the error in flight: the
+-- first frame with a line above raiser, nonstring, the message handler
+-- and error() itself.
 local function raiser()
-  for level = 3, 40 do
+  for level = 5, 40 do
     local info = debug.getinfo(level, "Sl")
     if not info then break end
     if info.currentline and info.currentline > 0 then
@@ -85,7 +86,7 @@ local function brief(t)
     local val = type(v) == "string" and ("%q"):format(v) or (type(v) == "table" and "{...}" or tostring(v))
     parts[#parts + 1] = math.type(k) == "integer" and val or (tostring(k) .. " = " .. val)
   end
-  return "{ " .. table.concat(parts, ", ") .. " }"
+  return n == 0 and "{}" or ("{ " .. table.concat(parts, ", ") .. " }")
 end
 
 -- The message of an error that is not a string: error({ code = 7 }),

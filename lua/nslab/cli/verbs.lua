@@ -98,6 +98,13 @@ local function lua_pattern(flag)
   end
 end
 
+-- graph's -o: a file name whose ending says the format.
+local function drawing(path)
+  local ext = (path:match("%.(%w+)$") or "dot"):lower()
+  if ext == "dot" or ext == "gv" or ext == "svg" or ext == "png" or ext == "pdf" then return path end
+  return nil, ("cannot write \"%s\": use a name ending in .dot, .svg, .png or .pdf"):format(path)
+end
+
 M.list = {
   { name = "run", group = "build", run = "nslab.cli.build",
     summary = "build the lab, run its script, tear it down",
@@ -121,7 +128,10 @@ M.list = {
   { name = "ls", group = "build", run = "nslab.cli.build",
     summary = "list the labs that are up",
     doc = "Name, node count, state (`running (pid N)` or `up (no owner)`) and file of every lab that is up.",
-    flags = { JSON } },
+    flags = { JSON },
+    notes = "`--json`: `{\"labs\": [{\"name\": \"crs\", \"nodes\": 3, \"state\": \"running\"|\"up\", " ..
+      "\"owner\": PID|null, \"file\": \"/abs/labs/crs.lua\"|null}]}` (`state` is `running` while an nslab " ..
+      "process owns the lab, that process's pid in `owner`; `up` when none does)." },
   { name = "clean", group = "build", run = "nslab.cli.build",
     summary = "tear down every lab no running nslab owns",
     doc = "Tears down what `up` left and what a crash or `kill -9` left; never a lab still running, " ..
@@ -135,7 +145,10 @@ M.list = {
 
   { name = "nodes", group = "look", run = "nslab.cli.nodes",
     summary = "the lab's nodes, namespaces, processes and addresses",
-    args = { LAB }, flags = { JSON } },
+    args = { LAB }, flags = { JSON },
+    notes = "`--json`: `{\"lab\": \"crs\", \"nodes\": [{\"name\": \"client\", \"netns\": \"crs.client\", " ..
+      "\"pids\": N|null, \"interfaces\": [{\"name\": \"eth0\", \"addresses\": [\"10.0.1.2/24\"]}]|null}]}` " ..
+      "(interfaces without `lo`, addresses without link-local ones; `null` where the namespace could not be read)." },
   { name = "exec", group = "look", run = "nslab.cli.nodes",
     summary = "run a command inside a node; exits with its status",
     doc = "Runs CMD inside NODE (its network namespace and hostname) in place of nslab, so its exit " ..
@@ -197,7 +210,7 @@ M.list = {
     args = { { "lab", "LAB.lua|LAB", "a lab file, or a lab that is up", complete = "labfile" } },
     flags = {
       { "-o --output", "FILE", "write FILE (.dot, .svg, .png or .pdf) instead of DOT on standard output",
-        complete = "file" },
+        complete = "file", convert = drawing },
       NAME, VERBOSE,
     } },
 
