@@ -69,11 +69,9 @@ describe("nslab test as a CI gate", function()
     no_sleepers(997)
   end)
 
-  it("a lab that cannot be built exits 4; a failed check alone exits 1", function()
+  it("a lab that cannot be built exits 4, whatever passed beside it", function()
     local st, out, err = T.nslab("test", "--prefix", "g15-", LABS .. "nobuild.lua", LABS .. "pass.lua")
     assert.are.equal(4, st, out .. err)
-    st, out, err = T.nslab("test", "--prefix", "g15-", LABS .. "fail.lua")
-    assert.are.equal(1, st, out .. err)
   end)
 
   it("node:exec's default limit fails a command that names no timeout, at its line", function()
