@@ -240,15 +240,34 @@ static int l_kill(lua_State *L)
 	return 1;
 }
 
-/* core.waitpid(pid, nohang) -> status | false (still running) | nil, msg */
+/* The cancel flag the embedding program published (nslab's signals and
+ * `test --timeout`), or NULL. */
+static volatile int *cancel_flag(lua_State *L)
+{
+	volatile int *c = NULL;
+
+	if (lua_getfield(L, LUA_REGISTRYINDEX, "nslab.cancel") == LUA_TLIGHTUSERDATA)
+		c = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	return c;
+}
+
+/* core.waitpid(pid, nohang) -> status | false (still running) | nil, msg.
+ * A wait cut short by a signal that cancels (the flag above) returns
+ * false at once, so that the signal's Lua error is raised. */
 static int l_waitpid(lua_State *L)
 {
 	pid_t pid = (pid_t)luaL_checkinteger(L, 1);
+	volatile int *cancel = cancel_flag(L);
 	int st = 0, r;
 
 	do
 		r = waitpid(pid, &st, lua_toboolean(L, 2) ? WNOHANG : 0);
-	while (r < 0 && errno == EINTR);
+	while (r < 0 && errno == EINTR && !(cancel && *cancel));
+	if (r < 0 && errno == EINTR) {
+		lua_pushboolean(L, 0);
+		return 1;
+	}
 	if (r < 0) {
 		lua_pushnil(L);
 		lua_pushstring(L, strerror(errno));
@@ -277,7 +296,9 @@ static int l_sleep(lua_State *L)
 	lua_Number s = luaL_checknumber(L, 1);
 	struct timespec ts = { (time_t)s, (long)((s - (lua_Number)(time_t)s) * 1e9) };
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+	volatile int *cancel = cancel_flag(L);
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !(cancel && *cancel))
 		;
 	return 0;
 }
@@ -304,12 +325,9 @@ static int l_alarm(lua_State *L)
  * timeout. */
 static int l_cancelled(lua_State *L)
 {
-	volatile int *c = NULL;
 	int clear = lua_toboolean(L, 1);
+	volatile int *c = cancel_flag(L);
 
-	if (lua_getfield(L, LUA_REGISTRYINDEX, "nslab.cancel") == LUA_TLIGHTUSERDATA)
-		c = lua_touserdata(L, -1);
-	lua_pop(L, 1);
 	lua_pushinteger(L, c ? *c : 0);
 	if (c && clear)
 		*c = 0;

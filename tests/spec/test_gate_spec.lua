@@ -41,7 +41,7 @@ describe("nslab test as a CI gate", function()
   local snap, check = T.host_guard()
   before_each(snap)
   after_each(function()
-    for _, n in ipairs { "g15-hang", "g15-nobuild", "g15-pass", "g15-pass-2", "g15-fail", "g15-slowexec" } do
+    for _, n in ipairs { "g15-hang", "g15-hangwait", "g15-nobuild", "g15-pass", "g15-pass-2", "g15-fail", "g15-slowexec" } do
       T.nslab("down", "--force", n)
     end
     check()
@@ -51,7 +51,7 @@ describe("nslab test as a CI gate", function()
     local junit = os.tmpname()
     local t0 = os.time()
     local st, out, err = T.nslab("test", "--prefix", "g15-", "--timeout", "2", "--junit", junit,
-      LABS .. "hang.lua", LABS .. "nobuild.lua", LABS .. "fail.lua")
+      LABS .. "hang.lua", LABS .. "nobuild.lua", LABS .. "fail.lua", LABS .. "hangwait.lua")
     assert.are.equal(5, st, out .. err)
     assert.is_true(os.time() - t0 < 60, "the hung lab was not cut short")
     assert.is_truthy(out:find('not ok 2 - hang: the lab finishes in time\n', 1, true), out)
@@ -65,8 +65,12 @@ describe("nslab test as a CI gate", function()
     assert.is_truthy(cases:find("hang/the lab finishes in time=error:Timeout\n", 1, true), cases)
     assert.is_truthy(cases:find("nobuild/the lab builds=error:BuildFailed\n", 1, true), cases)
     assert.is_truthy(cases:find("fail/a reaches 10.89.0.9=failure:CheckFailed\n", 1, true), cases)
+    -- a wait for a process that never ends is cut short too
+    assert.is_truthy(out:find(('message: "%shangwait.lua:6: timed out after 2 s'):format(LABS), 1, true), out)
+    assert.is_truthy(cases:find("hangwait/the lab finishes in time=error:Timeout\n", 1, true), cases)
     os.remove(junit)
     no_sleepers(997)
+    no_sleepers(995)
   end)
 
   it("a lab that cannot be built exits 4, whatever passed beside it", function()
