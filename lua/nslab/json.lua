@@ -100,8 +100,16 @@ end
 -- every number a float: 24 -> 24.0), null as M.null, and non-empty
 -- arrays marked as arrays. (An empty array and an empty object are the
 -- same to cjson 2.1; both come back as an empty table.)
-local cjson = require("cjson").new()
-local cnull = cjson.null
+-- loaded on first use: encoding needs no cjson
+local cjson, cnull
+
+local function load_cjson()
+  local ok, c = pcall(require, "cjson")
+  -- one line naming the package, not Lua's list of the paths it tried
+  if not ok then error("cannot load the Lua module cjson: apt-get install lua-cjson", 0) end
+  cjson = c.new()
+  cnull = cjson.null
+end
 
 local function fix(v)
   if v == cnull then return M.null end
@@ -114,6 +122,10 @@ end
 
 -- json.decode(text) -> value, or nil, message
 function M.decode(s)
+  if not cjson then
+    local ok, e = pcall(load_cjson)
+    if not ok then return nil, e end
+  end
   local ok, v = pcall(cjson.decode, s)
   if not ok then return nil, "json: " .. tostring(v):gsub("^Expected", "expected") end
   return fix(v)

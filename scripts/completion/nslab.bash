@@ -1,7 +1,7 @@
 # bash completion for nslab(1)                             -*- shell-script -*-
 #
-# Made by scripts/cli-docs from lua/nslab/cli/verbs.lua; edit that table
-# (and the helpers in lua/nslab/cli/docgen.lua), not this file.
+# Made by scripts/cli-docs from lua/nslab/cli/verbs.lua and the template
+# scripts/completion/nslab.bash.in; edit those, not this file.
 # Installed as share/bash-completion/completions/nslab (bash-completion
 # loads it on first use); without that package: source this file.
 # Completes verbs, lab files, names of labs that are up (/run/nslab or

@@ -114,7 +114,7 @@ lab:link(a, b, { "10.77.0.1/24", "10.77.0.2/24" })
       if kernel_has(case.kind, case.args) then
         assert.are.equal(0, st, out .. err)
       else
-        assert.are.equal(1, st)
+        assert.are.equal(4, st)
         assert.are.equal(file .. ":4: " .. case.msg .. "\n", err)
       end
     end)

@@ -1,7 +1,9 @@
 -- nslab.cli.args — the command line of one verb, parsed by lua-argparse
 -- from its entry in nslab.cli.verbs: `--help`, usage errors (one line,
 -- exit 2) and the table the verb runs with.
-local argparse = require "argparse"
+local ok, argparse = pcall(require, "argparse")
+-- one line naming the package, not Lua's list of the paths it tried
+if not ok then error("cannot load the Lua module argparse: apt-get install lua-argparse", 0) end
 local verbs = require "nslab.cli.verbs"
 
 local M = {}
@@ -33,9 +35,15 @@ function M.parser(v)
       o = p:option(f[1], f[3]):argname(f[2]):target(M.key(f[1]))
       if f.convert then o:convert(f.convert) end
       if f.hidden then o:hidden(true) end
+      if f.required then o:count(1) end
     else
       o = p:flag(f[1], f[3]):target(M.key(f[1]))
     end
+  end
+  if v.rest then
+    -- argparse would show "[CMD] ...": the words are the command's own
+    local meta = v.rest[2]:gsub("%p", "%%%0")
+    p:usage((p:get_usage():gsub("%[" .. meta .. "%] %.%.%.", (("[--] %s [ARG...]"):format(v.rest[2]):gsub("%%", "%%%%")))))
   end
   return p
 end

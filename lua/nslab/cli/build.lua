@@ -59,14 +59,18 @@ local function file_of(name)
 end
 
 -- `down LAB.lua`: the labs that are up from that file (a lab brought up
--- with --name is found by its recorded file), else the file's own name.
+-- with --name is found by its recorded file, even once the file is gone),
+-- else the file's own name; nil when there is no such file either.
 local function labs_of_file(arg)
   local path, found = util.abspath(arg), {}
   for _, name in ipairs(core.journal_list()) do
     if file_of(name) == path then found[#found + 1] = name end
   end
   table.sort(found)
-  if #found == 0 then found[1] = util.lab_name_of(arg) end
+  if #found == 0 then
+    if not util.readable_file(arg) then return nil end
+    found[1] = util.lab_name_of(arg)
+  end
   return found
 end
 
@@ -74,8 +78,13 @@ function M.down(a)
   if not core.privileged() then return err(EXIT.failed, "down needs root; run it as root (sudo nslab down ...)") end
   local rc, names = EXIT.ok, {}
   for _, arg in ipairs(a.labs) do
-    if arg:match("%.lua$") and util.readable_file(arg) then
-      for _, n in ipairs(labs_of_file(arg)) do names[#names + 1] = n end
+    if arg:match("%.lua$") then
+      local labs = labs_of_file(arg)
+      if not labs then
+        rc = err(EXIT.failed, "no lab file %s, and no lab that is up was built from it (see `nslab ls`)",
+          util.shown(arg))
+      end
+      for _, n in ipairs(labs or {}) do names[#names + 1] = n end
     else
       names[#names + 1] = arg
     end

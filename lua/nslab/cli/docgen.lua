@@ -1,6 +1,7 @@
 -- nslab.cli.docgen — the documents made from the verb table
 -- (nslab.cli.verbs): docs/cli.md, the SYNOPSIS and EXIT STATUS of
--- docs/nslab.1 (between its "generated" marks) and the bash completion.
+-- docs/nslab.1 (between its "generated" marks) and the bash completion
+-- (its template: scripts/completion/nslab.bash.in).
 -- scripts/cli-docs writes them; the test cli.docs runs it with --check.
 -- The COMMANDS section of the man page is prose; man_drift says where it
 -- misses a verb or a flag of the table.
@@ -34,7 +35,7 @@ local function synopsis_words(v)
   if v.rest then w[#w + 1] = { "[--] " .. v.rest[2] .. " [ARG...]", "arg" } end
   for _, f in ipairs(shown_flags(v)) do
     local names = flag_names(f)
-    w[#w + 1] = { names[1] .. (f[2] and (" " .. f[2]) or ""), "flag" }
+    w[#w + 1] = { names[1] .. (f[2] and (" " .. f[2]) or ""), f.required and "required" or "flag" }
   end
   return w
 end
@@ -127,7 +128,8 @@ function M.man_synopsis()
         parts[#parts + 1] = "\\fI" .. roff(w[1]):gsub("([%[%]|]+)", "\\fR%1\\fI"):gsub("%.%.%.", "\\fR...\\fI") .. "\\fP"
       else
         local name, meta = w[1]:match("^(%S+)%s*(.*)$")
-        parts[#parts + 1] = "[\\fB" .. roff(name) .. "\\fP" .. (meta ~= "" and (" \\fI" .. roff(meta) .. "\\fP") or "") .. "]"
+        local text = "\\fB" .. roff(name) .. "\\fP" .. (meta ~= "" and (" \\fI" .. roff(meta) .. "\\fP") or "")
+        parts[#parts + 1] = w[2] == "required" and text or ("[" .. text .. "]")
       end
     end
     o[#o + 1] = table.concat(parts, " ")
@@ -189,162 +191,11 @@ end
 
 ---- bash completion -------------------------------------------------------------
 
-local COMPLETION_HEAD = [=[
-# bash completion for nslab(1)                             -*- shell-script -*-
-#
-# Made by scripts/cli-docs from lua/nslab/cli/verbs.lua; edit that table
-# (and the helpers in lua/nslab/cli/docgen.lua), not this file.
-# Installed as share/bash-completion/completions/nslab (bash-completion
-# loads it on first use); without that package: source this file.
-# Completes verbs, lab files, names of labs that are up (/run/nslab or
-# $NSLAB_STATE_DIR), their nodes (the pins /run/netns/LAB.NODE), NODE:IFACE
-# (interfaces read with `ip -n`, as root), and each verb's flags.
-# Needs nothing from the bash-completion package.
 
-_nslab_labs() {
-    local d=${NSLAB_STATE_DIR:-/run/nslab} f
-    for f in "$d"/*/; do
-        [[ -d $f ]] || continue
-        f=${f%/}
-        printf '%s\n' "${f##*/}"
-    done
-}
-
-_nslab_nodes() {
-    local lab=$1 f
-    [[ -n $lab ]] || return
-    for f in /run/netns/"$lab".*; do
-        [[ -e $f ]] && printf '%s\n' "${f##*/"$lab".}"
-    done
-}
-
-_nslab_ifaces() {
-    ip -n "$1.$2" -o link show 2>/dev/null | sed -n 's/^[0-9]*: \([^:@ ]*\).*/\1/p'
-}
-
-# COMPREPLY from a word list, one word a line.
-_nslab_reply() {
-    local IFS=$'\n'
-    COMPREPLY+=($(compgen -W "$1" -- "$2"))
-}
-
-_nslab_files() {   # $1 = current word, $2 = glob pattern to keep (or empty)
-    local IFS=$'\n'
-    compopt -o filenames 2>/dev/null
-    COMPREPLY+=($(compgen -d -- "$1"))
-    if [[ -n $2 ]]; then
-        COMPREPLY+=($(compgen -f -X "!$2" -- "$1"))
-    else
-        COMPREPLY+=($(compgen -f -- "$1"))
-    fi
-}
-
-# NODE:IFACE of lab $1 for the current word $2.
-_nslab_endpoint() {
-    local lab=$1 cur=$2 n i words=""
-    if [[ $cur == *:* ]]; then
-        n=${cur%%:*}
-        for i in $(_nslab_ifaces "$lab" "$n"); do words+="$n:$i"$'\n'; done
-    else
-        for n in $(_nslab_nodes "$lab"); do words+="$n:"$'\n'; done
-        compopt -o nospace 2>/dev/null
-    fi
-    _nslab_reply "$words" "$cur"
-}
-
-# Complete the current word $2 as kind $1 (lab $3 for nodes and NODE:IFACE).
-_nslab_kind() {
-    local kind=$1 cur=$2 lab=$3
-    case $kind in
-        lua) _nslab_files "$cur" '*.lua' ;;
-        file) _nslab_files "$cur" '' ;;
-        lab) _nslab_reply "$(_nslab_labs)" "$cur" ;;
-        labfile) _nslab_reply "$(_nslab_labs)" "$cur"; _nslab_files "$cur" '*.lua' ;;
-        node) _nslab_reply "$(_nslab_nodes "$lab")"$'\nhost' "$cur" ;;
-        endpoint) _nslab_endpoint "$lab" "$cur" ;;
-        command) local IFS=$'\n'; COMPREPLY=($(compgen -c -- "$cur" | sort -u)) ;;
-        verb) _nslab_reply "$(tr ' ' '\n' <<< "$_nslab_verbs")" "$cur" ;;
-        shapekey)
-            if [[ $cur != *=* ]]; then
-                _nslab_reply $'rate=\nburst=\nlatency=\nlimit=\ndelay=\njitter=\nloss=\nduplicate=' "$cur"
-                compopt -o nospace 2>/dev/null
-            fi ;;
-        choice:*) _nslab_reply "$(tr , '\n' <<< "${kind#choice:}")" "$cur" ;;
-    esac
-}
-]=]
-
-local COMPLETION_TAIL = [=[
-
-_nslab() {
-    local line=${COMP_LINE:0:COMP_POINT} cur prev cword
-    local -a words
-    # our own words: NODE:IFACE and KEY=VALUE stay whole
-    read -r -a words <<< "$line"
-    [[ -z $line || $line == *[[:space:]] ]] && words+=("")
-    cword=$((${#words[@]} - 1))
-    cur=${words[cword]}
-    prev=${words[cword - 1]}
-    COMPREPLY=()
-
-    if ((cword == 1)); then
-        _nslab_reply "$(tr ' ' '\n' <<< "$_nslab_verbs")" "$cur"
-        return
-    fi
-    local long="" short="" valued="" pos="" rest=""
-    _nslab_spec "${words[1]}"
-    # positionals before this word (flags and their values left out); the
-    # first is the lab, for nodes and NODE:IFACE
-    local k w npos=0 lab="" dashdash=0
-    for ((k = 2; k < cword; k++)); do
-        w=${words[k]}
-        if ((dashdash)); then
-            ((npos++))
-        elif [[ $w == -- ]]; then
-            dashdash=1
-        elif [[ " $valued " == *" $w:"* ]]; then
-            ((k++))
-        elif [[ $w != -* ]]; then
-            ((npos++))
-            [[ -z $lab ]] && lab=$w
-        fi
-    done
-    local -a kinds=($pos)
-    if [[ -n $rest ]] && ((npos >= ${#kinds[@]})); then
-        _nslab_kind "$rest" "$cur" "$lab"
-    elif [[ " $valued " == *" $prev:"* ]]; then
-        w=${valued#*" $prev:"}
-        _nslab_kind "${w%% *}" "$cur" "$lab"
-        return
-    elif [[ $cur == --* ]] && ((!dashdash)); then
-        _nslab_reply "$(tr ' ' '\n' <<< "$long")" "$cur"
-        return
-    elif [[ $cur == -* ]] && ((!dashdash)); then
-        _nslab_reply "$(tr ' ' '\n' <<< "$short")" "$cur"
-        return
-    elif ((npos < ${#kinds[@]})); then
-        _nslab_kind "${kinds[npos]%\*}" "$cur" "$lab"
-    elif ((${#kinds[@]} > 0)) && [[ ${kinds[-1]} == *\* ]]; then
-        _nslab_kind "${kinds[-1]%\*}" "$cur" "$lab"
-    fi
-
-    # bash splits words at ':' and '=' (COMP_WORDBREAKS): give back only
-    # what follows the last one in the current word
-    local c pre
-    for c in : =; do
-        if [[ $cur == *"$c"* && $COMP_WORDBREAKS == *"$c"* ]]; then
-            pre=${cur%"${cur##*"$c"}"}
-            COMPREPLY=("${COMPREPLY[@]#"$pre"}")
-            cur=${cur#"$pre"}
-        fi
-    done
-}
-
-complete -F _nslab nslab
-]=]
-
-function M.completion()
-  local o = { COMPLETION_HEAD }
+-- The completion script: template (scripts/completion/nslab.bash.in, the
+-- helpers and the driver) with the verb table's part at its @SPEC@ line.
+function M.completion(template)
+  local o = {}
   local names = {}
   for _, v in ipairs(verbs.list) do names[#names + 1] = v.name end
   o[#o + 1] = "_nslab_verbs='" .. table.concat(names, " ") .. "'"
@@ -374,8 +225,10 @@ function M.completion()
   end
   o[#o + 1] = "    esac"
   o[#o + 1] = "}"
-  o[#o + 1] = COMPLETION_TAIL
-  return table.concat(o, "\n")
+  local at = template:find("\n# @SPEC@[^\n]*\n")
+  assert(at, "the completion template lacks its @SPEC@ line")
+  local after = template:find("\n", at + 1, true)
+  return template:sub(1, at) .. table.concat(o, "\n") .. template:sub(after)
 end
 
 return M

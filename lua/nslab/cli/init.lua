@@ -4,7 +4,13 @@
 local M = {}
 
 function M.main(argv)
-  return require("nslab.cli.args").dispatch(argv)
+  local ok, args = pcall(require, "nslab.cli.args")
+  if not ok then
+    -- lua-argparse missing: its one line, not an internal error
+    io.stderr:write("nslab: ", tostring(args), "\n")
+    return 1
+  end
+  return args.dispatch(argv)
 end
 
 return M

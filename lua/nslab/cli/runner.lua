@@ -62,14 +62,20 @@ function M.exit_status(msg)
   return getmetatable(msg) == Exit and msg.status or nil
 end
 
--- "FILE:LINE: " of the Lua function that raised the error in flight: the
--- first frame with a line above raiser, nonstring, the message handler
--- and error() itself.
-local function raiser()
-  for level = 5, 40 do
+-- The library's own sources ("@/.../lua/nslab/"): where an error is
+-- placed, the lab line that called into the library counts, not these.
+local LIB = debug.getinfo(1, "S").source:match("^(@.*/nslab/)cli/runner%.lua$")
+
+-- "FILE:LINE: " of the lab code that raised the error in flight: the
+-- first frame from level on (above raiser, its callers in here and the
+-- message handler) that has a line (error() itself, a C function, has
+-- none) and is not the library's.
+local function raiser(level)
+  for level = level, 40 do
     local info = debug.getinfo(level, "Sl")
     if not info then break end
-    if info.currentline and info.currentline > 0 then
+    local lib = LIB and info.source:sub(1, #LIB) == LIB
+    if info.currentline and info.currentline > 0 and not lib then
       local src = info.source:sub(1, 1) == "@" and info.source:sub(2) or info.short_src
       return ("%s:%d: "):format(src, info.currentline)
     end
@@ -96,22 +102,26 @@ local function nonstring(m)
     local mt = getmetatable(m)
     if type(mt) == "table" and mt.__tostring then
       local ok, s = pcall(tostring, m)
-      if ok and type(s) == "string" then return raiser() .. s end
+      if ok and type(s) == "string" then return raiser(4) .. s end
     end
   end
   local what = m == nil and "error() without a message" or type(m) == "table" and ("error(%s)"):format(brief(m))
     or ("error(%s)"):format(tostring(m))
-  return raiser() .. what .. ": raise a message, like error(\"what went wrong\")" ..
+  return raiser(4) .. what .. ": raise a message, like error(\"what went wrong\")" ..
     (type(m) == "table" and ", or give the table a __tostring" or "")
 end
 
--- The xpcall message handler. A signal or an alarm (`test --timeout`)
--- stops the script wherever it is, most often inside the library (a
--- command it waits for): the message names the lab file's line instead.
+-- The xpcall message handler.
 function M.handler(verbose)
   return function(m)
     if getmetatable(m) == Exit then return m end
-    m = type(m) == "string" and m or nonstring(m)
+    if type(m) ~= "string" then
+      m = nonstring(m)
+    elseif not m:match("^[^\n]-:%d+: ") then
+      m = raiser(3) .. m   -- error("...", 0): say where all the same
+    end
+    -- a signal or `test --timeout` stops the script wherever it is, most
+    -- often in the library (a command it waits for): name the lab's line
     local what = m:match("^[^\n]-:%d+: (timed out)$") or m:match("^[^\n]-:%d+: (interrupted by [^\n]*)$")
     if what then
       local where = util.where()

@@ -188,9 +188,6 @@ end
 -- [FILTER...]: write what passes IFACE to FILE (pcap) until Ctrl-C,
 -- COUNT packets, or the lab going down.
 function M.capture(o)
-  if not o.write then
-    return usage("capture", "give the file to write with -w FILE.pcap (\"-\" for standard output)")
-  end
   if not need_root("capture") then return 1 end
   local lab, filter = o.lab, o.filter
   o.file, o.promisc = o.write, not o.no_promiscuous_mode

@@ -16,7 +16,7 @@
 --   rest     words after the positionals, taken as they are (exec's
 --            command): { NAME, METAVAR, help, after = N positionals }
 --   flags    { "-s --long", METAVAR or nil (a switch), help, complete =,
---              convert = function(s) -> value | nil, message,
+--              convert = function(s) -> value | nil, message, required = true,
 --              hidden = true: internal, left out of help, docs and completion }
 --   run      "module" (the verb's function is module[name]) or
 --            "module:function"
@@ -233,7 +233,7 @@ M.list = {
       "(as tcpdump's).",
     args = { LAB, ENDPOINT, { "filter", "FILTER", "a pcap filter expression", count = "*", complete = "none" } },
     flags = {
-      { "-w --write", "FILE", "the pcap file to write (- for standard output); required", complete = "file" },
+      { "-w --write", "FILE", "the pcap file to write (- for standard output)", complete = "file", required = true },
       { "-c --count", "COUNT", "stop after COUNT packets", convert = int_between(1, 2147483647, "-c", "a number of packets") },
       { "-s --snaplen", "BYTES", "keep at most BYTES of each packet",
         convert = int_between(64, 2147483647, "-s", "a number of bytes") },

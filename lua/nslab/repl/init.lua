@@ -44,6 +44,7 @@ end
 
 -- nslab repl LAB.lua | NAME (the command line: nslab.cli.verbs)
 function M.main(opt)
+  os.exit = runner.lab_exit   -- at the prompt too: leave through the teardown
   if not core.privileged() then
     return err("repl needs root to enter network namespaces; run it as root (sudo nslab repl ...)")
   end
@@ -102,7 +103,7 @@ function M.main(opt)
     io.stderr:write("nslab: repl: ", Session.errtext(e), "\n")
     return 1
   end
-  return derr and 1 or 0
+  return derr and 1 or (self.exit_code or 0)
 end
 
 -- for tests and embedding

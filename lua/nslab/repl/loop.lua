@@ -123,6 +123,12 @@ function S:run_line(line) return verbs.run_line(self, line) end
 function S:complete(text, line, start) return complete.complete(self, text, line, start) end
 
 function S:report(e)
+  -- os.exit(N) typed at the prompt (or run by a verb): leave, with N
+  local code = require("nslab.cli.runner").exit_status(e)
+  if code then
+    self.done, self.exit_code = true, code
+    return
+  end
   local msg = errtext(e)
   -- the terminal echoed ^C where the cursor was
   if msg == "interrupted (Ctrl-C)" and core.isatty(1) then out("\n") end
