@@ -94,6 +94,8 @@ local function error_kind(su, msg)
   if core.cancelled() == SIGALRM or msg:find("timed out after [%d.]+ s") or msg:find(": timed out$") then
     return "timeout"
   end
+  -- a signal is no fault of the lab's, wherever it lands
+  if msg:find("interrupted by %S+") then return "script" end
   return #su.cases == 0 and "build" or "script"
 end
 
@@ -202,20 +204,24 @@ local function test_file(nslab, tap, file, name, opt)
     tap:point(res.ok, res.desc, { at = res.where, expected = res.expected, found = res.found,
       detail = res.detail, time = res.time })
   end
-  if opt.timeout > 0 then core.alarm(opt.timeout) end
-  local script_ok, interrupted = run_script(nslab, tap, file, name, opt)
-  if not interrupted then
-    local ok, msg = xpcall(function()
+  -- the whole timed part in one protected call, so that the alarm's error
+  -- cannot land outside it; core.alarm(0) takes back one that came late
+  local script_ok, interrupted = false, nil
+  local ok, msg = xpcall(function()
+    if opt.timeout > 0 then core.alarm(opt.timeout) end
+    script_ok, interrupted = run_script(nslab, tap, file, name, opt)
+    if not interrupted then
       for li = first_lab, #nslab.labs do run_exercises(tap, nslab.labs[li], opt) end
-    end, handler(opt.verbose))
-    if not ok then
-      interrupted = msg:match("interrupted by (%S+)")
-      if not interrupted and core.cancelled() ~= SIGALRM then
-        tap:point(false, "the exercises run", { message = msg, at = msg:match("^([^:\n]+:%d+):") }, "error")
-      end
+    end
+    core.alarm(0)
+  end, handler(opt.verbose))
+  core.alarm(0)
+  if not ok then
+    interrupted = interrupted or msg:match("interrupted by (%S+)")
+    if not interrupted and core.cancelled() ~= SIGALRM then
+      tap:point(false, "the exercises run", { message = msg, at = msg:match("^([^:\n]+:%d+):") }, "error")
     end
   end
-  core.alarm(0)
   expect.reporter = nil
   if core.cancelled() == SIGALRM then
     -- the alarm went off where a pcall swallowed its error, or in the exercises
