@@ -15,11 +15,11 @@ local function link_local(s)
   return type(s) == "string" and s:lower():match("^fe80:") ~= nil
 end
 
--- A route's value: everything but its destination, table and metric
--- (those are its key).
+-- A route's value: everything but its destination, device, table and
+-- metric (those are its key: a node has one fe80::/64 per interface).
 local function route_value(r)
   local t = {}
-  for _, k in ipairs { "via", "dev", "src", "proto", "type", "scope" } do
+  for _, k in ipairs { "via", "src", "proto", "type", "scope" } do
     if r[k] ~= nil then t[#t + 1] = k .. " " .. tostring(r[k]) end
   end
   return table.concat(t, " ")
@@ -29,14 +29,22 @@ local function nft_rule(s)
   return (tostring(s):gsub("counter packets %d+ bytes %d+", "counter"):gsub("%s+# handle %d+", ""))
 end
 
+-- Facts are gathered as key -> values; a key met more than once (two
+-- equal routes) keeps each value, numbered in sorted order, so that the
+-- kernel's listing order does not matter.
 local function put(facts, key, value)
-  -- a key met twice (two equal routes) keeps both
-  local k, n = key, 1
-  while facts[k] ~= nil do
-    n = n + 1
-    k = ("%s (#%d)"):format(key, n)
+  local vs = facts[key]
+  if not vs then vs = {}; facts[key] = vs end
+  vs[#vs + 1] = tostring(value)
+end
+
+local function flatten(multi)
+  local f = {}
+  for k, vs in pairs(multi) do
+    table.sort(vs)
+    for i, v in ipairs(vs) do f[i == 1 and k or ("%s (#%d)"):format(k, i)] = v end
   end
-  facts[k] = tostring(value)
+  return f
 end
 
 -- The facts of an inspect document (docs/inspect.schema.json): a table
@@ -67,8 +75,8 @@ function M.facts(d)
     for _, r in ipairs(n.routes or {}) do
       local dst = tostring(r.dst)
       if not link_local(dst) or dst:match("/64$") then
-        put(f, ("%sroute %s%s%s"):format(p, r.table ~= "main" and ("table " .. tostring(r.table) .. " ") or "",
-          dst, r.metric and (" metric " .. r.metric) or ""), route_value(r))
+        put(f, ("%sroute %s%s%s%s"):format(p, r.table ~= "main" and ("table " .. tostring(r.table) .. " ") or "",
+          dst, r.dev and (" dev " .. r.dev) or "", r.metric and (" metric " .. r.metric) or ""), route_value(r))
       end
     end
     for _, t in ipairs(n.nat or {}) do
@@ -94,7 +102,7 @@ function M.facts(d)
     if a > b then a, b = b, a end
     put(f, ("link %s -- %s"):format(a, b), "present")
   end
-  return f
+  return flatten(f)
 end
 
 -- The difference from saved to live (inspect documents), as sorted lines;

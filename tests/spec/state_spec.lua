@@ -70,9 +70,9 @@ print("differ" if macs(sys.argv[1]) != macs(sys.argv[2]) else "same")
     local want = {
       ("lab st15 differs from the state saved in %s/first.json ("):format(dir),
       "\n  + a: address 10.93.1.9/24 on eth0\n",
-      "\n  + a: route 10.99.0.0/24: via 10.93.1.1 dev eth0",
+      "\n  + a: route 10.99.0.0/24 dev eth0: via 10.93.1.1 proto boot",
       "\n  ~ b: interface eth0: up: true -> false\n",
-      "\n  - b: route default: via 10.93.2.1 dev eth0",
+      "\n  - b: route default dev eth0: via 10.93.2.1 proto static",
       "\n  - r: address 10.93.2.1/24 on eth1\n",
     }
     for _, w in ipairs(want) do assert.is_truthy(out:find(w, 1, true), w .. " in:\n" .. out) end
@@ -131,6 +131,14 @@ print("differ" if macs(sys.argv[1]) != macs(sys.argv[2]) else "same")
     end
     assert.are.same({}, state.diff(doc(2, "aa:bb:cc:00:00:01", "fe80::1", 100, 0, 1500),
                                    doc(7, "aa:bb:cc:00:00:02", "fe80::2", 200, 9, 1500)))
+    -- the kernel's listing order does not matter (two fe80::/64 routes)
+    local x = doc(2, "m", "fe80::1", 1, 0, 1500)
+    local y = doc(2, "m", "fe80::1", 1, 0, 1500)
+    local r1 = { family = 6, dst = "fe80::/64", table = "main", type = "unicast", scope = "global", dev = "eth0", metric = 256 }
+    local r2 = { family = 6, dst = "fe80::/64", table = "main", type = "unicast", scope = "global", dev = "eth1", metric = 256 }
+    x.nodes[1].routes = { r1, r2 }
+    y.nodes[1].routes = { r2, r1 }
+    assert.are.same({}, state.diff(x, y))
     assert.are.same({ "~ a: interface eth0: mtu: 1500 -> 1400" },
       state.diff(doc(2, "m", "fe80::1", 1, 0, 1500), doc(2, "m", "fe80::1", 1, 0, 1400)))
   end)
