@@ -29,6 +29,8 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
 	lua_sethook(L, NULL, 0, 0);
+	if (caught == SIGALRM)      /* core.alarm: `nslab test --timeout` */
+		luaL_error(L, "timed out");
 	luaL_error(L, "interrupted by %s", caught == SIGINT ? "SIGINT (Ctrl-C)" :
 		   caught == SIGTERM ? "SIGTERM" : "SIGHUP");
 }
@@ -47,17 +49,33 @@ static int is_dir_with(const char *dir, const char *file)
 	return access(p, R_OK) == 0;
 }
 
-/* The Lua library: $NSLAB_LUA_DIR, else the source tree this binary was
- * built from, else the install location. */
+/* Whether this is the installed nslab (a package's /usr/bin/nslab), which
+ * must read the library installed with it even where the source tree it
+ * was built from is still around. */
+static int installed(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (n <= 0)
+		return 0;
+	exe[n] = 0;
+	return !strcmp(exe, NSLAB_INSTALL_BIN);
+}
+
+/* The Lua library: $NSLAB_LUA_DIR, else (for the binary in the build
+ * tree) the source tree it was built from, else the install location. */
 static const char *lua_dir(void)
 {
+	static const char *dir;
 	const char *e = getenv("NSLAB_LUA_DIR");
 
 	if (e && *e)
 		return e;
-	if (is_dir_with(NSLAB_SOURCE_LUA_DIR, "nslab/init.lua"))
-		return NSLAB_SOURCE_LUA_DIR;
-	return NSLAB_INSTALL_LUA_DIR;
+	if (!dir)
+		dir = !installed() && is_dir_with(NSLAB_SOURCE_LUA_DIR, "nslab/init.lua") ?
+			NSLAB_SOURCE_LUA_DIR : NSLAB_INSTALL_LUA_DIR;
+	return dir;
 }
 
 /* Where the library's bytecode is (see CMakeLists.txt), for the Lua
@@ -176,6 +194,8 @@ int main(int argc, char **argv)
 	lua_gc(L, LUA_GCINC, 110, 200, 0);
 	luaL_openlibs(L);
 	luaL_requiref(L, "nslab.core", luaopen_nslab_core, 0);
+	lua_pushstring(L, lua_dir());    /* for `nslab version` */
+	lua_setfield(L, -2, "lua_dir");
 	lua_pop(L, 1);
 	lua_pushlightuserdata(L, (void *)&caught);
 	lua_setfield(L, LUA_REGISTRYINDEX, "nslab.cancel");
@@ -202,6 +222,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
 	/* `nslab run lab.lua | head` must not kill nslab before teardown:
 	 * writes to a closed pipe fail instead (children get SIGPIPE back) */
 	signal(SIGPIPE, SIG_IGN);

@@ -448,6 +448,36 @@ function M.install(Lab)
     return v
   end
 
+  -- lab:expect_state(file [, {desc=}]): a check that the lab, as the
+  -- kernel holds it now, matches the state `nslab inspect LAB --json`
+  -- saved in file (relative to the lab file), what changes on every
+  -- build aside (nslab.state). With NSLAB_SAVE_STATE=1 in the
+  -- environment the file is (re)written instead, and the check passes.
+  function Lab:expect_state(file, opts)
+    opts = util.check_opts(opts, util.set { "desc" }, "expect_state")
+    if type(file) ~= "string" or file == "" then raise("expect_state needs the file of a saved state") end
+    local path = file
+    if file:sub(1, 1) ~= "/" and self.file then path = (self.file:match("^(.*)/[^/]*$") or ".") .. "/" .. file end
+    local desc = opts.desc or ("the lab's state matches " .. file)
+    if os.getenv("NSLAB_SAVE_STATE") == "1" then
+      local data, ierr = require("nslab.live.inspect").lab(self.name)
+      local f, ferr = data and io.open(path, "w")
+      if f then
+        f:write(json.encode(data, { indent = "  " }), "\n")
+        f:close()
+      end
+      return record(self, { desc = desc, ok = f ~= nil,
+        detail = f and ("saved to " .. path) or ("cannot save: " .. tostring(ierr or ferr)) })
+    end
+    local state = require "nslab.state"
+    local lines, cerr = state.compare(self.name, path)
+    if not lines then return record(self, { desc = desc, ok = false, detail = cerr }) end
+    local shown = table.move(lines, 1, math.min(#lines, 20), 1, {})
+    if #lines > 20 then shown[#shown + 1] = ("... %d more (nslab inspect %s --compare %s)"):format(#lines - 20, self.name, path) end
+    return record(self, { desc = desc, ok = #lines == 0, expected = "the state saved in " .. file,
+      found = #lines > 0 and (state.summary(lines) .. ": " .. table.concat(shown, "; ")) or nil })
+  end
+
   -- lab:checks() -> the checks recorded so far: {desc=, ok=, where=,
   -- detail= | expected=, found=, time=}
   function Lab:checks() return self._checks end

@@ -41,5 +41,7 @@ function M.down_all()
 end
 
 M.eventually = util.eventually
+-- nslab.defaults.exec_timeout = SECONDS | false (util.defaults)
+M.defaults = util.defaults
 
 return M

@@ -342,13 +342,22 @@ end
 
 -- node:exec(cmd [, opts]) -> result: r.out, r.err, r.status, r.ok
 -- (tostring(r) is the output, so print(node:exec "ip route") works).
+-- Without timeout= the command may run nslab.defaults.exec_timeout
+-- seconds, then is killed and the script fails at the calling line; with
+-- timeout=N it is killed after N s and r.timed_out is set.
 function Node:exec(cmd, opts)
   opts = util.check_opts(opts, EXEC_OPTS, "exec")
   local argv = argv_of(cmd)
-  if opts.timeout ~= nil and (type(opts.timeout) ~= "number" or opts.timeout <= 0) then
-    raise("exec timeout must be a positive number of seconds")
+  local limit = opts.timeout
+  if limit == nil then
+    -- the default limit, so that a hung command fails the script at its
+    -- line instead of hanging it (and a CI job) for good
+    limit = util.defaults.exec_timeout
+  elseif limit ~= false and (type(limit) ~= "number" or limit <= 0) then
+    raise("exec timeout must be a positive number of seconds (or false: no limit)")
   end
   local eo = self:_exec_opts(opts)
+  eo.timeout = limit or nil
   local core = self.lab.core
   if self.lab.listeners then self.lab:_emit("exec", self, cmd) end
   local direct = type(cmd) == "string" and not opts.env and plain_argv(cmd)
@@ -358,6 +367,11 @@ function Node:exec(cmd, opts)
     status, out, err, timed_out = core.exec(argv, eo)
   end
   if not status then raise(("in node \"%s\": %s"):format(self.name, out)) end
+  if timed_out and opts.timeout == nil then
+    raise(("command %q in node \"%s\" timed out after %g s (the default limit of node:exec; pass " ..
+      "timeout=SECONDS, or timeout=false for none)"):format(type(cmd) == "string" and cmd or table.concat(cmd, " "),
+      self.name, limit))
+  end
   local r = setmetatable({ out = out, err = err, status = status, ok = status == 0,
                            timed_out = timed_out, node = self, cmd = cmd }, Result)
   if opts.check and not r.ok then

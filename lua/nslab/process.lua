@@ -36,7 +36,11 @@ end
 function Process:wait(timeout)
   local core = self.node.lab.core
   if timeout == nil then
-    if not self.status then self.status = core.waitpid(self.pid, false) or -1 end
+    if not self.status then
+      local st = core.waitpid(self.pid, false)
+      if st == false then return nil end -- cut short by a signal (its error follows)
+      self.status = st or -1
+    end
     return self.status
   end
   local deadline = core.clock() + timeout

@@ -33,6 +33,12 @@ function M.oneline(msg)
   end))
 end
 
+-- Settings for every lab of this process (nslab.defaults). exec_timeout:
+-- the seconds node:exec lets a command run when the call names no
+-- timeout (false: no limit); $NSLAB_EXEC_TIMEOUT sets it from outside.
+local env_limit = tonumber(os.getenv("NSLAB_EXEC_TIMEOUT") or "")
+M.defaults = { exec_timeout = env_limit and (env_limit > 0 and env_limit or false) or 60 }
+
 function M.raise(msg)
   error(M.where() .. M.oneline(msg), 0)
 end

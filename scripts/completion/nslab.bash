@@ -100,8 +100,8 @@ _nslab_spec() {
         pids) long='--help' short='-h' valued=' ' pos='lab node' ;;
         identify) long='--help' short='-h' valued=' ' pos='none' ;;
         monitor) long='--help' short='-h' valued=' ' pos='lab' ;;
-        inspect) long='--help --json' short='-h --json' valued=' ' pos='lab' ;;
-        test) long='--help --junit --keep-on-fail --prefix --verbose' short='-h --junit --keep-on-fail --prefix -v' valued=' --junit:file --prefix:none' pos='lua*' ;;
+        inspect) long='--help --json --compare' short='-h --json --compare' valued=' --compare:file' pos='lab' ;;
+        test) long='--help --junit --json --jobs --timeout --exec-timeout --only --keep-on-fail --prefix --verbose' short='-h --junit --json -j --timeout --exec-timeout --only --keep-on-fail --prefix -v' valued=' --junit:file --json:file -j:none --jobs:none --timeout:none --exec-timeout:none --only:none --prefix:none' pos='lua*' ;;
         check) long='--help --name --verbose' short='-h --name -v' valued=' --name:none' pos='labfile' ;;
         graph) long='--help --output --name --verbose' short='-h -o --name -v' valued=' -o:file --output:file --name:none' pos='labfile' ;;
         shape) long='--help' short='-h' valued=' ' pos='lab endpoint shapekey*' ;;

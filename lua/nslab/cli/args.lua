@@ -34,6 +34,7 @@ function M.parser(v)
     if f[2] then
       o = p:option(f[1], f[3]):argname(f[2]):target(M.key(f[1]))
       if f.convert then o:convert(f.convert) end
+      if f.hidden then o:hidden(true) end
       if f.required then o:count(1) end
     else
       o = p:flag(f[1], f[3]):target(M.key(f[1]))

@@ -174,6 +174,8 @@ end
 
 function M.version()
   io.stdout:write("nslab ", core.version, " (", _VERSION, ")\n")
+  -- where the library was read from (the package test checks it)
+  if core.lua_dir then io.stdout:write("library: ", core.lua_dir, "\n") end
   return EXIT.ok
 end
 

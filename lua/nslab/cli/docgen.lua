@@ -10,6 +10,13 @@ local args = require "nslab.cli.args"
 
 local M = {}
 
+-- The flags of verb v that users see (not the internal, hidden ones).
+local function shown_flags(v)
+  local t = {}
+  for _, f in ipairs(v.flags or {}) do if not f.hidden then t[#t + 1] = f end end
+  return t
+end
+
 local function flag_names(f)
   local t = {}
   for n in f[1]:gmatch("%S+") do t[#t + 1] = n end
@@ -26,7 +33,7 @@ local function synopsis_words(v)
     w[#w + 1] = { m, "arg" }
   end
   if v.rest then w[#w + 1] = { "[--] " .. v.rest[2] .. " [ARG...]", "arg" } end
-  for _, f in ipairs(v.flags or {}) do
+  for _, f in ipairs(shown_flags(v)) do
     local names = flag_names(f)
     w[#w + 1] = { names[1] .. (f[2] and (" " .. f[2]) or ""), f.required and "required" or "flag" }
   end
@@ -76,7 +83,7 @@ function M.markdown()
         local rows = {}
         for _, a in ipairs(v.args or {}) do rows[#rows + 1] = { a[2], a[3] } end
         if v.rest then rows[#rows + 1] = { v.rest[2] .. "...", v.rest[3] } end
-        for _, f in ipairs(v.flags or {}) do
+        for _, f in ipairs(shown_flags(v)) do
           rows[#rows + 1] = { table.concat(flag_names(f), ", ") .. (f[2] and (" " .. f[2]) or ""), f[3] }
         end
         if #rows > 0 then
@@ -170,7 +177,7 @@ function M.man_drift(page)
       local body = cmds:sub(s + 4)
       body = body:gsub("\n%.RS\n.-\n%.RE\n", "\n")
       body = body:match("^(.-)\n%.[TS][PS]\n") or body
-      for _, f in ipairs(v.flags or {}) do
+      for _, f in ipairs(shown_flags(v)) do
         local found = false
         for _, n in ipairs(flag_names(f)) do
           if body:find(roff(n), 1, true) then found = true end
@@ -200,7 +207,7 @@ function M.completion(template)
   o[#o + 1] = "    case $1 in"
   for _, v in ipairs(verbs.list) do
     local long, short, valued, pos = { "--help" }, { "-h" }, {}, {}
-    for _, f in ipairs(v.flags or {}) do
+    for _, f in ipairs(shown_flags(v)) do
       local names = flag_names(f)
       short[#short + 1] = names[1]
       long[#long + 1] = names[#names]

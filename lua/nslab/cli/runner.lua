@@ -120,6 +120,13 @@ function M.handler(verbose)
     elseif not m:match("^[^\n]-:%d+: ") then
       m = raiser(3) .. m   -- error("...", 0): say where all the same
     end
+    -- a signal or `test --timeout` stops the script wherever it is, most
+    -- often in the library (a command it waits for): name the lab's line
+    local what = m:match("^[^\n]-:%d+: (timed out)$") or m:match("^[^\n]-:%d+: (interrupted by [^\n]*)$")
+    if what then
+      local where = util.where()
+      if where ~= "" then m = where .. what end
+    end
     if verbose then return debug.traceback(m, 2) end
     return m
   end
@@ -147,6 +154,8 @@ function M.fail(nslab, file, msg, verbose)
     return status
   end
   io.stderr:write(verbose and msg or util.oneline(msg), "\n")
+  -- a command past its limit (node:exec's default) or `test --timeout`
+  if msg:find("timed out after [%d.]+ s") or msg:find(": timed out$") then return EXIT.timeout end
   local failure = require("nslab.expect").last_failure
   if failure and msg:sub(1, #failure) == failure then return EXIT.failed end
   return EXIT.build

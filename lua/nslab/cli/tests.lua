@@ -39,78 +39,47 @@ local load_lab, handler = runner.load, runner.handler
 
 ---- nslab test ------------------------------------------------------------------
 
-local function yaml_str(s)
-  s = tostring(s)
-  return '"' .. s:gsub('\\', '\\\\'):gsub('"', '\\"'):gsub("\n", "\\n"):gsub("%c", "") .. '"'
-end
+local report = require "nslab.cli.report"
 
-local function xml(s)
-  s = tostring(s or "")
-  -- drop what XML 1.0 cannot carry at all
-  s = s:gsub("[%z\1-\8\11\12\14-\31]", "")
-  return (s:gsub("[&<>\"']", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;",
-    ['"'] = "&quot;", ["'"] = "&apos;" }))
-end
+local SIGALRM = 14 -- core.alarm's signal (Linux)
 
-local function hostname()
-  local f = io.open("/proc/sys/kernel/hostname")
-  local h = f and f:read("l") or "localhost"
-  if f then f:close() end
-  return h
-end
+-- The per-lab limit of `nslab test` when --timeout is not given (the
+-- verb table documents it).
+M.DEFAULT_TIMEOUT = 600
 
--- JUnit XML, the shape Jenkins, GitLab and GitHub reporters read:
--- one <testsuite> per lab file, one <testcase> per check.
-local function junit(suites, total_time)
-  local out = { '<?xml version="1.0" encoding="UTF-8"?>' }
-  local t, f, e, s = 0, 0, 0, 0
-  for _, su in ipairs(suites) do
-    t, f, e, s = t + #su.cases, f + su.failures, e + su.errors, s + su.skipped
-  end
-  out[#out + 1] = ('<testsuites name="nslab" tests="%d" failures="%d" errors="%d" skipped="%d" time="%.3f">')
-    :format(t, f, e, s, total_time)
-  local host = xml(hostname())
-  for id, su in ipairs(suites) do
-    out[#out + 1] = ('  <testsuite id="%d" name="%s" package="nslab" hostname="%s" timestamp="%s" tests="%d" failures="%d" errors="%d" skipped="%d" time="%.3f">')
-      :format(id - 1, xml(su.name), host, su.timestamp, #su.cases, su.failures, su.errors, su.skipped, su.time)
-    out[#out + 1] = ('    <properties><property name="file" value="%s"/><property name="lab" value="%s"/></properties>')
-      :format(xml(su.file), xml(su.lab))
-    for _, c in ipairs(su.cases) do
-      local open = ('    <testcase classname="%s" name="%s" time="%.3f"'):format(xml(su.name), xml(c.name), c.time or 0)
-      if c.where then open = open .. (' file="%s" line="%s"'):format(xml(c.where:match("^(.*):%d+$") or c.where),
-        c.where:match(":(%d+)$") or "0") end
-      if c.status == "pass" then
-        out[#out + 1] = open .. "/>"
-      else
-        out[#out + 1] = open .. ">"
-        if c.status == "skip" then
-          out[#out + 1] = ('      <skipped message="%s"/>'):format(xml(c.message))
-        else
-          local tag = c.status == "error" and "error" or "failure"
-          out[#out + 1] = ('      <%s message="%s" type="%s">%s</%s>'):format(tag, xml(c.message),
-            c.status == "error" and "ScriptError" or "CheckFailed", xml(c.text or c.message), tag)
-        end
-        out[#out + 1] = "    </testcase>"
-      end
+-- Lab names for files: the prefix and each file's name; two files of the
+-- same name (a/x.lua, b/x.lua) get x and x-2, so that they never share a
+-- lab, also when they run side by side.
+local function lab_names(files, prefix)
+  local names, used = {}, {}
+  for i, file in ipairs(files) do
+    local base = prefix .. lab_name_of(file)
+    local name, k = base, 1
+    while used[name] do
+      k = k + 1
+      name = ("%s-%d"):format(base, k)
     end
-    out[#out + 1] = ("    <system-out>%s</system-out>"):format(xml(table.concat(su.output)))
-    out[#out + 1] = "  </testsuite>"
+    used[name] = true
+    names[i] = name
   end
-  out[#out + 1] = "</testsuites>"
-  return table.concat(out, "\n") .. "\n"
+  return names
 end
 
--- The command line of `nslab test`: pos, opt, or nil and the exit status
--- (the message printed).
+-- The options of `nslab test` (opt, as nslab.cli.args made it): files,
+-- opt (opt.names: the lab names), or nil and the exit status (the
+-- message printed). Flag values are checked by the verb table.
 local function test_args(opt)
   local pos = opt.files
-  local prefix = opt.prefix or ""
-  for _, file in ipairs(pos) do
+  opt.timeout = opt.timeout or M.DEFAULT_TIMEOUT
+  opt.jobs = opt.jobs or 1
+  if opt.exec_timeout then util.defaults.exec_timeout = opt.exec_timeout > 0 and opt.exec_timeout or false end
+  opt.names = opt.lab and { opt.lab } or lab_names(pos, opt.prefix or "")
+  if opt.worker and #pos ~= 1 then return nil, err(EXIT.usage, "test: --worker takes one lab file") end
+  for i, file in ipairs(pos) do
     if not readable(file) then return nil, err(EXIT.build, "test: cannot open lab file %s (check the path)", file) end
-    local name = prefix .. lab_name_of(file)
-    if not valid_name(name) then
+    if not valid_name(opt.names[i]) then
       return nil, err(2, "test: %s: cannot use \"%s\" as a lab name (letters, digits, '-', '_'); rename the file or pass --prefix",
-        file, name)
+        file, util.shown(opt.names[i]))
     end
   end
   if not core.privileged() then
@@ -119,94 +88,30 @@ local function test_args(opt)
   return pos, opt
 end
 
--- A TAP stream on out and the JUnit suites it fills: one suite per lab
--- file, one point (test case) per check.
-local Tap = {}
-Tap.__index = Tap
-
-function Tap.new(out, progress)
-  return setmetatable({ out = out, progress = progress, n = 0, failed = 0, skipped = 0, suites = {} }, Tap)
+-- What stopped a script: "timeout", "build" (before any check: the lab
+-- was never built as written) or "script".
+local function error_kind(su, msg)
+  if core.cancelled() == SIGALRM or msg:find("timed out after [%d.]+ s") or msg:find(": timed out$") then
+    return "timeout"
+  end
+  -- a signal is no fault of the lab's, wherever it lands
+  if msg:find("interrupted by %S+") then return "script" end
+  return #su.cases == 0 and "build" or "script"
 end
 
--- Start the suite of one lab file (its checks run in lab name).
-function Tap:suite(file, base, name)
-  local su = { name = base, lab = name, file = file, cases = {}, failures = 0, errors = 0, skipped = 0,
-               output = {}, timestamp = os.date("!%Y-%m-%dT%H:%M:%S"), t0 = core.clock(), failed = false }
-  su.last = su.t0
-  self.suites[#self.suites + 1] = su
-  self.su = su
-  self.out:write(("# %s (lab %s)\n"):format(file, name))
-  return su
-end
+local ERROR_POINT = { build = "the lab builds", timeout = "the lab finishes in time",
+                      script = "the lab script runs to its end" }
 
--- The YAML block under a failed point, and the JUnit message and text of
--- case c from diag.
-local function diagnose(out, c, desc, diag)
-  local lines = { "  ---" }
-  local msg = {}
-  for _, k in ipairs { "message", "at", "expected", "found", "detail" } do
-    if diag[k] then
-      lines[#lines + 1] = ("  %s: %s"):format(k, yaml_str(diag[k]))
-      if k ~= "at" then msg[#msg + 1] = (k == "message" and "" or (k .. ": ")) .. diag[k] end
-    end
-  end
-  lines[#lines + 1] = "  ..."
-  out:write(table.concat(lines, "\n"), "\n")
-  if diag.message then
-    c.message = diag.message
-  elseif diag.expected or diag.found then
-    c.message = ("expected %s; found %s"):format(diag.expected or desc, diag.found or "otherwise")
-  else
-    c.message = diag.detail or desc
-  end
-  c.text = table.concat(msg, "\n")
-  if diag.at then c.text = diag.at .. ": " .. c.text end
-end
-
--- One TAP point in the current suite. status: nil (pass or fail by ok),
--- "error", "skip" or "todo" (a TODO point may fail without failing the run).
-function Tap:point(ok, desc, diag, status, directive)
-  local su = self.su
-  self.progress.clear()
-  self.n = self.n + 1
-  local now = core.clock()
-  local c = { name = desc, time = diag and diag.time or (now - su.last), where = diag and diag.at }
-  su.last = now
-  if status == "skip" or (status == "todo" and not ok) then
-    c.status, c.message = "skip", directive
-    su.skipped = su.skipped + 1
-    self.skipped = self.skipped + 1
-  elseif ok then
-    c.status = "pass"
-  else
-    c.status = status or "fail"
-    if c.status == "error" then su.errors = su.errors + 1 else su.failures = su.failures + 1 end
-    self.failed = self.failed + 1
-    su.failed = true
-  end
-  self.out:write(("%s %d - %s: %s%s\n"):format((ok or status == "skip") and "ok" or "not ok", self.n, su.name,
-    desc:gsub("\n", " "), directive and (" # " .. (status == "skip" and "SKIP " or "TODO ") .. directive) or ""))
-  if not ok and diag and status ~= "todo" then diagnose(self.out, c, desc, diag) end
-  self.out:flush()
-  su.cases[#su.cases + 1] = c
-end
-
--- What the script printed: TAP comments, and the suite's system-out.
-function Tap:comment(s)
-  self.progress.clear()
-  local su = self.su
-  su.output[#su.output + 1] = s
-  for line in s:gmatch("[^\n]*\n?") do
-    if line ~= "" then self.out:write("# ", line:gsub("\n$", ""), "\n") end
-  end
+local function timeout_message(at, opt)
+  return ("%stimed out after %g s (nslab test --timeout %g)"):format(at and (at .. ": ") or "", opt.timeout, opt.timeout)
 end
 
 -- Run the lab file's script into lab name; returns whether it ran to its
 -- end and the signal that interrupted it, if one did.
 local function run_script(nslab, tap, file, name, opt)
   if core.journal_owner(name) ~= nil then
-    tap:point(false, "build the lab", { message = ("lab \"%s\" is already up; `nslab down %s`, or test under another --prefix")
-      :format(name, name) }, "error")
+    tap:point(false, "the lab builds", { message = ("lab \"%s\" is already up; `nslab down %s`, or test under another --prefix")
+      :format(name, name) }, "error", nil, "build")
     return false
   end
   local env = tap.progress.output() or {}
@@ -224,30 +129,41 @@ local function run_script(nslab, tap, file, name, opt)
   end
   if ok then return true end
   msg = tostring(msg)
-  tap:point(false, "the lab script runs to its end", { message = msg, at = msg:match("^([^:\n]+:%d+):") }, "error")
+  local at = msg:match("^([^:\n]+:%d+):")
+  local kind = error_kind(tap.su, msg)
+  if kind == "timeout" and core.cancelled() == SIGALRM then msg = timeout_message(at, opt) end
+  tap:point(false, ERROR_POINT[kind], { message = msg, at = at }, "error", nil, kind)
   return false, msg:match("interrupted by (%S+)")
+end
+
+-- Whether --only lets check desc of suite su be reported.
+local function selected(opt, su, desc)
+  return not opt.only or (su.name .. ": " .. desc):find(opt.only) ~= nil
 end
 
 -- The exercises of lab l: each must start unsolved and be solved by its
 -- solution (one without a solution is a TODO until it passes).
 local function run_exercises(tap, l, opt)
   for _, e in ipairs(l:exercises() or {}) do
-    local ok1, before = pcall(l.run_exercise, l, e)
-    if not ok1 then before = { ok = false, found = tostring(before) } end
-    if e.solution then
-      tap:point(not before.ok, ("exercise %d starts unsolved: %s"):format(e.n, e.goal),
-        { at = e.where, found = before.ok and "its check already passes before any fix" or nil })
-      local sok, serr = xpcall(e.solution, handler(opt.verbose), l)
-      if not sok then
-        tap:point(false, ("exercise %d: its solution runs"):format(e.n), { at = e.where, message = serr }, "error")
+    if selected(opt, tap.su, ("exercise %d: %s"):format(e.n, e.goal)) then
+      tap.su.matched = tap.su.matched + 1
+      local ok1, before = pcall(l.run_exercise, l, e)
+      if not ok1 then before = { ok = false, found = tostring(before) } end
+      if e.solution then
+        tap:point(not before.ok, ("exercise %d starts unsolved: %s"):format(e.n, e.goal),
+          { at = e.where, found = before.ok and "its check already passes before any fix" or nil })
+        local sok, serr = xpcall(e.solution, handler(opt.verbose), l)
+        if not sok then
+          tap:point(false, ("exercise %d: its solution runs"):format(e.n), { at = e.where, message = serr }, "error")
+        else
+          local after = l:run_exercise(e)
+          tap:point(after.ok, ("exercise %d is solved by its solution: %s"):format(e.n, e.goal),
+            { at = e.where, found = after.found })
+        end
       else
-        local after = l:run_exercise(e)
-        tap:point(after.ok, ("exercise %d is solved by its solution: %s"):format(e.n, e.goal),
-          { at = e.where, found = after.found })
+        tap:point(before.ok, ("exercise %d: %s"):format(e.n, e.goal), nil, before.ok and nil or "todo",
+          before.ok and nil or "not solved yet (no solution= to prove it can be)")
       end
-    else
-      tap:point(before.ok, ("exercise %d: %s"):format(e.n, e.goal), nil, before.ok and nil or "todo",
-        before.ok and nil or "not solved yet (no solution= to prove it can be)")
     end
   end
 end
@@ -260,7 +176,8 @@ local function finish_labs(nslab, first_lab, tap, opt, interrupted)
     local l = nslab.labs[li]
     if tap.su.failed and opt.keep_on_fail and l:is_up() and not interrupted then
       l:keep()
-      tap.out:write(("# kept lab %s up for inspection: nslab inspect %s | nslab check %s | nslab down %s\n")
+      tap.su.kept = true
+      tap:note(("# kept lab %s up for inspection: nslab inspect %s | nslab check %s | nslab down %s\n")
         :format(l.name, l.name, l.name, l.name))
     else
       local ok, derr = pcall(l.down, l)
@@ -272,24 +189,49 @@ local function finish_labs(nslab, first_lab, tap, opt, interrupted)
   core.block_signals(false)
 end
 
--- One lab file: its script, its checks as they come, its exercises, a
--- point if it has no checks at all, then teardown. Returns the signal
--- that interrupted it, if one did.
-local function test_file(nslab, tap, file, opt)
+-- One lab file, in lab name: its script, its checks as they come, its
+-- exercises, a point if it has no checks at all, then teardown; all of it
+-- under the --timeout alarm but the teardown. Returns the signal that
+-- interrupted it, if one did.
+local function test_file(nslab, tap, file, name, opt)
   local expect = require "nslab.expect"
-  local base = lab_name_of(file)
-  local name = (opt.prefix or "") .. base
-  local su = tap:suite(file, base, name)
+  local su = tap:suite(file, lab_name_of(file), name)
+  su.matched = 0
   local first_lab = #nslab.labs + 1
   expect.reporter = function(res)
+    if not selected(opt, su, res.desc) then return end
+    su.matched = su.matched + 1
     tap:point(res.ok, res.desc, { at = res.where, expected = res.expected, found = res.found,
       detail = res.detail, time = res.time })
   end
-  local script_ok, interrupted = run_script(nslab, tap, file, name, opt)
-  if not interrupted then
-    for li = first_lab, #nslab.labs do run_exercises(tap, nslab.labs[li], opt) end
+  -- the whole timed part in one protected call, so that the alarm's error
+  -- cannot land outside it; core.alarm(0) takes back one that came late
+  local script_ok, interrupted = false, nil
+  local ok, msg = xpcall(function()
+    if opt.timeout > 0 then core.alarm(opt.timeout) end
+    script_ok, interrupted = run_script(nslab, tap, file, name, opt)
+    if not interrupted then
+      for li = first_lab, #nslab.labs do run_exercises(tap, nslab.labs[li], opt) end
+    end
+    core.alarm(0)
+  end, handler(opt.verbose))
+  core.alarm(0)
+  if not ok then
+    interrupted = interrupted or msg:match("interrupted by (%S+)")
+    if not interrupted and core.cancelled() ~= SIGALRM then
+      tap:point(false, "the exercises run", { message = msg, at = msg:match("^([^:\n]+:%d+):") }, "error")
+    end
   end
   expect.reporter = nil
+  if core.cancelled() == SIGALRM then
+    -- the alarm went off where a pcall swallowed its error, or in the exercises
+    core.cancelled(true)
+    local last = su.cases[#su.cases]
+    if not (last and last.kind == "timeout") then
+      tap:point(false, ERROR_POINT.timeout, { message = timeout_message(nil, opt) }, "error", nil, "timeout")
+    end
+    script_ok = false
+  end
   local nchecks = 0
   for li = first_lab, #nslab.labs do
     nchecks = nchecks + #nslab.labs[li]:checks() + #(nslab.labs[li]:exercises() or {})
@@ -297,26 +239,82 @@ local function test_file(nslab, tap, file, opt)
   if script_ok and nchecks == 0 then
     tap:point(false, "the lab carries checks", { message =
       "the lab declares no checks; prove what it builds with lab:check or lab:expect_* (docs/testing.md)" })
+  elseif script_ok and su.matched == 0 then
+    tap:point(true, ("no check matches --only %s"):format(opt.only), nil, "skip", "not selected")
   end
   finish_labs(nslab, first_lab, tap, opt, interrupted)
   su.time = core.clock() - su.t0
   return interrupted
 end
 
--- nslab test [--junit FILE] [--keep-on-fail] [--prefix P] [--verbose] FILE...
+-- The exit status of a run: a timeout (EXIT.timeout), then a lab that
+-- could not be built or whose script stopped (EXIT.build), then a failed
+-- check (EXIT.failed) decide it.
+local function run_status(tap, interrupted)
+  if interrupted then return interrupted:find("INT") and 130 or 143 end
+  local worst
+  for _, su in ipairs(tap.suites) do
+    local s = report.suite_status(su)
+    if s == "timeout" then return EXIT.timeout end
+    if s ~= "pass" and s ~= "fail" then worst = EXIT.build end
+  end
+  return worst or (tap.failed > 0 and EXIT.failed or EXIT.ok)
+end
+
+local function write_file(path, what, text)
+  if path == "-" then
+    io.stdout:write(text)
+    return true
+  end
+  local f, ferr = io.open(path, "w")
+  if not f then return false, err(1, "test: cannot write %s file: %s", what, ferr) end
+  f:write(text)
+  f:close()
+  return true
+end
+
+-- A worker of `test -j`: one file, its suite written as JSON to opt.worker.
+local function test_worker(nslab, file, opt)
+  local tap = report.Tap.new(io.stdout)
+  local interrupted = test_file(nslab, tap, file, opt.names[1], opt)
+  local su = tap.suites[1]
+  local events = {}
+  for _, ev in ipairs(su.events) do
+    events[#events + 1] = ev.comment and { comment = ev.comment } or
+      { case = { name = ev.case.name, status = ev.case.status, kind = ev.case.kind, where = ev.case.where,
+                 time = ev.case.time, message = ev.case.message, text = ev.case.text, diag = ev.case.diag,
+                 directive = ev.case.directive, todo = ev.case.todo } }
+  end
+  local json = require "nslab.json"
+  local ok, status = write_file(opt.worker, "result", json.encode({ file = su.file, name = su.name, lab = su.lab,
+    timestamp = su.timestamp, time = su.time, kept = su.kept or false, notes = su.notes,
+    interrupted = interrupted, events = json.array(events) }))
+  if not ok then return status end
+  return interrupted and (interrupted:find("INT") and 130 or 143) or 0
+end
+
+-- nslab test [--junit FILE] [--json FILE|-] [-j N] [--timeout S] [--only P]
+--            [--keep-on-fail] [--prefix P] [--exec-timeout S] [--verbose] FILE...
 function M.test(opt)
-  local pos, status = test_args(opt)
-  if not pos then return status end
+  local files, status = test_args(opt)
+  if not files then return status end
   local nslab = require "nslab"
+  if opt.worker then return test_worker(nslab, files[1], opt) end
   local progress = require "nslab.cli.progress"
-  progress.auto(nslab)
-  local tap = Tap.new(io.stdout, progress)
+  -- with --json -, stdout carries the JSON alone
+  local out = opt.json == "-" and { write = function() end, flush = function() end } or io.stdout
+  if opt.jobs == 1 and out == io.stdout then progress.auto(nslab) end
+  local tap = report.Tap.new(out, progress)
   local t_start = core.clock()
   local interrupted
   tap.out:write("TAP version 13\n")
-  for _, file in ipairs(pos) do
-    interrupted = test_file(nslab, tap, file, opt)
-    if interrupted then break end
+  if opt.jobs > 1 and #files > 1 then
+    interrupted = require("nslab.cli.parallel").run(files, opt, function(done) tap:replay(done) end)
+  else
+    for i, file in ipairs(files) do
+      interrupted = test_file(nslab, tap, file, opt.names[i], opt)
+      if interrupted then break end
+    end
   end
   local total = core.clock() - t_start
   local n, failed, skipped = tap.n, tap.failed, tap.skipped
@@ -324,20 +322,26 @@ function M.test(opt)
   tap.out:write(("# %d checks, %d passed, %d failed%s, %d lab file%s, %.1f s\n"):format(n, n - failed - skipped,
     failed, skipped > 0 and (", " .. skipped .. " skipped") or "", #tap.suites, #tap.suites == 1 and "" or "s", total))
   tap.out:flush()
+  local status = run_status(tap, interrupted)
+  if opt.only and status == EXIT.ok and not interrupted then
+    local picked = 0
+    for _, su in ipairs(tap.suites) do
+      for _, c in ipairs(su.cases) do if c.directive ~= "not selected" then picked = picked + 1 end end
+    end
+    if picked == 0 then status = err(EXIT.failed, "test: --only \"%s\" matches no check of these labs", opt.only) end
+  end
   if opt.junit then
-    local f, ferr = io.open(opt.junit, "w")
-    if not f then return err(1, "test: cannot write JUnit file: %s", ferr) end
-    f:write(junit(tap.suites, total))
-    f:close()
+    local ok, st = write_file(opt.junit, "JUnit", report.junit(tap.suites, total))
+    if not ok then return st end
+  end
+  if opt.json then
+    local ok, st = write_file(opt.json, "JSON", report.json(tap.suites, total, status))
+    if not ok then return st end
   end
   if interrupted then
     io.stderr:write(("nslab: test interrupted by %s; labs torn down\n"):format(interrupted))
-    return interrupted:find("INT") and 130 or 143
   end
-  local errors = 0
-  for _, su in ipairs(tap.suites) do errors = errors + su.errors end
-  if errors > 0 then return EXIT.build end
-  return failed > 0 and EXIT.failed or EXIT.ok
+  return status
 end
 
 ---- nslab check -----------------------------------------------------------------
@@ -463,14 +467,36 @@ end
 
 ---- nslab inspect ---------------------------------------------------------------
 
+-- inspect LAB --compare FILE: the lab against the state saved in FILE,
+-- as a diff (nslab.state); 0 when they agree, 1 when they differ.
+function M.compare(name, file, saved, live)
+  local state = require "nslab.state"
+  local lines = state.diff(saved, live)
+  if #lines == 0 then
+    io.stdout:write(("lab %s matches the state saved in %s\n"):format(name, file))
+    return EXIT.ok
+  end
+  io.stdout:write(("lab %s differs from the state saved in %s (%s):\n"):format(name, file, state.summary(lines)))
+  for _, l in ipairs(lines) do io.stdout:write("  ", l, "\n") end
+  return EXIT.failed
+end
+
 -- nslab inspect LAB [--json]
 function M.inspect(opt)
   if not core.privileged() then
     return err(1, "inspect needs root to read the lab's nodes; run it as root (sudo nslab inspect ...)")
   end
   local inspect = require "nslab.live.inspect"
+  local saved
+  if opt.compare then
+    -- read first: a bad file is a usage error whatever the lab
+    local serr
+    saved, serr = require("nslab.state").load(opt.compare)
+    if not saved then return err(EXIT.usage, "inspect: --compare: %s", serr) end
+  end
   local data, ierr = inspect.lab(opt.lab)
   if not data then return err(1, "inspect: %s", ierr) end
+  if saved then return M.compare(opt.lab, opt.compare, saved, data) end
   for _, s in ipairs(ierr) do err(0, "inspect: %s: %s (skipped)", s.node, s.error) end
   if opt.json then
     io.stdout:write(require("nslab.json").encode(data, { indent = "  " }), "\n")

@@ -16,7 +16,8 @@
 --   rest     words after the positionals, taken as they are (exec's
 --            command): { NAME, METAVAR, help, after = N positionals }
 --   flags    { "-s --long", METAVAR or nil (a switch), help, complete =,
---              convert = function(s) -> value | nil, message, required = true }
+--              convert = function(s) -> value | nil, message, required = true,
+--              hidden = true: internal, left out of help, docs and completion }
 --   run      "module" (the verb's function is module[name]) or
 --            "module:function"
 -- The parsed command line reaches run as one table: positionals by NAME,
@@ -73,6 +74,27 @@ local function int_between(lo, hi, flag, what)
       return nil, ("%s needs %s from %d to %d, got \"%s\""):format(flag, what, lo, hi, s)
     end
     return n
+  end
+end
+
+-- A number of seconds, 0 or more, for time limits.
+local function seconds(flag)
+  return function(s)
+    local n = tonumber(s)
+    if not n or n < 0 or n ~= n or n == math.huge then
+      return nil, ("%s needs a number of seconds (0: no limit), got \"%s\""):format(flag, s)
+    end
+    return n
+  end
+end
+
+-- A Lua pattern string.find accepts.
+local function lua_pattern(flag)
+  return function(s)
+    if not pcall(string.find, "", s) then
+      return nil, ("%s \"%s\" is not a valid Lua pattern (escape magic characters with %%)"):format(flag, s)
+    end
+    return s
   end
 end
 
@@ -150,7 +172,9 @@ M.list = {
     summary = "a lab that is up, as the kernel holds it",
     doc = "Nodes, interfaces, addresses, routes, rules and NAT, read from the kernel " ..
       "(docs/graph-inspect.md; JSON schema docs/inspect.schema.json).",
-    args = { LAB }, flags = { { "--json", nil, "print JSON (docs/inspect.schema.json)" } } },
+    args = { LAB }, flags = { { "--json", nil, "print JSON (docs/inspect.schema.json)" },
+      { "--compare", "FILE", "compare with a state saved by --json: print the difference (ifindexes, " ..
+        "MACs, link-local addresses, pids and counters aside); exit 1 when it differs", complete = "file" } } },
 
   { name = "test", group = "ci", run = "nslab.cli.tests",
     summary = "build each lab, run its checks, tear down (TAP, JUnit)",
@@ -159,9 +183,21 @@ M.list = {
     args = { { "files", "LAB.lua", "lab files", count = "+", complete = "lua" } },
     flags = {
       { "--junit", "FILE", "also write a JUnit XML report to FILE", complete = "file" },
+      { "--json", "FILE", "also write the results as JSON to FILE (- for standard output, instead of TAP; " ..
+        "docs/test-results.schema.json)", complete = "file" },
+      { "-j --jobs", "N", "run N labs at once, each in a process of its own (output kept per lab)",
+        convert = int_between(1, 64, "-j", "a number of labs") },
+      { "--timeout", "SECONDS", "time limit of each lab, its teardown aside (default 600; 0: none)",
+        convert = seconds("--timeout") },
+      { "--exec-timeout", "SECONDS", "limit of a node:exec that names none (default 60; 0: none)",
+        convert = seconds("--exec-timeout") },
+      { "--only", "PATTERN", "report only the checks whose \"LAB: description\" matches the Lua PATTERN",
+        convert = lua_pattern("--only") },
       { "--keep-on-fail", nil, "leave a lab whose checks failed up for inspection" },
       { "--prefix", "P", "prefix every lab name with P" },
       VERBOSE,
+      { "--worker", "RESULT", "internal (-j): run one file, write its suite to RESULT", hidden = true },
+      { "--lab", "NAME", "internal (-j): the lab name of --worker's file", hidden = true },
     } },
   { name = "check", group = "ci", run = "nslab.cli.tests",
     summary = "which exercises of a lab that is up pass, with hints",
