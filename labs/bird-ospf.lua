@@ -1,0 +1,58 @@
+-- An OSPF ring of BIRD 2 routers: r1 .. rN (N = 6, or NSLAB_ROUTERS), each
+-- with a loopback 10.255.0.i/32, router i joined to router i+1 by a /30
+-- (10.0.i.0/30), the last to the first. Every router runs BIRD with its own
+-- /etc/bird/bird.conf and control socket (node:bird); fast timers (hellos
+-- every second on point-to-point links, retransmissions after one) let the
+-- ring converge in a few seconds. The checks wait for every adjacency,
+-- then ping every loopback from every router.
+-- Run it:   nslab run labs/bird-ospf.lua
+-- Look:     nslab up labs/bird-ospf.lua, then in the REPL `r1 birdc show route`
+local N = math.tointeger(tonumber(os.getenv("NSLAB_ROUTERS") or "6"))
+assert(N and N >= 3 and N <= 250, "NSLAB_ROUTERS must be a whole number from 3 to 250")
+
+local function bird_conf(i)
+  return ([[
+router id 10.255.0.%d;
+
+protocol device { }
+
+# OSPF's routes into the kernel's main table
+protocol kernel {
+  ipv4 { export where source = RTS_OSPF; };
+}
+
+protocol ospf v2 ospf1 {
+  ipv4 { import all; export none; };
+  area 0 {
+    interface "eth*" { type ptp; hello 1; dead 4; rxmt 1; };
+    interface "lo" { stub yes; };
+  };
+}
+]]):format(i)
+end
+
+local r = {}
+for i = 1, N do
+  r[i] = lab:router("r" .. i)
+  r[i]:addr("lo", ("10.255.0.%d/32"):format(i))
+end
+for i = 1, N do
+  lab:link(r[i], r[i % N + 1], { ("10.0.%d.1/30"):format(i), ("10.0.%d.2/30"):format(i) })
+end
+for i = 1, N do
+  r[i]:bird { config = bird_conf(i) }
+end
+
+-- both neighbours of every router Full, then every loopback in every
+-- router's kernel table and answering pings
+for i = 1, N do
+  lab:expect_bird_ospf_full(r[i], "ospf1", { neighbors = 2, timeout = 20 })
+end
+for i = 1, N do
+  for j = 1, N do
+    if i ~= j then
+      lab:expect_reach(r[i], ("10.255.0.%d"):format(j))
+    end
+  end
+end
+print(r[1]:birdc "show route")
