@@ -444,12 +444,14 @@ function Node:connect(target, port, opts)
 end
 
 -- Mixins, loaded on first use (util.later): NAT and filtering
--- (nslab.nat), shaping (node:shape, link:shape; nslab.shape) and capture
--- (nslab.capture).
+-- (nslab.nat), shaping (node:shape, link:shape; nslab.shape), capture
+-- (nslab.capture) and private files (node:private, node:file;
+-- nslab.private).
 util.later("nslab.nat", { Node }, { { Node, { "masquerade", "snat", "dnat", "port_forward",
   "forward", "forward_policy", "nft", "nft_rule", "ruleset" } } })
 util.later("nslab.shape", { Node }, { { Node, { "shape", "unshape", "shaping" } },
   { Link, { "shape", "unshape" } } })
 util.later("nslab.capture", { Node }, { { Node, { "capture" } } })
+util.later("nslab.private", { Node }, { { Node, { "private", "file", "_private_write", "privates" } } })
 
 return Node

@@ -5,6 +5,7 @@
 #include "exec.h"
 #include "paths.h"
 #include "names.h"
+#include "private.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -77,6 +78,7 @@ int nsl_exec_enter(const struct nsl_exec_opts *o, const char **stage)
 	if (o->nsname) {
 		struct statvfs sv;
 		unsigned long fl = 0;
+		int rc;
 
 		if (unshare(CLONE_NEWNS) < 0) {
 			*stage = "private mount namespace";
@@ -93,6 +95,12 @@ int nsl_exec_enter(const struct nsl_exec_opts *o, const char **stage)
 		if (umount2("/sys", MNT_DETACH) == 0)
 			(void)mount(o->nsname, "/sys", "sysfs", fl, NULL);
 		bind_etc(o->nsname);
+		/* never run with the host's copy of a path the node keeps
+		 * private: a daemon would write where the host sees it */
+		if ((rc = nsl_private_bind(o->nsname)) < 0) {
+			*stage = "bind the node's private files";
+			return rc;
+		}
 	}
 	if (o->hostname) {
 		if (unshare(CLONE_NEWUTS) < 0 ||
@@ -333,6 +341,15 @@ out_ready:
 	close(ready[0]);
 	if (ready[1] >= 0) close(ready[1]);
 	return rc;
+}
+
+void nsl_exec_forget_template(struct nsl_ns *node)
+{
+	if (node->have_tmpl > 0) {
+		close(node->tmpl_mnt);
+		close(node->tmpl_uts);
+	}
+	node->have_tmpl = 0;
 }
 
 void nsl_exec_set_node(struct nsl_exec_opts *o, struct nsl_ns *node)

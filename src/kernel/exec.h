@@ -45,6 +45,10 @@ int nsl_exec_template(const struct nsl_exec_opts *o, int *mntfd, int *utsfd,
  * own. Set o->nsname and o->hostname first. */
 void nsl_exec_set_node(struct nsl_exec_opts *o, struct nsl_ns *node);
 
+/* Drop the node's template: the next command builds it again (after the
+ * node's private files changed). */
+void nsl_exec_forget_template(struct nsl_ns *node);
+
 /* fork, enter the node, exec argv; collect output and status. */
 int nsl_exec_run(char *const argv[], const struct nsl_exec_opts *o,
 		 struct nsl_exec_result *r, struct nsl_err *err);

@@ -213,6 +213,7 @@ static const struct kind {
 	[NSL_REC_NFT]    = { "nft", 2, { F_WORD, F_WORD } },
 	[NSL_REC_PID]    = { "pid", 2, { F_INT, F_INT } },
 	[NSL_REC_RMDIR]  = { "rmdir", 1, { F_REST } },
+	[NSL_REC_PRIVATE] = { "private", 3, { F_WORD, F_WORD, F_REST } },
 };
 
 const char *nsl_journal_kind_name(enum nsl_rec_kind kind)

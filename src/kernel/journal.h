@@ -36,6 +36,10 @@ enum nsl_rec_kind {
 	NSL_REC_NFT,             /* FAMILY TABLE: an nftables table in the host namespace */
 	NSL_REC_PID,             /* PID STARTTIME: a background process of the lab */
 	NSL_REC_RMDIR,           /* DIR: a directory the lab made (removed if empty) */
+	NSL_REC_PRIVATE,         /* NODE dir|file PATH: a private entry of a node; its
+				    content is in the lab's directory, which teardown
+				    removes, and its mounts live only in the node's
+				    mount namespaces */
 	NSL_REC_NKINDS
 };
 

@@ -31,6 +31,7 @@ int luaopen_nslab_core(lua_State *L)
 		nsl_lua_open_readline,
 		nsl_lua_open_shape,
 		nsl_lua_open_capture,
+		nsl_lua_open_private,
 	};
 	size_t i;
 

@@ -41,6 +41,7 @@ void nsl_lua_open_inspect(lua_State *L);
 void nsl_lua_open_readline(lua_State *L);
 void nsl_lua_open_shape(lua_State *L);
 void nsl_lua_open_capture(lua_State *L);
+void nsl_lua_open_private(lua_State *L);
 
 int luaopen_nslab_core(lua_State *L);
 

@@ -105,6 +105,9 @@ function M.snapshot()
   s.state = select(2, M.sh("ls -A /run/nslab 2>/dev/null | sort"))
   s.etc = select(2, M.sh("ls -A /etc/netns 2>/dev/null | sort || echo absent"))
   s.fwd = select(2, M.sh("sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding"))
+  -- what routing daemons of a lab must never write on the host
+  s.daemon_dirs = select(2, M.sh("find /etc/frr /run/frr /etc/bird /run/bird -printf '%p %m %u %g %s %T@\\n' " ..
+    "2>/dev/null | sort"))
   for k, v in pairs(s) do s[k] = filtered(k, v) end
   return s
 end
@@ -169,6 +172,20 @@ function M.eventually(fn, timeout)
     core.sleep(0.05)
   until core.clock() > deadline
   return v, x
+end
+
+-- Start a shell command in the background (output to a log under /tmp);
+-- returns its pid.
+function M.bg(cmd)
+  local _, out = M.sh(("%s >/tmp/nslab-bg.$$.log 2>&1 & echo $!"):format(cmd))
+  return tonumber(out:match("%d+"))
+end
+
+-- Wait until pid has ended (gone, or a zombie nobody reaped yet).
+function M.wait_exit(pid, timeout)
+  local core = require "nslab.core"
+  return M.eventually(function() return core.starttime(pid) == 0 or
+    M.sh("ps -o stat= -p " .. pid .. " | grep -q Z") == 0 end, timeout or 10)
 end
 
 -- Write a lab file into a temporary directory; returns its path.

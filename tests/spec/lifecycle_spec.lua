@@ -3,10 +3,7 @@
 local T = require "nslab_test"
 local core = require "nslab.core"
 
-local function bg(cmd)
-  local _, out = T.sh(("%s >/tmp/nslab-bg.$$.log 2>&1 & echo $!"):format(cmd))
-  return tonumber(out:match("%d+"))
-end
+local bg, wait_exit = T.bg, T.wait_exit
 
 local function count_netns(prefix)
   local _, out = T.sh("ip netns list")
@@ -15,11 +12,6 @@ local function count_netns(prefix)
     if l:sub(1, #prefix) == prefix then n = n + 1 end
   end
   return n
-end
-
-local function wait_exit(pid, timeout)
-  return T.eventually(function() return core.starttime(pid) == 0 or
-    T.sh("ps -o stat= -p " .. pid .. " | grep -q Z") == 0 end, timeout or 10)
 end
 
 describe("lifecycle", function()

@@ -147,6 +147,12 @@ function Ns:nft(script)
   return ""
 end
 
+-- private files (nslab.private): a dry run keeps none; nslab check adds none
+function Ns:private_add(path)
+  if self._state.live then return nil, "private: nslab check only observes a lab; it does not change it" end
+  return "/nonexistent/private" .. path
+end
+
 function Ns:nsid_for(other)
   local r = self:_live()
   if r and getmetatable(other) == NsMeta then return r:nsid_for(other:_live()) end
@@ -183,6 +189,9 @@ local function core_basics(f, state)
     if state.live then return real.mkdir(p) end
     return true
   end
+  f.private_check = real.private_check
+  f.private_owner = real.private_owner
+  function f.private_write() return true end
 end
 
 -- A journal that records nothing: a dry run owns no lab, and attach mode
