@@ -2,9 +2,12 @@
 -- with a loopback 10.255.0.i/32, router i joined to router i+1 by a /30
 -- (10.0.i.0/30), the last to the first. Every router runs BIRD with its own
 -- /etc/bird/bird.conf and control socket (node:bird); fast timers (hellos
--- every second on point-to-point links, retransmissions after one) let the
--- ring converge in a few seconds. The checks wait for every adjacency,
--- then ping every loopback from every router.
+-- every second on point-to-point links, retransmissions after two) form
+-- every adjacency within a second or two; the routes follow some five
+-- seconds after start, as BIRD originates a router's LSA again no sooner
+-- than 5 s after the last (RFC 2328's MinLSInterval, fixed in BIRD). The
+-- checks wait for every adjacency, then ping every loopback from every
+-- router.
 -- Run it:   nslab run labs/bird-ospf.lua
 -- Look:     nslab up labs/bird-ospf.lua, then in the REPL `r1 birdc show route`
 local N = math.tointeger(tonumber(os.getenv("NSLAB_ROUTERS") or "6"))
@@ -24,7 +27,7 @@ protocol kernel {
 protocol ospf v2 ospf1 {
   ipv4 { import all; export none; };
   area 0 {
-    interface "eth*" { type ptp; hello 1; dead 4; rxmt 1; };
+    interface "eth*" { type ptp; hello 1; dead 4; retransmit 2; };
     interface "lo" { stub yes; };
   };
 }
@@ -51,7 +54,7 @@ end
 for i = 1, N do
   for j = 1, N do
     if i ~= j then
-      lab:expect_reach(r[i], ("10.255.0.%d"):format(j))
+      lab:expect_reach(r[i], ("10.255.0.%d"):format(j), { timeout = 20 })
     end
   end
 end

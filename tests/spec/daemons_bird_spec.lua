@@ -6,7 +6,8 @@
 local nslab = require "nslab"
 local T = require "nslab_test"
 
-local HOST_DIRS = "ls -lan --time-style=+%s /etc/bird /run/bird 2>&1; md5sum /etc/bird/* 2>&1"
+-- (T.snapshot compares their names, modes, owners, sizes and times)
+local HOST_DIRS = "find /etc/bird /run/bird -type f -exec md5sum {} + 2>&1 | sort"
 
 local function conf(i)
   return ([[
@@ -16,7 +17,7 @@ protocol kernel { ipv4 { export where source = RTS_OSPF; }; }
 protocol ospf v2 ospf1 {
   ipv4 { import all; export none; };
   area 0 {
-    interface "eth*" { type ptp; hello 1; dead 4; rxmt 1; };
+    interface "eth*" { type ptp; hello 1; dead 4; retransmit 2; };
     interface "lo" { stub yes; };
   };
 }
@@ -89,6 +90,8 @@ describe("BIRD in nodes", function()
     assert.matches("router id 10.255.0.1;", out, 1, true)
     assert.are.equal("up", r1:bird_protocols().ospf1.state)
     assert.matches("^Full", r1:bird_ospf_neighbors("ospf1")[1].state)
+    -- while two BIRDs run, the host's BIRD directories are as they were
+    assert.are.equal(dirs, select(2, T.sh(HOST_DIRS)))
     -- a command BIRD does not know: one line naming it and the node
     local ok, err = pcall(r1.birdc, r1, "show nonsense")
     assert.is_false(ok)
