@@ -146,6 +146,13 @@ protocol ospf v2 ospf1 {
       .. "package bird2 (apt-get install bird2)\n", err)
   end)
 
+  it("a dry run (nslab graph) goes past node:bird: nothing starts, every node is drawn", function()
+    local file = T.write_lab("t13bdry", PAIR .. "r1:bird { config = 'router id 1.1.1.1;' }\nlab:host 'h3'\n")
+    local st, out, err = T.nslab("graph", file)
+    assert.are.equal(0, st, err)
+    assert.matches('"h3"', out, 1, true)
+  end)
+
   it("nslab killed with -9: BIRD keeps running until `nslab clean` ends it", function()
     local file = T.write_lab("t13bkill", PAIR .. [[
 r1:bird { config = "router id 10.255.0.1;\nprotocol device { }\n" }

@@ -165,6 +165,9 @@ end
 -- happen: root, /run/netns, time (instant in a dry run, real once live).
 local function core_basics(f, state)
   local clock = 0
+  -- for what waits on a process it spawned (a daemon's socket): no
+  -- process runs in a dry run, so there is nothing to wait for
+  f.dry = true
   f.version = real.version
   f.netns_dir = real.netns_dir
   f.etc_netns_dir = real.etc_netns_dir
