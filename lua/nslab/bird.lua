@@ -163,6 +163,11 @@ function M.install(Node, Lab)
       raise("birdc needs a command, like node:birdc \"show route\"")
     end
     need_bird(self.lab.core)
+    -- without a private /run/bird the socket there is the host's BIRD's
+    if self:is_root() or not is_private(self, RUN_DIR) then
+      raise(("birdc: node \"%s\" runs no BIRD of its own (start one with node:bird{ config = ... })")
+        :format(self.name))
+    end
     local r = self:exec({ "birdc", "-s", CTL, cmd }, { timeout = 10 })
     local out = r.out:gsub("^BIRD [^\n]* ready%.\n", "")
     if not r.ok then
