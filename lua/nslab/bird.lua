@@ -141,7 +141,7 @@ function M.install(Node, Lab)
     os.remove(run.backing .. "/bird.ctl")   -- a socket left by a BIRD that died
     local proc = self:spawn(argv)
     all[self] = { proc = proc, line = util.where(), user = user, group = group }
-    if core.dry then return proc end     -- nslab graph, nslab check: nothing runs
+    if core.simulated then return proc end     -- nslab graph, nslab check: nothing runs
     local timeout = opts.timeout or 10
     local up = util.eventually(function()
       return core.exists(run.backing .. "/bird.ctl") or not proc:running()

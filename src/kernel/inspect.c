@@ -171,11 +171,19 @@ static void each_route(struct nl_object *o, void *p)
 	i.metric = -1;
 	if (rtnl_route_get_priority(r) || i.family == 6)
 		i.metric = rtnl_route_get_priority(r);
-	/* the first next hop; multipath routes show only it */
+	/* the first next hop in gw/oif; a multipath route's all in nh[] */
 	nh = rtnl_route_get_nnexthops(r) > 0 ? rtnl_route_nexthop_n(r, 0) : NULL;
 	if (nh) {
 		i.oif = rtnl_route_nh_get_ifindex(nh);
 		fmt_addr(rtnl_route_nh_get_gateway(nh), 0, i.gw, sizeof i.gw);
+	}
+	if (rtnl_route_get_nnexthops(r) > 1) {
+		for (int k = 0; k < rtnl_route_get_nnexthops(r) && k < NSL_ROUTE_MAXNH; k++) {
+			nh = rtnl_route_nexthop_n(r, k);
+			i.nh[k].oif = rtnl_route_nh_get_ifindex(nh);
+			fmt_addr(rtnl_route_nh_get_gateway(nh), 0, i.nh[k].gw, sizeof i.nh[k].gw);
+			i.nnh = k + 1;
+		}
 	}
 	w->stop = fn(&i, w->arg);
 }

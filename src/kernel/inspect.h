@@ -37,7 +37,11 @@ struct nsl_route_info {
 	int oif;                 /* 0 = none */
 	char src[64];            /* preferred source, "" = none */
 	long long metric;        /* -1 = none */
+	int nnh;                 /* next hops of a multipath route (gw and oif
+				    above are the first); at most NSL_ROUTE_MAXNH */
+	struct { char gw[64]; int oif; } nh[8];
 };
+#define NSL_ROUTE_MAXNH 8
 
 /* Each calls fn once per object; fn returning non-zero stops the walk. */
 int nsl_inspect_links(struct nsl_ns *ns,

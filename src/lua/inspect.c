@@ -144,12 +144,25 @@ static int push_route(const struct nsl_route_info *r, void *arg)
 		setstr(L, "src", r->src);
 	if (r->metric >= 0)
 		setint(L, "metric", r->metric);
+	if (r->nnh > 1) {
+		lua_createtable(L, r->nnh, 0);
+		for (int k = 0; k < r->nnh; k++) {
+			lua_createtable(L, 0, 2);
+			if (r->nh[k].gw[0])
+				setstr(L, "via", r->nh[k].gw);
+			if (r->nh[k].oif)
+				setint(L, "oif", r->nh[k].oif);
+			lua_rawseti(L, -2, k + 1);
+		}
+		lua_setfield(L, -2, "nexthops");
+	}
 	lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
 	return 0;
 }
 
 /* ns:routes() -> { {family=, table=, type=, proto=, scope=, dst=, via=,
- * oif=, src=, metric=}, ... } from every table */
+ * oif=, src=, metric= [, nexthops={ {via=, oif=}, ... }]}, ... } from
+ * every table (nexthops: a multipath route's, via/oif its first) */
 static int m_routes(lua_State *L)
 {
 	struct nsl_ns *ns = nsl_lua_checkns(L, 1);

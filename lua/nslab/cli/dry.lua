@@ -165,9 +165,6 @@ end
 -- happen: root, /run/netns, time (instant in a dry run, real once live).
 local function core_basics(f, state)
   local clock = 0
-  -- for what waits on a process it spawned (a daemon's socket): no
-  -- process runs in a dry run, so there is nothing to wait for
-  f.dry = true
   f.version = real.version
   f.netns_dir = real.netns_dir
   f.etc_netns_dir = real.etc_netns_dir
@@ -192,6 +189,8 @@ local function core_basics(f, state)
     if state.live then return real.mkdir(p) end
     return true
   end
+  -- daemons (nslab.frr, nslab.bird) are not started on a stand-in core
+  f.simulated = true
   f.private_check = real.private_check
   f.private_owner = real.private_owner
   function f.private_write() return true end
