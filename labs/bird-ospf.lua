@@ -46,16 +46,20 @@ for i = 1, N do
   r[i]:bird { config = bird_conf(i) }
 end
 
--- both neighbours of every router Full, then every loopback in every
--- router's kernel table and answering pings
+-- both neighbours of every router Full (BIRD's view), every loopback in
+-- every router's kernel table (netlink), then answering pings
 for i = 1, N do
-  lab:expect_bird_ospf_full(r[i], "ospf1", { neighbors = 2, timeout = 20 })
+  lab:expect_ospf_full(r[i], r[i % N + 1], { timeout = 20 })
+  lab:expect_ospf_full(r[i], r[(i - 2) % N + 1], { timeout = 20 })
 end
 for i = 1, N do
   for j = 1, N do
-    if i ~= j then
-      lab:expect_reach(r[i], ("10.255.0.%d"):format(j), { timeout = 20 })
-    end
+    if i ~= j then r[i]:has_route(("10.255.0.%d/32"):format(j), { timeout = 20 }) end
+  end
+end
+for i = 1, N do
+  for j = 1, N do
+    if i ~= j then lab:expect_reach(r[i], ("10.255.0.%d"):format(j)) end
   end
 end
 print(r[1]:birdc "show route")

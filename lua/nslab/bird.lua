@@ -2,8 +2,9 @@
 -- Debian's bird.service does (`bird -f -u bird -g bird`), with the node's
 -- own /etc/bird and /run/bird (node:private), so `birdc` run anywhere in
 -- the node (node:birdc, `r1 birdc` in the REPL, `nslab exec`) reaches that
--- node's BIRD and no other; lab:expect_bird_up and lab:expect_bird_ospf_full
--- wait for its protocols. The daemon is a process of the node: teardown
+-- node's BIRD and no other; lab:expect_bird_up waits for any of its protocols, and the convergence checks of
+-- nslab.converge (ospf_full, bgp_established) read BIRD's view through the
+-- reader registered here. The daemon is a process of the node: teardown
 -- ends it with everything else running in the namespace.
 local util = require "nslab.util"
 
@@ -103,9 +104,54 @@ local function is_private(node, path)
   end
 end
 
+-- BGP sessions from `show protocols all`: each BGP protocol's block
+-- names its neighbour address and BGP state.
+local function bgp_sessions(node)
+  local list, cur = {}, nil
+  for line in node:birdc("show protocols all"):gmatch("[^\n]+") do
+    local name, proto = line:match("^(%S+)%s+(%S+)")
+    if name and name ~= "Name" then
+      cur = proto == "BGP" and { name = name, state = "?" } or nil
+      if cur then list[#list + 1] = cur end
+    elseif cur then
+      local st = line:match("^%s+BGP state:%s+(%S+)")
+      local addr = line:match("^%s+Neighbor address:%s+(%S+)")
+      if st then cur.state = st end
+      if addr then cur.peer = addr:gmatch("[^%%]+")() end
+    end
+  end
+  local out = {}
+  for _, p in ipairs(list) do
+    if p.peer then out[#out + 1] = { peer = p.peer, state = p.state, name = p.name } end
+  end
+  return out
+end
+
+-- Neighbours and sessions for nslab.converge (node:ospf_full,
+-- node:bgp_established), from birdc.
+local reader = {
+  runs = function(node) return node.lab.bird_nodes ~= nil and node.lab.bird_nodes[node] ~= nil end,
+  ospf = function(node)
+    local ok, ns = pcall(node.bird_ospf_neighbors, node)
+    if not ok then return nil, util.oneline(tostring(ns)):gsub("^.-:%d+: ", "") end
+    local list = {}
+    for _, n in ipairs(ns) do
+      list[#list + 1] = { id = n.router_id, address = n.addr, state = n.state, iface = n.iface }
+    end
+    return list
+  end,
+  bgp = function(node)
+    local ok, list = pcall(bgp_sessions, node)
+    if not ok then return nil, util.oneline(tostring(list)):gsub("^.-:%d+: ", "") end
+    return list
+  end,
+}
+
 local BIRD_OPTS = util.set { "config", "user", "timeout" }
 
 function M.install(Node, Lab)
+  require("nslab.converge").readers.bird = reader
+
   -- node:bird{ config = TEXT [, user = "bird" | "user:group" | false,
   -- timeout = 10] } -> the process; returns once BIRD's control socket is
   -- open.
@@ -225,7 +271,7 @@ function M.install(Node, Lab)
     return x
   end
 
-  local CHECK_OPTS = util.set { "timeout", "desc", "neighbors" }
+  local CHECK_OPTS = util.set { "timeout", "desc" }
 
   -- lab:expect_bird_up(node, proto [, {timeout=10, desc=}]): a check that
   -- waits until BIRD's protocol proto is up in node (for BGP: the session
@@ -244,26 +290,6 @@ function M.install(Node, Lab)
         return false, ("no protocol %s (BIRD has: %s)"):format(proto, table.concat(names, ", "))
       end
       return p.state == "up", ("%s %s%s"):format(proto, p.state, p.info ~= "" and (", " .. p.info) or "")
-    end, { timeout = opts.timeout or 10 })
-  end
-
-  -- lab:expect_bird_ospf_full(node, proto [, {neighbors=1, timeout=10,
-  -- desc=}]): waits until that many OSPF neighbours of node are Full.
-  function Lab:expect_bird_ospf_full(node, proto, opts)
-    opts = util.check_opts(opts, CHECK_OPTS, "expect_bird_ospf_full")
-    node = node_arg(self, node, "expect_bird_ospf_full")
-    if type(proto) ~= "string" then raise("expect_bird_ospf_full needs a BIRD protocol name like \"ospf1\"") end
-    local want = opts.neighbors or 1
-    util.check_int(want, 1, 10000, "neighbors")
-    return self:expect_eventually(opts.desc or ("%s: BIRD %s has %d Full neighbour%s")
-      :format(node.name, proto, want, want == 1 and "" or "s"), function()
-      local ok, ns = pcall(node.bird_ospf_neighbors, node, proto)
-      if not ok then return false, util.oneline(tostring(ns)):gsub("^.-:%d+: ", "") end
-      local full, other = 0, {}
-      for _, n in ipairs(ns) do
-        if n.state:match("^Full") then full = full + 1 else other[#other + 1] = n.router_id .. " " .. n.state end
-      end
-      return full >= want, ("%d Full%s"):format(full, #other > 0 and (", " .. table.concat(other, ", ")) or "")
     end, { timeout = opts.timeout or 10 })
   end
 end

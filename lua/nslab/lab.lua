@@ -383,6 +383,6 @@ util.later("nslab.kinds", { Lab, Node }, { { Lab, { "vxlan", "wireguard" } },
 
 -- BIRD 2 in nodes and the checks on its protocols (nslab.bird).
 util.later("nslab.bird", { Node, Lab }, { { Node, { "bird", "birdc", "bird_configure",
-  "bird_protocols", "bird_ospf_neighbors" } }, { Lab, { "expect_bird_up", "expect_bird_ospf_full" } } })
+  "bird_protocols", "bird_ospf_neighbors" } }, { Lab, { "expect_bird_up" } } })
 
 return Lab
