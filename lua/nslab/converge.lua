@@ -108,6 +108,12 @@ local function routes_to(node, want, tbl)
   return out
 end
 
+-- M.routes_to(node, prefix [, table]) -> the next hops ({via=, dev=,
+-- proto=}) of node's routes to exactly prefix, read once; nil, err.
+function M.routes_to(node, prefix, tbl)
+  return routes_to(node, route_target(prefix), tbl)
+end
+
 local function show_hops(hops)
   local t = {}
   for _, h in ipairs(hops) do
