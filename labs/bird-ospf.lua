@@ -1,4 +1,4 @@
--- An OSPF ring of BIRD 2 routers: r1 .. rN (N = 6, or NSLAB_ROUTERS), each
+-- An OSPF ring of BIRD 2 routers: r1 .. rN (N = 6, or `N=20 nslab run labs/bird-ospf.lua`), each
 -- with a loopback 10.255.0.i/32, router i joined to router i+1 by a /30
 -- (10.0.i.0/30), the last to the first. Every router runs BIRD with its own
 -- /etc/bird/bird.conf and control socket (node:bird); fast timers (hellos
@@ -10,8 +10,8 @@
 -- router.
 -- Run it:   nslab run labs/bird-ospf.lua
 -- Look:     nslab up labs/bird-ospf.lua, then in the REPL `r1 birdc show route`
-local N = math.tointeger(tonumber(os.getenv("NSLAB_ROUTERS") or "6"))
-assert(N and N >= 3 and N <= 250, "NSLAB_ROUTERS must be a whole number from 3 to 250")
+local N = math.tointeger(tonumber(os.getenv("N") or "6"))
+if not N or N < 3 or N > 200 then error("N must be a whole number from 3 to 200", 0) end
 
 local function bird_conf(i)
   return ([[
