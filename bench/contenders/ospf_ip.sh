@@ -2,7 +2,8 @@
 # ospf_ip.sh - the floor of bench/ospf: an OSPF ring of N FRR routers built
 # by hand, the way an article would, with plain `ip` and FRR's own daemons.
 #
-#   ospf_ip.sh up   N PREFIX DIR   build, start, poll; prints BENCH-CONVERGED
+#   ospf_ip.sh up   N PREFIX DIR   build, start (prints BENCH-STARTED once every
+#                                  daemon is up), poll; prints BENCH-CONVERGED
 #                                  when every router has a route to every
 #                                  other router's loopback, then exits
 #   ospf_ip.sh down N PREFIX DIR   end the daemons, delete the namespaces
@@ -43,9 +44,10 @@ up)
 		ip -n "$p$j" link set eth0 up
 	done
 	# each router's daemons start in the background, routers side by side;
-	# within a router zebra first (ospfd and staticd connect to it)
+	# within a router zebra first, and the others once zebra's socket is
+	# there (a daemon that finds no zebra tries again only 10 s later)
 	for i in $(seq 1 "$n"); do
-		ns=$p$i run=/run/frr/$ns
+		ns=$p$i run=/run/frr/$p$i
 		mkdir -p "$run"
 		chown frr:frr "$run"
 		"$here/ospf_conf.sh" "$i" "$n" > "$dir/$ns.conf"
@@ -54,20 +56,19 @@ up)
 			for d in $DAEMONS; do
 				ip netns exec "$ns" "$FRR/$d" -d -N "$ns" -f "$dir/$ns.conf" -A 127.0.0.1 -P 0 \
 					--log "file:$dir/$ns.$d.log"
+				[ "$d" != zebra ] || while [ ! -S "$run/zserv.api" ]; do sleep 0.01; done
 			done
 		) &
 	done
 	wait
-	# poll, as an impatient person would, until every router holds a route
-	# to every other loopback
-	want=$((n - 1))
-	while :; do
-		ok=1
-		for i in $(seq 1 "$n"); do
-			got=$(ip -n "$p$i" -4 route show proto ospf | grep -c '^10\.255\.0\.' || true)
-			if [ "$got" -lt "$want" ]; then ok=0; break; fi
-		done
-		[ $ok = 1 ] && break
+	echo BENCH-STARTED
+	# poll every 50 ms (as nslab's route check does) until every router
+	# holds a route to every other loopback; routers already complete are
+	# not asked again
+	want=$((n - 1)) i=1
+	while [ "$i" -le "$n" ]; do
+		got=$(ip -n "$p$i" -4 route show proto ospf | grep -c '^10\.255\.0\.' || true)
+		if [ "$got" -ge "$want" ]; then i=$((i + 1)); else sleep 0.05; fi
 	done
 	echo BENCH-CONVERGED ;;
 down)
