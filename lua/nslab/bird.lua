@@ -2,10 +2,11 @@
 -- Debian's bird.service does (`bird -f -u bird -g bird`), with the node's
 -- own /etc/bird and /run/bird (node:private), so `birdc` run anywhere in
 -- the node (node:birdc, `r1 birdc` in the REPL, `nslab exec`) reaches that
--- node's BIRD and no other; lab:expect_bird_up waits for any of its protocols, and the convergence checks of
--- nslab.converge (ospf_full, bgp_established) read BIRD's view through the
--- reader registered here. The daemon is a process of the node: teardown
--- ends it with everything else running in the namespace.
+-- node's BIRD and no other. lab:expect_bird_up waits for any of its
+-- protocols; the convergence checks of nslab.converge (ospf_full,
+-- bgp_established) read BIRD's view through the reader registered here.
+-- The daemon is a process of the node: teardown ends it with everything
+-- else running in the namespace.
 local util = require "nslab.util"
 
 local raise = util.raise
@@ -85,7 +86,7 @@ end
 -- error (the node's log under the lab's state directory) unless the
 -- config says where they go; BIRD's default is the host's syslog.
 local function with_log(text)
-  if text:find("%f[%w]log%s") then return text end
+  if ("\n" .. text):find("\n%s*log%s") then return text end
   return text .. (text:sub(-1) == "\n" and "" or "\n")
     .. "# nslab: BIRD's messages go to the node's log (nslab's logs directory)\nlog stderr all;\n"
 end

@@ -99,6 +99,14 @@ describe("BIRD in nodes", function()
     local ok, err = pcall(r1.birdc, r1, "show nonsense")
     assert.is_false(ok)
     assert.matches("^[^\n]*daemons_bird_spec%.lua:%d+: birdc \"show nonsense\" in node \"r1\": [^\n]+$", err)
+    -- BIRD's messages are in the node's log, not the host's syslog
+    assert.matches("Started", p1:output(), 1, true)
+    -- a new config BIRD refuses leaves the running one in place
+    ok, err = pcall(r1.bird_configure, r1, "router id 10.255.0.1;\nprotocol devic { }\n")
+    assert.is_false(ok)
+    assert.matches("BIRD in node \"r1\" refused its config: syntax error", err, 1, true)
+    assert.matches("Reconfigured", r1:bird_configure(conf(1)), 1, true)
+    assert.are.equal("up", r1:bird_protocols().ospf1.state)
     -- a second BIRD in the same node is refused
     ok, err = pcall(r1.bird, r1, { config = conf(1) })
     assert.is_false(ok)
