@@ -1,6 +1,7 @@
--- An OSPF ring of BIRD 2 routers: r1 .. rN (N = 6, or `N=20 nslab run labs/bird-ospf.lua`), each
--- with a loopback 10.255.0.i/32, router i joined to router i+1 by a /30
--- (10.0.i.0/30), the last to the first. Every router runs BIRD with its own
+-- An OSPF ring of BIRD 2 routers: r1 .. rN (N = 6 by default; `N=20
+-- nslab run labs/bird-ospf.lua` for another size), each with a loopback
+-- 10.255.0.i/32, router i joined to router i+1 by a /30 (10.0.i.0/30),
+-- the last to the first. Every router runs BIRD with its own
 -- /etc/bird/bird.conf and control socket (node:bird); fast timers (hellos
 -- every second on point-to-point links, retransmissions after two) form
 -- every adjacency within a second or two; the routes follow some five
