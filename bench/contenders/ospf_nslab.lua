@@ -27,7 +27,7 @@ for i = 1, N do
   p:close()
   r[i]:frr { config = conf, wait = false }
 end
-lab:frr_wait(60)
+lab:frr_wait(30 + 2 * N)
 io.stdout:write("BENCH-STARTED\n")
 io.stdout:flush()
 for i = 1, N do
