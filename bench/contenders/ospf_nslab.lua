@@ -4,9 +4,10 @@
 -- Router i: lo 10.255.0.i/32; link i joins router i (eth1, 10.0.i.1/30)
 -- and router i+1 (eth0, 10.0.i.2/30); frr.conf from ospf_conf.sh, as the
 -- floor's. Every router's daemons start at once (wait = false, then
--- lab:frr_wait, then BENCH-STARTED is written); then the lab waits, through netlink (node:has_route's
--- check, unrecorded), until every router has a route to every other
--- loopback, writes BENCH-CONVERGED, and reads one line before teardown.
+-- lab:frr_wait; then BENCH-STARTED is written); then the lab waits,
+-- through netlink (node:has_route's check, unrecorded), until every
+-- router has a route to every other loopback, writes BENCH-CONVERGED, and
+-- reads one line before teardown.
 local converge = require "nslab.converge"
 local N = math.tointeger(tonumber(os.getenv("NSLAB_BENCH_ROUTERS") or ""))
 assert(N and N >= 2, "set NSLAB_BENCH_ROUTERS to the number of routers")
