@@ -2,8 +2,8 @@
 -- checks that poll until they hold or a timeout passes, and then say what
 -- is still missing. A route is read from the kernel (netlink, the node's
 -- routing tables); neighbours and sessions from the daemon the node runs,
--- through a reader each daemon module registers (M.readers: nslab.frr
--- asks vtysh for JSON).
+-- through the reader of its module (M.daemon_modules: nslab.frr asks
+-- vtysh for JSON).
 --
 -- Plain functions (ok, found, expected; they never raise on a failed
 -- expectation): M.has_route, M.no_route, M.ospf_full, M.bgp_established.
@@ -19,14 +19,18 @@ local raise = util.raise
 
 local M = {}
 
--- name -> { runs = fn(node) -> bool, ospf = fn(node) -> list | nil, err,
--- bgp = fn(node) -> list | nil, err }: ospf lists { id=, address=,
+-- The daemon modules that can report neighbours and sessions: each has
+-- M.reader = { runs = fn(node) -> bool, ospf = fn(node) -> list | nil,
+-- err, bgp = fn(node) -> list | nil, err }; ospf lists { id=, address=,
 -- state=, iface= } (state "Full/DR", ...), bgp lists { peer=, state= }.
-M.readers = {}
+-- Loaded on the first check that needs one (also in a lab the REPL or
+-- `nslab check` attached, where no daemon was started by this process).
+M.daemon_modules = { "nslab.frr" }
 
 local function reader_of(node, what)
-  for name, r in pairs(M.readers) do
-    if r.runs(node) then
+  for _, name in ipairs(M.daemon_modules) do
+    local r = require(name).reader
+    if r and r.runs(node) then
       if not r[what] then return nil, ("%s in node \"%s\" cannot report %s"):format(name, node.name, what) end
       return r
     end
@@ -112,6 +116,26 @@ end
 -- proto=}) of node's routes to exactly prefix, read once; nil, err.
 function M.routes_to(node, prefix, tbl)
   return routes_to(node, route_target(prefix), tbl)
+end
+
+-- M.missing_routes(node, prefixes [, table]) -> the prefixes of the
+-- list node has no route to (one netlink read for all); nil, err.
+function M.missing_routes(node, prefixes, tbl)
+  local routes, err = node.ns:routes()
+  if not routes then return nil, err end
+  local have = {}
+  for _, r in ipairs(routes) do
+    if r.table == (tbl or 254) and (r.type == "unicast" or r.type == nil) then
+      local c = r.dst ~= "default" and core.cidr(r.dst:find("/") and r.dst or (r.dst .. (r.family == 6 and "/128" or "/32")))
+      have[c and (c.network .. "/" .. c.prefix) or "default"] = true
+    end
+  end
+  local out = {}
+  for _, p in ipairs(prefixes) do
+    local w = route_target(p)
+    if not have[w.network == "default" and "default" or (w.network .. "/" .. w.prefix)] then out[#out + 1] = p end
+  end
+  return out
 end
 
 local function show_hops(hops)

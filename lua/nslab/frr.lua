@@ -159,9 +159,16 @@ local function vtysh_json(node, cmd)
   return v
 end
 
--- Neighbours and sessions for nslab.converge, from FRR's JSON.
-local reader = {
-  runs = function(node) return node.lab.frr_state ~= nil and node.lab.frr_state[node] ~= nil end,
+-- Neighbours and sessions for nslab.converge (M.daemon_modules), from
+-- FRR's JSON.
+M.reader = {
+  -- a router this process started, or (a lab attached by the REPL or
+  -- `nslab check`) one whose zebra socket is there
+  runs = function(node)
+    if node.lab.frr_state and node.lab.frr_state[node] then return true end
+    if node:is_root() then return false end
+    return node:exec({ "test", "-S", "/var/run/frr/zebra.vty" }).ok
+  end,
   ospf = function(node)
     local j, err = vtysh_json(node, "show ip ospf neighbor json")
     if not j then return nil, err end
@@ -190,7 +197,6 @@ local reader = {
 }
 
 function M.install(Node, Lab)
-  require("nslab.converge").readers.frr = reader
 
   -- node:frr{config = [[...]] [, daemons = {...}, wait = true, timeout = 10]}
   function Node:frr(opts)
@@ -236,6 +242,9 @@ function M.install(Node, Lab)
     self:private("/etc/frr", { owner = owner, mode = O755 })
     self:private("/var/run/frr", { owner = owner, mode = O755 })
     self:private("/var/log/frr", { owner = owner, mode = O755 })
+    -- each daemon keeps a log buffer and crash log in /var/tmp/frr/NAME.PID
+    -- (left behind when it is killed): the node's own, not the host's
+    self:private("/var/tmp/frr", { owner = owner, mode = 448 })   -- 0700
     self:_private_write("/etc/frr/frr.conf", opts.config, O640, owner)
     self:_private_write("/etc/frr/vtysh.conf", "service integrated-vtysh-config\n", O640, "frr:frrvty")
     local dlines = {}
