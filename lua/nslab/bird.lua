@@ -4,7 +4,7 @@
 -- the node (node:birdc, `r1 birdc` in the REPL, `nslab exec`) reaches that
 -- node's BIRD and no other. lab:expect_bird_up waits for any of its
 -- protocols; the convergence checks of nslab.converge (ospf_full,
--- bgp_established) read BIRD's view through the reader registered here.
+-- bgp_established) read BIRD's view through M.reader.
 -- The daemon is a process of the node: teardown ends it with everything
 -- else running in the namespace.
 local util = require "nslab.util"
@@ -105,11 +105,46 @@ local function is_private(node, path)
   end
 end
 
+-- Refuse a node without its own /run/bird: the socket at that path would
+-- be the host's BIRD's.
+local function own_bird(node)
+  need_bird(node.lab.core)
+  if node:is_root() or not is_private(node, RUN_DIR) then
+    raise(("birdc: node \"%s\" runs no BIRD of its own (start one with node:bird{ config = ... })")
+      :format(node.name))
+  end
+end
+
+-- birdc's answer to cmd in node, without the banner; nil, why when birdc
+-- fails (no BIRD there, a command BIRD refuses).
+local function ask(node, cmd)
+  local r = node:exec({ "birdc", "-s", CTL, cmd }, { timeout = 10 })
+  local out = r.out:gsub("^BIRD [^\n]* ready%.\n", "")
+  if not r.ok then
+    return nil, (out .. r.err):match("[^\n]*%S[^\n]*") or ("birdc exited with status " .. r.status)
+  end
+  return out
+end
+
+-- `show ospf neighbors [proto]` as { {router_id=, state=, iface=, addr=} }.
+local function ospf_neighbors(node, proto)
+  local out, err = ask(node, "show ospf neighbors" .. (proto and (" " .. proto) or ""))
+  if not out then return nil, err end
+  local list = {}
+  for line in out:gmatch("[^\n]+") do
+    local id, st, iface, addr = line:match("^(%d+%.%d+%.%d+%.%d+)%s+%d+%s+(%S+)%s+%S+%s+(%S+)%s+(%S+)")
+    if id then list[#list + 1] = { router_id = id, state = st, iface = iface, addr = addr } end
+  end
+  return list
+end
+
 -- BGP sessions from `show protocols all`: each BGP protocol's block
 -- names its neighbour address and BGP state.
 local function bgp_sessions(node)
+  local out, err = ask(node, "show protocols all")
+  if not out then return nil, err end
   local list, cur = {}, nil
-  for line in node:birdc("show protocols all"):gmatch("[^\n]+") do
+  for line in out:gmatch("[^\n]+") do
     local name, proto = line:match("^(%S+)%s+(%S+)")
     if name and name ~= "Name" then
       cur = proto == "BGP" and { name = name, state = "?" } or nil
@@ -118,41 +153,40 @@ local function bgp_sessions(node)
       local st = line:match("^%s+BGP state:%s+(%S+)")
       local addr = line:match("^%s+Neighbor address:%s+(%S+)")
       if st then cur.state = st end
-      if addr then cur.peer = addr:gmatch("[^%%]+")() end
+      if addr then cur.peer = addr:match("^[^%%]+") end
     end
   end
-  local out = {}
+  local sessions = {}
   for _, p in ipairs(list) do
-    if p.peer then out[#out + 1] = { peer = p.peer, state = p.state, name = p.name } end
+    if p.peer then sessions[#sessions + 1] = { peer = p.peer, state = p.state, name = p.name } end
   end
-  return out
+  return sessions
 end
 
--- Neighbours and sessions for nslab.converge (node:ospf_full,
--- node:bgp_established), from birdc.
-local reader = {
-  runs = function(node) return node.lab.bird_nodes ~= nil and node.lab.bird_nodes[node] ~= nil end,
+-- Neighbours and sessions for nslab.converge (its daemon_modules), from
+-- birdc: a node whose BIRD this process started, or (a lab the REPL or
+-- `nslab check` attached) one whose control socket is there.
+M.reader = {
+  runs = function(node)
+    if node.lab.bird_nodes and node.lab.bird_nodes[node] then return true end
+    if node:is_root() then return false end
+    return node:exec({ "test", "-S", CTL }).ok
+  end,
   ospf = function(node)
-    local ok, ns = pcall(node.bird_ospf_neighbors, node)
-    if not ok then return nil, util.oneline(tostring(ns)):gsub("^.-:%d+: ", "") end
+    local ns, err = ospf_neighbors(node)
+    if not ns then return nil, err end
     local list = {}
     for _, n in ipairs(ns) do
       list[#list + 1] = { id = n.router_id, address = n.addr, state = n.state, iface = n.iface }
     end
     return list
   end,
-  bgp = function(node)
-    local ok, list = pcall(bgp_sessions, node)
-    if not ok then return nil, util.oneline(tostring(list)):gsub("^.-:%d+: ", "") end
-    return list
-  end,
+  bgp = bgp_sessions,
 }
 
 local BIRD_OPTS = util.set { "config", "user", "timeout" }
 
 function M.install(Node, Lab)
-  require("nslab.converge").readers.bird = reader
-
   -- node:bird{ config = TEXT [, user = "bird" | "user:group" | false,
   -- timeout = 10] } -> the process; returns once BIRD's control socket is
   -- open.
@@ -209,18 +243,9 @@ function M.install(Node, Lab)
     if type(cmd) ~= "string" or cmd:match("^%s*$") then
       raise("birdc needs a command, like node:birdc \"show route\"")
     end
-    need_bird(self.lab.core)
-    -- without a private /run/bird the socket there is the host's BIRD's
-    if self:is_root() or not is_private(self, RUN_DIR) then
-      raise(("birdc: node \"%s\" runs no BIRD of its own (start one with node:bird{ config = ... })")
-        :format(self.name))
-    end
-    local r = self:exec({ "birdc", "-s", CTL, cmd }, { timeout = 10 })
-    local out = r.out:gsub("^BIRD [^\n]* ready%.\n", "")
-    if not r.ok then
-      local first = (out .. r.err):match("[^\n]*%S[^\n]*") or ("exit status " .. r.status)
-      raise(("birdc \"%s\" in node \"%s\": %s"):format(cmd, self.name, first))
-    end
+    own_bird(self)
+    local out, err = ask(self, cmd)
+    if not out then raise(("birdc \"%s\" in node \"%s\": %s"):format(cmd, self.name, err)) end
     return out
   end
 
@@ -258,11 +283,9 @@ function M.install(Node, Lab)
     if proto ~= nil and (type(proto) ~= "string" or not proto:match("^[%a_][%w_]*$")) then
       raise("bird_ospf_neighbors: the protocol must be a BIRD protocol name like \"ospf1\"")
     end
-    local list = {}
-    for line in self:birdc("show ospf neighbors" .. (proto and (" " .. proto) or "")):gmatch("[^\n]+") do
-      local id, st, iface, addr = line:match("^(%d+%.%d+%.%d+%.%d+)%s+%d+%s+(%S+)%s+%S+%s+(%S+)%s+(%S+)")
-      if id then list[#list + 1] = { router_id = id, state = st, iface = iface, addr = addr } end
-    end
+    own_bird(self)
+    local list, why = ospf_neighbors(self, proto)
+    if not list then raise(("birdc in node \"%s\": %s"):format(self.name, why)) end
     return list
   end
 
