@@ -108,8 +108,16 @@ end
 -- Refuse a node without its own /run/bird: the socket at that path would
 -- be the host's BIRD's.
 local function own_bird(node)
-  need_bird(node.lab.core)
-  if node:is_root() or not is_private(node, RUN_DIR) then
+  local core = node.lab.core
+  need_bird(core)
+  local own = not node:is_root() and is_private(node, RUN_DIR)
+  if not own and not node:is_root() then
+    -- a lab this process attached (REPL, nslab check): its journal says
+    for _, r in ipairs(core.journal_records(node.lab.name, "private") or {}) do
+      if r == ("%s dir %s"):format(node.name, RUN_DIR) then own = true end
+    end
+  end
+  if not own then
     raise(("birdc: node \"%s\" runs no BIRD of its own (start one with node:bird{ config = ... })")
       :format(node.name))
   end

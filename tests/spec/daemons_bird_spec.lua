@@ -165,6 +165,22 @@ protocol ospf v2 ospf1 {
     assert.matches('"h3"', out, 1, true)
   end)
 
+  it("a lab left up and attached by the REPL: birdc and the checks reach each node's BIRD", function()
+    local file = T.write_lab("t13bup", PAIR .. [[
+r1:bird { config = "router id 10.255.0.1;\nprotocol device { }\n" }
+r2:bird { config = "router id 10.255.0.2;\nprotocol device { }\n" }
+]])
+    local st, out, err = T.nslab("up", "--name", "t13bk", file)
+    assert.are.equal(0, st, out .. err)
+    local lines = [[print(r2:birdc("show status"))
+r1 birdc show status
+print(r2:bird_protocols().device1.state)
+]]
+    st, out, err = T.sh(("printf '%%s' %s | %s repl t13bk"):format(T.q(lines), T.q(T.NSLAB)))
+    assert.are.equal(0, st, out .. err)
+    assert.matches("Router ID is 10%.255%.0%.2\n.*Router ID is 10%.255%.0%.1\n.*> up\n", out)
+  end)
+
   it("nslab killed with -9: BIRD keeps running until `nslab clean` ends it", function()
     local file = T.write_lab("t13bkill", PAIR .. [[
 r1:bird { config = "router id 10.255.0.1;\nprotocol device { }\n" }
