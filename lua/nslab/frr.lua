@@ -87,6 +87,27 @@ local function died(st)
   end
 end
 
+-- " (at FILE:LINE)" when the config line FRR refused appears on exactly
+-- one line of the lab file (the usual [[...]] config written in it; Lua
+-- comment lines do not count).
+local function where_in_lab(st, why)
+  local text = why:match("line %d+: %%[^:]*: (.-)%s*$")
+  local file = st.where:match("^(.-):%d+: $")
+  if not text or #text < 3 or not file then return "" end
+  local f = io.open(file)
+  if not f then return "" end
+  local n, found = 0, nil
+  for line in f:lines() do
+    n = n + 1
+    if line:find(text, 1, true) and not line:find("^%s*%-%-") then
+      if found then f:close() return "" end
+      found = n
+    end
+  end
+  f:close()
+  return found and (" (at %s:%d)"):format(file, found) or ""
+end
+
 local function fail(st, msg)
   error(("%sfrr in node \"%s\": %s"):format(st.where, st.node.name, msg), 0)
 end
@@ -125,7 +146,8 @@ local function settle(list, timeout)
         st.stage, st.loaded = "loaded", true
         if status ~= 0 then
           local why = complaint(st.loader:output() or "")
-          fail(st, ("frr.conf: %s"):format(why ~= "" and why or ("vtysh -b exited with status " .. tostring(status))))
+          fail(st, ("frr.conf: %s%s"):format(why ~= "" and why or ("vtysh -b exited with status " .. tostring(status)),
+            where_in_lab(st, why)))
         end
       end
       if st.stage ~= "loaded" then
@@ -282,7 +304,7 @@ function M.install(Node, Lab)
     local r = self:exec(argv, { timeout = opts.timeout or 10 })
     if not r.ok then
       local why = complaint(r.err ~= "" and r.err or r.out)
-      if not st and self.lab.core.exists(frr_dir() .. "/zebra") and why:find("not running", 1, true) then
+      if not st and why:find("failed to connect", 1, true) then
         why = why .. " (start FRR in this node with node:frr{config=...})"
       end
       raise(("vtysh in node \"%s\": %s"):format(self.name,

@@ -3,6 +3,7 @@
  * before it builds a path (the `nslab down ..` data-loss bug). */
 #include "names.h"
 #include "journal.h"
+#include "private.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -62,6 +63,17 @@ int main(void)
 		int rc = nsl_journal_down("..", NULL, &e);
 
 		check(rc == -EINVAL && strstr(e.msg, "is not a lab name") != NULL, 1, "journal down", "..");
+	}
+	/* a node's private files live under LAB/private/NODE: only a
+	 * pinned name of two valid names makes that path */
+	check(nsl_private_dir("lab.r1", dir, sizeof dir) == 0 &&
+	      !strcmp(dir, "/nonexistent/nslab-test-names/lab/private/r1"), 1, "private dir", "lab.r1");
+	{
+		static const char *badp[] = { "lab", "lab.", ".r1", "..", "lab..", "lab/x.r1", "lab.r1/..",
+					      "lab.a.b", "../lab.r1", "lab.-x" };
+
+		for (i = 0; i < sizeof badp / sizeof *badp; i++)
+			check(nsl_private_dir(badp[i], dir, sizeof dir) == -EINVAL, 1, "private dir refused", badp[i]);
 	}
 	printf("%s\n", fails ? "FAILED" : "all passed");
 	return fails ? 1 : 0;
