@@ -55,7 +55,7 @@ up)
 		(
 			for d in $DAEMONS; do
 				ip netns exec "$ns" "$FRR/$d" -d -N "$ns" -f "$dir/$ns.conf" -A 127.0.0.1 -P 0 \
-					--log "file:$dir/$ns.$d.log"
+					--log "file:$dir/$ns.$d.log" 2>>"$dir/$ns.$d.err"
 				[ "$d" != zebra ] || while [ ! -S "$run/zserv.api" ]; do sleep 0.01; done
 			done
 		) &

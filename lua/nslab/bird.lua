@@ -15,6 +15,7 @@ local M = {}
 
 local CONF_DIR, RUN_DIR = "/etc/bird", "/run/bird"
 local CONF, CTL = CONF_DIR .. "/bird.conf", RUN_DIR .. "/bird.ctl"
+local NEXT = CONF_DIR .. "/.bird.conf.nslab-new"     -- a config being checked
 
 -- Where a program is: PATH, then the sbin directories a root shell has.
 local function which(core, prog)
@@ -74,7 +75,7 @@ local function config_error(node, text, out)
   local line = out:match("[^\n]*%S[^\n]*") or "bird -p failed without a message"
   line = line:gsub("^bird: ", "")
   local where = util.where()
-  local n, col, msg = line:match("^" .. CONF:gsub("%p", "%%%0") .. ":(%d+):(%d+) (.*)$")
+  local n, col, msg = line:match("^" .. NEXT:gsub("%p", "%%%0") .. ":(%d+):(%d+) (.*)$")
   if n then
     where = lab_line_of(where, text, tonumber(n)) or where
     line = ("%s (bird.conf line %s, column %s)"):format(msg, n, col)
@@ -91,18 +92,23 @@ local function with_log(text)
     .. "# nslab: BIRD's messages go to the node's log (nslab's logs directory)\nlog stderr all;\n"
 end
 
--- Write bird.conf into the node's private /etc/bird and have BIRD parse it.
-local function put_config(node, text, user, group)
-  local own = user and (user .. ":" .. group) or nil
-  node:file(CONF, with_log(text), { mode = tonumber("640", 8), owner = own })
-  local r = node:exec({ "bird", "-p", "-c", CONF }, { timeout = 10 })
-  if not r.ok then config_error(node, text, r.err .. r.out) end
-end
-
 local function is_private(node, path)
   for _, e in ipairs(node:privates()) do
     if e.path == path then return e end
   end
+end
+
+-- Have BIRD parse text as a file next to bird.conf, then make it
+-- bird.conf: a config BIRD refuses never replaces the one in place.
+local function put_config(node, text, user, group)
+  local own = user and (user .. ":" .. group) or nil
+  local opts = { mode = tonumber("640", 8), owner = own }
+  local full = with_log(text)
+  node:file(NEXT, full, opts)
+  local r = node:exec({ "bird", "-p", "-c", NEXT }, { timeout = 10 })
+  os.remove(is_private(node, CONF_DIR).backing .. NEXT:sub(#CONF_DIR + 1))
+  if not r.ok then config_error(node, text, r.err .. r.out) end
+  node:file(CONF, full, opts)
 end
 
 -- Refuse a node without its own /run/bird: the socket at that path would

@@ -105,6 +105,8 @@ describe("BIRD in nodes", function()
     ok, err = pcall(r1.bird_configure, r1, "router id 10.255.0.1;\nprotocol devic { }\n")
     assert.is_false(ok)
     assert.matches("BIRD in node \"r1\" refused its config: syntax error", err, 1, true)
+    st, out = T.nslab("exec", "t13bird", "r1", "--", "cat", "/etc/bird/bird.conf")
+    assert.matches("protocol ospf v2 ospf1", out, 1, true)
     assert.matches("Reconfigured", r1:bird_configure(conf(1)), 1, true)
     assert.are.equal("up", r1:bird_protocols().ospf1.state)
     -- a second BIRD in the same node is refused
@@ -192,7 +194,7 @@ while true do lab.core.sleep(1) end
     local log = os.tmpname()
     local _, pid = T.sh(("%s run --name t13bk %s >%s 2>&1 & echo $!"):format(T.q(T.NSLAB), T.q(file), log))
     pid = tonumber(pid:match("%d+"))
-    assert.is_truthy(T.eventually(function() return (T.slurp(log) or ""):find("READY") end, 20),
+    assert.is_truthy(T.eventually(function() return (T.slurp(log) or ""):find("READY") end, 60),
       T.slurp(log))
     local birds = {}
     for _, n in ipairs { "r1", "r2" } do
@@ -201,7 +203,7 @@ while true do lab.core.sleep(1) end
       birds[#birds + 1] = b[1]
     end
     T.sh("kill -9 " .. pid)
-    assert.is_truthy(T.eventually(function() return ended(pid) end))
+    assert.is_truthy(T.eventually(function() return ended(pid) end, 20))
     -- the daemons do not die with nslab: they run on, in their namespaces
     for _, b in ipairs(birds) do assert.is_false(ended(b)) end
     local st, out, err = T.nslab("clean")
