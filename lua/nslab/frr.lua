@@ -1,7 +1,7 @@
 -- nslab.frr — FRR routers in nodes (node:frr, node:vtysh, lab:frr_wait).
 --
--- Each router gets private /etc/frr, /var/run/frr and /var/log/frr
--- (nslab.private: kept in the lab's state directory, seen only inside the
+-- Each router gets private /etc/frr, /var/run/frr, /var/log/frr and
+-- /var/tmp/frr (nslab.private: kept in the lab's state directory, seen only inside the
 -- node), an integrated frr.conf, and the daemons its config asks for,
 -- started in the foreground by node:spawn as the package starts them
 -- (root, and each daemon drops to the user frr itself); then `vtysh -b`
@@ -219,7 +219,6 @@ M.reader = {
 }
 
 function M.install(Node, Lab)
-
   -- node:frr{config = [[...]] [, daemons = {...}, wait = true, timeout = 10]}
   function Node:frr(opts)
     opts = util.check_opts(opts, OPTS, "frr")
