@@ -35,7 +35,8 @@ local function reader_of(node, what)
       return r
     end
   end
-  return nil, ("node \"%s\" runs no routing daemon (start one with node:frr{config=...} or node:bird{config=...})"):format(node.name)
+  return nil, ("node \"%s\" runs no routing daemon (start one with node:frr{config=...} or "
+    .. "node:bird{config=...})"):format(node.name)
 end
 
 local function check_timeout(t, default)
