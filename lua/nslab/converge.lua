@@ -3,7 +3,7 @@
 -- is still missing. A route is read from the kernel (netlink, the node's
 -- routing tables); neighbours and sessions from the daemon the node runs,
 -- through the reader of its module (M.daemon_modules: nslab.frr asks
--- vtysh for JSON).
+-- vtysh for JSON, nslab.bird birdc).
 --
 -- Plain functions (ok, found, expected; they never raise on a failed
 -- expectation): M.has_route, M.no_route, M.ospf_full, M.bgp_established.
@@ -25,7 +25,7 @@ local M = {}
 -- state=, iface= } (state "Full/DR", ...), bgp lists { peer=, state= }.
 -- Loaded on the first check that needs one (also in a lab the REPL or
 -- `nslab check` attached, where no daemon was started by this process).
-M.daemon_modules = { "nslab.frr" }
+M.daemon_modules = { "nslab.frr", "nslab.bird" }
 
 local function reader_of(node, what)
   for _, name in ipairs(M.daemon_modules) do
@@ -35,7 +35,8 @@ local function reader_of(node, what)
       return r
     end
   end
-  return nil, ("node \"%s\" runs no routing daemon (start one with node:frr{config=...})"):format(node.name)
+  return nil, ("node \"%s\" runs no routing daemon (start one with node:frr{config=...} or "
+    .. "node:bird{config=...})"):format(node.name)
 end
 
 local function check_timeout(t, default)

@@ -381,4 +381,8 @@ util.later("nslab.converge", { Node, Lab }, { { Node, { "has_route", "no_route",
 util.later("nslab.kinds", { Lab, Node }, { { Lab, { "vxlan", "wireguard" } },
   { Node, { "macvlan", "vlan", "dummy" } } })
 
+-- BIRD 2 in nodes and the checks on its protocols (nslab.bird).
+util.later("nslab.bird", { Node, Lab }, { { Node, { "bird", "birdc", "bird_configure",
+  "bird_protocols", "bird_ospf_neighbors" } }, { Lab, { "expect_bird_up" } } })
+
 return Lab

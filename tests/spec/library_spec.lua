@@ -7,7 +7,7 @@ local util = require "nslab.util"
 local T = require "nslab_test"
 
 local LATER = { "nslab.nat", "nslab.shape", "nslab.capture", "nslab.kinds", "nslab.private", "nslab.frr",
-  "nslab.converge" }
+  "nslab.converge", "nslab.bird" }
 
 describe("modules loaded on first use", function()
   local snap_host, check_host = T.host_guard()

@@ -189,7 +189,7 @@ local function core_basics(f, state)
     if state.live then return real.mkdir(p) end
     return true
   end
-  -- daemons (nslab.frr) are not started on a stand-in core
+  -- daemons (nslab.frr, nslab.bird) are not started on a stand-in core
   f.simulated = true
   f.private_check = real.private_check
   f.private_owner = real.private_owner
