@@ -161,6 +161,11 @@ out:
 	return rc;
 }
 
+int nsl_netns_loopback_up(struct nsl_ns *ns, struct nsl_err *err)
+{
+	return loopback_up(ns, err);
+}
+
 /* Lab interfaces skip IPv6 duplicate address detection: while a link-local
  * address is tentative the kernel sends no neighbour solicitations for
  * forwarded packets, so the first second of every new link would drop

@@ -12,8 +12,9 @@ usage: nslab <command> [options]
   repl LAB.lua [--keep] | repl NAME       build the lab (or attach to one that is up) and
                                           explore it interactively (docs/repl.md)
   down NAME... [--force]                  tear down labs left up (or after a crash)
-  ls                                      list labs that are up
-  clean                                   tear down every lab no running nslab owns
+  ls                                      list your labs that are up, with owner and state
+  clean [-n]                              tear down your labs a crash left (not those kept
+                                          with `up`, nor running ones); -n: only say which
   nodes LAB                               the lab's nodes, their namespaces and processes
   exec LAB NODE -- CMD [ARG...]           run CMD inside NODE; exits with CMD's status
   shell LAB NODE                          an interactive shell inside NODE
@@ -22,7 +23,9 @@ usage: nslab <command> [options]
   monitor LAB                             nodes, links and addresses coming and going
   test FILE... [--junit F] [--keep-on-fail] [--prefix P]
                                           build each lab, run its checks, tear down (TAP)
-  check LAB                               which exercises of a lab that is up pass, with hints
+  check LAB [--with TEACHER.lua]          which exercises of a lab that is up pass, with hints
+                                          (--with: the exercises of another file, e.g. the
+                                          teacher's copy, run against the live lab)
   graph LAB.lua [-o FILE.dot|.svg|.png]   draw the lab (DOT; SVG/PNG through Graphviz)
   inspect LAB [--json]                    a lab that is up, as the kernel holds it
   shape LAB NODE:IFACE [rate=R] [delay=T] [loss=P%] ...
@@ -33,6 +36,10 @@ usage: nslab <command> [options]
                                           write IFACE's packets to a pcap file until Ctrl-C
   version                                 print the version
   help                                    this text
+
+Every verb acts on your own labs; root adds --all-users to act on anyone's.
+As an ordinary user nslab runs rootless, in a user namespace of your own
+(docs/rootless.md); NSLAB_ROOTLESS=1 asks for that as root too.
 
 A lab file is a Lua 5.4 script; `lab` is pre-bound to a lab named after the
 file (labs/crs.lua -> lab "crs", nodes are namespaces "crs.NODE").
@@ -62,14 +69,18 @@ function M.run_file(file, mode, opt)
   local ok, msg = xpcall(chunk, runner.handler(opt.verbose))
   if not ok then return runner.fail(nslab, file, msg, opt.verbose) end
   core.block_signals(true)
+  local rootless = require "nslab.cli.rootless"
+  rootless.host_note(nslab.labs, io.stderr)
   if mode == "up" then
     for _, l in ipairs(nslab.labs) do
       if l:is_up() then
         l:keep()
         local names = {}
         for _, n in ipairs(l.order) do names[#names + 1] = n.name end
-        io.stdout:write(("lab %s is up: %s\n  enter a node: ip netns exec %s.NODE bash  |  remove it: nslab down %s\n")
-          :format(l.name, table.concat(names, " "), l.name, l.name))
+        local enter = rootless.info() and ("nslab shell %s NODE"):format(l.name)
+          or ("ip netns exec %s.NODE bash"):format(l.name)
+        io.stdout:write(("lab %s is up: %s\n  enter a node: %s  |  remove it: nslab down %s\n")
+          :format(l.name, table.concat(names, " "), enter, l.name))
       end
     end
   else
@@ -80,76 +91,8 @@ function M.run_file(file, mode, opt)
   return 0
 end
 
-local function cmd_down(args)
-  local pos, opt = parse(args, { force = "flag" })
-  if not pos then return err("down: %s", opt) end
-  if #pos == 0 then return err("down: which lab? (see `nslab ls`)") end
-  if not core.privileged() then return err("down needs root; run it as root (sudo nslab down ...)") end
-  local rc = 0
-  for _, arg in ipairs(pos) do
-    local name, bad = util.lab_arg("down", arg)
-    local owner = name and core.journal_owner(name)
-    if not name then
-      rc = err("%s", bad)
-    elseif owner == nil then
-      rc = err("no lab named \"%s\" is up (see `nslab ls`)", name)
-    elseif owner > 0 and not opt.force then
-      rc = err("lab \"%s\" is running in nslab process %d; stop that process (it tears the lab down) " ..
-        "or use --force", name, owner)
-    else
-      if owner > 0 then core.kill(owner, 15) end
-      local n, e = core.journal_down(name)
-      if n then
-        io.stdout:write(("lab %s is down (%d records undone)\n"):format(name, n))
-      else
-        rc = err("down %s: %s", name, e)
-      end
-    end
-  end
-  return rc
-end
-
-local function cmd_ls()
-  local labs = core.journal_list()
-  table.sort(labs)
-  if #labs == 0 then
-    io.stdout:write("no labs are up\n")
-    return 0
-  end
-  io.stdout:write(("%-20s %5s  %-22s %s\n"):format("LAB", "NODES", "STATE", "FILE"))
-  for _, name in ipairs(labs) do
-    local owner = core.journal_owner(name)
-    local f = io.open(core.lab_dir(name) .. "/file")
-    local file = f and f:read("a") or "-"
-    if f then f:close() end
-    local state = owner and owner > 0 and ("running (pid %d)"):format(owner) or "up (no owner)"
-    io.stdout:write(("%-20s %5d  %-22s %s\n"):format(name, core.journal_count(name, "netns"), state, file))
-  end
-  return 0
-end
-
-local function cmd_clean()
-  if not core.privileged() then return err("clean needs root; run it as root (sudo nslab clean)") end
-  local labs, rc, done = core.journal_list(), 0, 0
-  table.sort(labs)
-  for _, name in ipairs(labs) do
-    local owner = core.journal_owner(name)
-    if owner and owner > 0 then
-      io.stdout:write(("lab %s is in use by nslab process %d; left alone\n"):format(name, owner))
-    elseif owner then
-      local n, e = core.journal_down(name)
-      if n then
-        done = done + 1
-        io.stdout:write(("removed lab %s (%d records undone)\n"):format(name, n))
-      else
-        rc = err("clean %s: %s", name, e)
-      end
-    end
-  end
-  if done == 0 and rc == 0 then io.stdout:write("nothing to clean\n") end
-  return rc
-end
-
+-- Verbs on whole labs and their owners (nslab.cli.labs).
+local LAB_VERBS = { down = true, ls = true, clean = true }
 -- Verbs that look into labs that are up (nslab.cli.nodes).
 local NODE_VERBS = { nodes = true, exec = true, shell = true, pids = true,
                      identify = true, monitor = true }
@@ -161,6 +104,8 @@ local LINK_VERBS = { shape = true, unshape = true, link = true, capture = true }
 function M.main(argv)
   local cmd = argv[1]
   local args = table.move(argv, 2, #argv, 1, {})
+  local all_ok, all_err = require("nslab.cli.labs").take_all_users(args)
+  if not all_ok then return err("%s", all_err) end
   if cmd == nil or cmd == "help" or cmd == "-h" or cmd == "--help" then
     io.stdout:write(USAGE, "\n")
     return cmd == nil and 2 or 0
@@ -175,12 +120,8 @@ function M.main(argv)
     return M.run_file(pos[1], cmd, opt)
   elseif cmd == "repl" then
     return require("nslab.repl").main(args)
-  elseif cmd == "down" then
-    return cmd_down(args)
-  elseif cmd == "ls" then
-    return cmd_ls()
-  elseif cmd == "clean" then
-    return cmd_clean()
+  elseif LAB_VERBS[cmd] then
+    return require("nslab.cli.labs")[cmd](args)
   elseif NODE_VERBS[cmd] then
     return require("nslab.cli.nodes")[cmd](args)
   elseif TEST_VERBS[cmd] then
