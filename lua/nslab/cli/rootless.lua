@@ -14,10 +14,14 @@ function M.info()
 end
 
 -- How to get into the user's namespaces with their own tools: the
--- private host, and node (a pin, seen only inside) when given.
+-- private host, and node (a pin, seen only inside) when given. The user
+-- is root inside already; --preserve-credentials because setgroups is
+-- denied there (nsenter would try it to become root).
 function M.nsenter(keeper, pin)
-  local line = ("nsenter -t %d -U -m -n"):format(keeper)
-  if pin then line = ("nsenter -t %d -U -m nsenter --net=%s"):format(keeper, pin) end
+  local line = ("nsenter -t %d -U -m -n --preserve-credentials"):format(keeper)
+  if pin then
+    line = ("nsenter -t %d -U -m --preserve-credentials nsenter --net=%s"):format(keeper, pin)
+  end
   return line
 end
 
