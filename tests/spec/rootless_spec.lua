@@ -217,6 +217,16 @@ describe("rootless (as users 65534 and 65533)", function()
       local ok, left = gone(A)
       assert(ok, ("kill after record %d: left %s"):format(k, left))
     end
+    -- the keeper killed under a kept lab: its namespaces are gone, clean says so and clears the rest
+    assert.are.equal(0, (T.as_user(A, "$NSLAB up labs/veth-nat.lua")))
+    local keeper = (T.slurp(base(A) .. "/keeper") or ""):match("^%d+")
+    assert.are.equal(0, T.sh("kill -9 " .. keeper))
+    assert(T.eventually(function() return T.sh("kill -0 " .. keeper) ~= 0 end))
+    local _, ls = T.as_user(A, "$NSLAB ls")
+    assert.is_truthy(ls:find("veth%-nat%s+nobody%s+3%s+lost %(keeper ended%)"), ls)
+    local _, out = T.as_user(A, "$NSLAB clean")
+    assert.is_truthy(out:find("removed lab veth-nat", 1, true), out)
+    assert(gone(A))
   end)
 
   it("one line naming the knob when user namespaces are forbidden", function()

@@ -88,11 +88,24 @@ function M.down(args)
   return rc
 end
 
+-- Rootless: a lab whose pins are plain files again lost its namespaces
+-- with the keeper that held them (killed); what is left is debris.
+local function lost(name)
+  if not core.rootless() then return false end
+  local recs = core.journal_records(name, "netns")
+  if not recs or not recs[1] then return false end
+  local pin = core.nsid(core.netns_dir .. "/" .. recs[1])
+  local nsfs = core.nsid("/proc/self/ns/net")
+  return not pin or pin:match("^%d+") ~= nsfs:match("^%d+")
+end
+
 -- What a lab is doing: "running (pid N)", "kept (nslab up)", or "left by
--- a crash" (what `nslab clean` removes).
+-- a crash" (what `nslab clean` removes; so is a rootless lab whose
+-- namespaces were "lost").
 local function state_of(name)
   local owner = core.journal_owner(name)
   if owner and owner > 0 then return ("running (pid %d)"):format(owner), owner end
+  if lost(name) then return "lost (keeper ended)" end
   if core.journal_kept(name) then return "kept (nslab up)" end
   return "left by a crash"
 end
@@ -136,12 +149,12 @@ function M.clean(args)
       rc = err("clean %s: %s", name, terr)
     elseif pid then
       io.stdout:write(("lab %s is in use by nslab process %d; left alone\n"):format(name, pid))
-    elseif state ~= "left by a crash" then
+    elseif state == "kept (nslab up)" then
       io.stdout:write(("lab %s was kept with `nslab up`; left alone (`nslab down %s` removes it)\n")
         :format(name, name))
     elseif opt["dry-run"] then
       done = done + 1
-      io.stdout:write(("would remove lab %s (left by a crash)\n"):format(name))
+      io.stdout:write(("would remove lab %s (%s)\n"):format(name, state))
     else
       local n, e = core.journal_down(name)
       if n then
