@@ -16,8 +16,19 @@ _nslab_verbs() {
     printf '%s\n' $v
 }
 
+# Where the caller's labs are: root's /run/nslab, or a rootless user's
+# runtime directory (docs/rootless.md).
+_nslab_state() {
+    if [[ -n ${NSLAB_STATE_DIR:-} ]]; then printf '%s' "$NSLAB_STATE_DIR"
+    elif (( EUID == 0 )); then printf '/run/nslab'
+    elif [[ -n ${XDG_RUNTIME_DIR:-} && -O $XDG_RUNTIME_DIR ]]; then printf '%s/nslab/labs' "$XDG_RUNTIME_DIR"
+    else printf '/tmp/nslab-%s/labs' "$EUID"
+    fi
+}
+
 _nslab_labs() {
-    local d=${NSLAB_STATE_DIR:-/run/nslab} f
+    local d f
+    d=$(_nslab_state)
     for f in "$d"/*/; do
         [[ -d $f ]] || continue
         f=${f%/}
@@ -28,7 +39,9 @@ _nslab_labs() {
 _nslab_nodes() {
     local lab=$1 f
     [[ -n $lab ]] || return
-    for f in /run/netns/"$lab".*; do
+    local pins=/run/netns
+    (( EUID == 0 )) || pins=$(_nslab_state)/../netns
+    for f in "$pins"/"$lab".*; do
         [[ -e $f ]] && printf '%s\n' "${f##*/"$lab".}"
     done
 }
@@ -87,7 +100,7 @@ _nslab() {
     local k npos=0
     for ((k = 2; k < cword; k++)); do
         case ${words[k]} in
-            --name | --junit | --prefix | -o | -w | -c | -s) ((k++)) ;;
+            --name | --junit | --prefix | --with | -o | -w | -c | -s) ((k++)) ;;
             -*) ;;
             *) ((npos++)) ;;
         esac
@@ -135,6 +148,9 @@ _nslab() {
                 _nslab_reply "$(_nslab_labs)" "$cur"
             fi
             ;;
+        clean)
+            [[ $cur == -* ]] && _nslab_reply $'-n\n--dry-run' "$cur"
+            ;;
         down)
             if [[ $cur == -* ]]; then
                 _nslab_reply '--force' "$cur"
@@ -143,8 +159,11 @@ _nslab() {
             fi
             ;;
         nodes | monitor | check | inspect)
-            if [[ $cur == -* ]]; then
+            if [[ $verb == check && $prev == --with ]]; then
+                _nslab_files "$cur" '*.lua'
+            elif [[ $cur == -* ]]; then
                 [[ $verb == inspect ]] && _nslab_reply '--json' "$cur"
+                [[ $verb == check ]] && _nslab_reply '--with' "$cur"
             elif ((npos == 0)); then
                 _nslab_reply "$(_nslab_labs)" "$cur"
             fi
