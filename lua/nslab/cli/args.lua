@@ -160,6 +160,16 @@ function M.dispatch(argv)
   end
   local a, status = M.parse(v, words)
   if not a then return status end
+  if a.all_users then
+    -- root of the machine only (a rootless namespace holds one user's labs anyway)
+    local core = require "nslab.core"
+    if not core.privileged() or core.rootless() then
+      say("--all-users: only root acts on other users' labs")
+      return verbs.EXIT.failed
+    end
+    require("nslab.live").all_users = true
+  end
+  a.all_users = nil
   local mod, fn = v.run:match("^([^:]+):?(.*)$")
   return require(mod)[fn ~= "" and fn or v.name](a)
 end
