@@ -79,7 +79,7 @@ describe("owners (as root)", function()
     T.sh("chmod 0777 /run/netns")
     local st5, _, e5 = T.nslab("run", "labs/veth-nat.lua")
     T.sh("chmod 0755 /run/netns")
-    assert.are.equal(1, st5)
+    assert.are.equal(4, st5)   -- the lab could not be built
     assert.is_truthy(e5:find("the namespace directory /run/netns is writable by others (mode 777): nslab does " ..
       "not trust it (remove it)", 1, true), e5)
   end)
