@@ -18,6 +18,8 @@
 
 #include "lua_util.h"
 #include "paths.h"
+#include "rootless.h"
+#include "journal.h"
 #include "names.h"
 #include "procs.h"
 
@@ -165,13 +167,38 @@ static void fast_exec(int argc, char **argv)
 	snprintf(nsname, sizeof nsname, "%s.%s", lab, node);
 	snprintf(pin, sizeof pin, "%s/%s", NSL_NETNS_DIR, nsname);
 	snprintf(state, sizeof state, "%s/%s", nsl_paths_state_dir(), lab);
-	if (access(state, F_OK) < 0 || access(pin, F_OK) < 0)
-		return;
+	if (access(state, F_OK) < 0 || access(pin, F_OK) < 0 ||
+	    nsl_journal_user(lab) != (long)nsl_paths_user() || nsl_journal_trusted(lab, &e) < 0)
+		return;   /* someone else's (or untrusted): the Lua verb says so */
 	nsl_procs_exec_in(pin, nsname, node, argv + first, &e);
 	/* we may be inside the node by now: report here, as the Lua verb
 	 * would (statuses of env(1): 127 not found, 126 not runnable) */
 	fprintf(stderr, "nslab: exec: %s\n", e.msg);
 	exit(e.code == ENOENT ? 127 : (e.code == EACCES || e.code == ENOEXEC) ? 126 : 125);
+}
+
+/* As an ordinary user (or root with NSLAB_ROOTLESS=1), join the user's
+ * own namespaces (src/kernel/rootless.c) before anything else, while
+ * single-threaded. Verbs that need no kernel skip it: help, version, and
+ * graph of a lab file (a dry run). */
+static void enter_rootless(int argc, char **argv)
+{
+	static const char *const skip[] = { "help", "-h", "--help", "version", "--version" };
+	struct nsl_err e;
+	size_t i;
+
+	if (argc < 2 || !nsl_rootless_wanted())
+		return;
+	for (i = 0; i < sizeof skip / sizeof skip[0]; i++)
+		if (!strcmp(argv[1], skip[i]))
+			return;
+	if (!strcmp(argv[1], "graph") && argc > 2 && strstr(argv[2], ".lua") &&
+	    access(argv[2], R_OK) == 0)
+		return;
+	if (nsl_rootless_enter(&e) < 0) {
+		fprintf(stderr, "nslab: %s\n", e.msg);
+		exit(1);
+	}
 }
 
 int main(int argc, char **argv)
@@ -180,6 +207,7 @@ int main(int argc, char **argv)
 	int i, rc = 1;
 	struct sigaction sa;
 
+	enter_rootless(argc, argv);
 	fast_exec(argc, argv);
 	L = luaL_newstate();
 	if (!L) {

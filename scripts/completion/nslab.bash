@@ -4,13 +4,25 @@
 # scripts/completion/nslab.bash.in; edit those, not this file.
 # Installed as share/bash-completion/completions/nslab (bash-completion
 # loads it on first use); without that package: source this file.
-# Completes verbs, lab files, names of labs that are up (/run/nslab or
-# $NSLAB_STATE_DIR), their nodes (the pins /run/netns/LAB.NODE), NODE:IFACE
+# Completes verbs, lab files, names of labs that are up (/run/nslab, a
+# rootless user's runtime directory, or $NSLAB_STATE_DIR), their nodes (the
+# pins LAB.NODE), NODE:IFACE
 # (interfaces read with `ip -n`, as root), and each verb's flags.
 # Needs nothing from the bash-completion package.
 
+# Where the caller's labs are: root's /run/nslab, or a rootless user's
+# runtime directory (docs/rootless.md).
+_nslab_state() {
+    if [[ -n ${NSLAB_STATE_DIR:-} ]]; then printf '%s' "$NSLAB_STATE_DIR"
+    elif (( EUID == 0 )); then printf '/run/nslab'
+    elif [[ -n ${XDG_RUNTIME_DIR:-} && -O $XDG_RUNTIME_DIR ]]; then printf '%s/nslab/labs' "$XDG_RUNTIME_DIR"
+    else printf '/tmp/nslab-%s/labs' "$EUID"
+    fi
+}
+
 _nslab_labs() {
-    local d=${NSLAB_STATE_DIR:-/run/nslab} f
+    local d f
+    d=$(_nslab_state)
     for f in "$d"/*/; do
         [[ -d $f ]] || continue
         f=${f%/}
@@ -21,7 +33,9 @@ _nslab_labs() {
 _nslab_nodes() {
     local lab=$1 f
     [[ -n $lab ]] || return
-    for f in /run/netns/"$lab".*; do
+    local pins=/run/netns
+    (( EUID == 0 )) || pins=$(_nslab_state)/../netns
+    for f in "$pins"/"$lab".*; do
         [[ -e $f ]] && printf '%s\n' "${f##*/"$lab".}"
     done
 }
@@ -90,25 +104,25 @@ _nslab_spec() {
     case $1 in
         run) long='--help --name --verbose' short='-h --name -v' valued=' --name:none' pos='lua' ;;
         up) long='--help --name --verbose' short='-h --name -v' valued=' --name:none' pos='lua' ;;
-        down) long='--help --force' short='-h --force' valued=' ' pos='labfile*' ;;
-        ls) long='--help --json' short='-h --json' valued=' ' pos='' ;;
-        clean) long='--help' short='-h' valued=' ' pos='' ;;
-        repl) long='--help --name --keep --verbose' short='-h --name --keep -v' valued=' --name:none' pos='labfile' ;;
-        nodes) long='--help --json' short='-h --json' valued=' ' pos='lab' ;;
-        exec) long='--help' short='-h' valued=' ' pos='lab node' rest=command ;;
-        shell) long='--help' short='-h' valued=' ' pos='lab node' ;;
-        pids) long='--help' short='-h' valued=' ' pos='lab node' ;;
+        down) long='--help --force --all-users' short='-h --force --all-users' valued=' ' pos='labfile*' ;;
+        ls) long='--help --json --all-users' short='-h --json --all-users' valued=' ' pos='' ;;
+        clean) long='--help --dry-run --all-users' short='-h -n --all-users' valued=' ' pos='' ;;
+        repl) long='--help --name --keep --verbose --all-users' short='-h --name --keep -v --all-users' valued=' --name:none' pos='labfile' ;;
+        nodes) long='--help --json --all-users' short='-h --json --all-users' valued=' ' pos='lab' ;;
+        exec) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab node' rest=command ;;
+        shell) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab node' ;;
+        pids) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab node' ;;
         identify) long='--help' short='-h' valued=' ' pos='none' ;;
         monitor) long='--help' short='-h' valued=' ' pos='lab' ;;
-        inspect) long='--help --json --compare' short='-h --json --compare' valued=' --compare:file' pos='lab' ;;
+        inspect) long='--help --json --compare --all-users' short='-h --json --compare --all-users' valued=' --compare:file' pos='lab' ;;
         test) long='--help --junit --json --jobs --timeout --exec-timeout --only --keep-on-fail --prefix --verbose' short='-h --junit --json -j --timeout --exec-timeout --only --keep-on-fail --prefix -v' valued=' --junit:file --json:file -j:none --jobs:none --timeout:none --exec-timeout:none --only:none --prefix:none' pos='lua*' ;;
-        check) long='--help --name --verbose' short='-h --name -v' valued=' --name:none' pos='labfile' ;;
-        graph) long='--help --output --name --verbose' short='-h -o --name -v' valued=' -o:file --output:file --name:none' pos='labfile' ;;
-        shape) long='--help' short='-h' valued=' ' pos='lab endpoint shapekey*' ;;
-        unshape) long='--help' short='-h' valued=' ' pos='lab endpoint' ;;
-        link) long='--help' short='-h' valued=' ' pos='lab endpoint choice:up,down' ;;
-        capture) long='--help --write --count --snaplen --no-promiscuous-mode' short='-h -w -c -s -p' valued=' -w:file --write:file -c:none --count:none -s:none --snaplen:none' pos='lab endpoint none*' ;;
-        web) long='--help --port --bind' short='-h --port --bind' valued=' --port:none --bind:none' pos='lab' ;;
+        check) long='--help --name --with --verbose --all-users' short='-h --name --with -v --all-users' valued=' --name:none --with:lua' pos='labfile' ;;
+        graph) long='--help --output --name --verbose --all-users' short='-h -o --name -v --all-users' valued=' -o:file --output:file --name:none' pos='labfile' ;;
+        shape) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab endpoint shapekey*' ;;
+        unshape) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab endpoint' ;;
+        link) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab endpoint choice:up,down' ;;
+        capture) long='--help --write --count --snaplen --no-promiscuous-mode --all-users' short='-h -w -c -s -p --all-users' valued=' -w:file --write:file -c:none --count:none -s:none --snaplen:none' pos='lab endpoint none*' ;;
+        web) long='--help --port --bind --all-users' short='-h --port --bind --all-users' valued=' --port:none --bind:none' pos='lab' ;;
         version) long='--help' short='-h' valued=' ' pos='' ;;
         help) long='--help' short='-h' valued=' ' pos='verb' ;;
     esac

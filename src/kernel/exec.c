@@ -92,7 +92,9 @@ int nsl_exec_enter(const struct nsl_exec_opts *o, const char **stage)
 		/* /sys must show this namespace's interfaces */
 		if (statvfs("/sys", &sv) == 0 && (sv.f_flag & ST_RDONLY))
 			fl = MS_RDONLY;
-		if (umount2("/sys", MNT_DETACH) == 0)
+		/* in a rootless namespace /sys is locked (cannot be
+		 * unmounted): the node's sysfs goes on top of it instead */
+		if (umount2("/sys", MNT_DETACH) == 0 || errno == EINVAL || errno == EPERM)
 			(void)mount(o->nsname, "/sys", "sysfs", fl, NULL);
 		bind_etc(o->nsname);
 		/* never run with the host's copy of a path the node keeps

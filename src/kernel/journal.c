@@ -44,9 +44,10 @@ int nsl_journal_dir(const char *lab, char *buf, size_t len)
 	return 0;
 }
 
+/* A lab's state is its owner's alone: directories 0700, files 0600. */
 static int write_file(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	ssize_t n;
 
 	if (fd < 0)
@@ -58,7 +59,7 @@ static int write_file(const char *path, const char *text)
 
 static int read_small(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	ssize_t n;
 
 	if (fd < 0)
@@ -90,6 +91,63 @@ pid_t nsl_journal_owner(const char *lab)
 	return pid;
 }
 
+long nsl_journal_user(const char *lab)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], buf[64];
+	unsigned long uid;
+
+	if (nsl_journal_dir(lab, dir, sizeof dir) < 0 || access(dir, F_OK) < 0)
+		return -ENOENT;
+	snprintf(path, sizeof path, "%s/user", dir);
+	/* labs from before owners were recorded were root's */
+	if (read_small(path, buf, sizeof buf) < 0 || sscanf(buf, "%lu", &uid) != 1)
+		return 0;
+	return (long)uid;
+}
+
+int nsl_journal_kept(const char *lab)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+
+	if (nsl_journal_dir(lab, dir, sizeof dir) < 0)
+		return 0;
+	snprintf(path, sizeof path, "%s/kept", dir);
+	return access(path, F_OK) == 0;
+}
+
+int nsl_journal_trusted(const char *lab, struct nsl_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	int rc;
+
+	if (nsl_journal_dir(lab, dir, sizeof dir) < 0)
+		return nsl_err_fail_quiet(err, EINVAL, "\"%s\" is not a lab name (see `nslab ls`)", lab);
+	rc = nsl_paths_trusted(nsl_paths_state_dir(), "the state directory", err);
+	if (rc == 0)
+		rc = nsl_paths_trusted(dir, "the state of lab", err);
+	if (rc == -ENOENT)
+		return nsl_err_fail_quiet(err, ENOENT, "no lab named \"%s\" is up (see `nslab ls`)", lab);
+	snprintf(path, sizeof path, "%s/journal", dir);
+	if (rc == 0 && (rc = nsl_paths_trusted(path, "the journal", err)) == -ENOENT)
+		rc = 0;    /* made nothing yet */
+	return rc;
+}
+
+/* The state directory, made private; one owned or writable by someone
+ * else is refused (they could plant a lab for us to "tear down"). */
+static int state_dir_ready(struct nsl_err *err)
+{
+	const char *st = nsl_paths_state_dir();
+	int rc;
+
+	if (mkdir(st, 0700) < 0 && errno != EEXIST)
+		return nsl_err_fail(err, errno, "cannot create %s", st);
+	rc = nsl_paths_trusted(st, "the state directory", err);
+	if (rc == 0)
+		(void)chmod(st, 0700);   /* one made world-readable by an older nslab */
+	return rc;
+}
+
 /* test-only: die around record N, to prove every crash point can be
  * cleaned up (tests/spec/faults_spec.lua) */
 static void fault_hooks(struct nsl_journal *j)
@@ -113,9 +171,9 @@ int nsl_journal_begin(const char *lab, const char *labfile,
 	if (nsl_journal_dir(lab, j->dir, sizeof j->dir) < 0)
 		return nsl_err_fail_quiet(err, EINVAL, "cannot use \"%s\" as a lab name (letters, digits, "
 				      "'-', '_', at most %d bytes)", lab, NSL_NAME_MAX);
-	if (mkdir(nsl_paths_state_dir(), 0755) < 0 && errno != EEXIST)
-		return nsl_err_fail(err, errno, "cannot create %s", nsl_paths_state_dir());
-	if (mkdir(j->dir, 0755) < 0) {
+	if (state_dir_ready(err) < 0)
+		return -err->code;
+	if (mkdir(j->dir, 0700) < 0) {
 		if (errno != EEXIST)
 			return nsl_err_fail(err, errno, "cannot create %s", j->dir);
 		owner = nsl_journal_owner(lab);
@@ -128,8 +186,12 @@ int nsl_journal_begin(const char *lab, const char *labfile,
 	/* the journal first, locked until the owner is written: whoever
 	 * attaches (nsl_journal_attach) or tears down meanwhile waits */
 	snprintf(path, sizeof path, "%s/journal", j->dir);
-	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (j->fd < 0 || flock(j->fd, LOCK_EX) < 0)
+		goto fail;
+	snprintf(buf, sizeof buf, "%u\n", (unsigned)nsl_paths_user());
+	snprintf(path, sizeof path, "%s/user", j->dir);
+	if (write_file(path, buf) < 0)
 		goto fail;
 	snprintf(buf, sizeof buf, "%d %llu\n", (int)getpid(),
 		 nsl_procs_starttime(getpid()));
@@ -163,9 +225,11 @@ int nsl_journal_attach(const char *lab, struct nsl_journal *j, struct nsl_err *e
 	if (nsl_journal_dir(lab, j->dir, sizeof j->dir) < 0)
 		return nsl_err_fail_quiet(err, EINVAL, "cannot use \"%s\" as a lab name (letters, digits, "
 					  "'-', '_', at most %d bytes)", lab, NSL_NAME_MAX);
+	if (nsl_journal_trusted(lab, err) < 0)
+		return -err->code;
 	snprintf(path, sizeof path, "%s/journal", j->dir);
 	/* no O_CREAT: a lab without a journal is not up (or is going) */
-	j->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	j->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 	if (j->fd < 0) {
 		if (errno == ENOENT)
 			return nsl_err_fail_quiet(err, ENOENT, "no lab named \"%s\" is up (see `nslab ls`)", lab);
@@ -186,6 +250,9 @@ int nsl_journal_release(struct nsl_journal *j)
 {
 	char path[PATH_MAX + 16];
 
+	/* kept on purpose: `nslab clean` leaves it to `nslab down` */
+	snprintf(path, sizeof path, "%s/kept", j->dir);
+	(void)write_file(path, "");
 	snprintf(path, sizeof path, "%s/owner", j->dir);
 	nsl_journal_close(j);
 	return unlink(path) < 0 ? -errno : 0;
@@ -461,7 +528,7 @@ static int open_locked(const char *dir, int how)
 	int fd;
 
 	snprintf(path, sizeof path, "%s/journal", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, how) < 0) {
@@ -752,8 +819,8 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 
 	if (nsl_journal_dir(lab, dir, sizeof dir) < 0)
 		return nsl_err_fail_quiet(err, EINVAL, "\"%s\" is not a lab name (see `nslab ls`)", lab);
-	if (access(dir, F_OK) < 0)
-		return nsl_err_fail_quiet(err, ENOENT, "no lab named \"%s\" is up (see `nslab ls`)", lab);
+	if (nsl_journal_trusted(lab, err ? err : &e1) < 0)
+		return err ? -err->code : -e1.code;
 	/* locked until the journal is gone: a writer waiting in
 	 * nsl_journal_write then finds it removed and makes nothing */
 	memset(&R, 0, sizeof R);
@@ -804,13 +871,14 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 int nsl_journal_each(int (*fn)(const char *lab, void *arg), void *arg)
 {
 	DIR *d = opendir(nsl_paths_state_dir());
+	struct nsl_err err;
 	struct dirent *e;
 	int rc = 0;
 
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) && rc == 0) {
-		if (!nsl_names_valid(e->d_name))
+		if (!nsl_names_valid(e->d_name) || nsl_journal_trusted(e->d_name, &err) < 0)
 			continue;
 		rc = fn(e->d_name, arg);
 	}

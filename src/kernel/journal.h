@@ -107,6 +107,14 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err);
 /* Owner of lab: its pid if that process is alive, 0 if the lab is up
  * without an owner, -ENOENT if no such lab. */
 pid_t nsl_journal_owner(const char *lab);
+/* The uid the lab belongs to (a lab from before owners were recorded:
+ * 0), -ENOENT when it is not up. */
+long nsl_journal_user(const char *lab);
+/* Non-zero when the lab was left up on purpose (`nslab up`). */
+int nsl_journal_kept(const char *lab);
+/* 0 when lab's state directory and journal are ours and no one else may
+ * write them (paths.h); else the one line saying why not, in err. */
+int nsl_journal_trusted(const char *lab, struct nsl_err *err);
 
 /* Call fn for each lab with a state directory. */
 int nsl_journal_each(int (*fn)(const char *lab, void *arg), void *arg);

@@ -325,7 +325,7 @@ int nsl_monitor_open(const char *lab, struct nsl_monitor **out, struct nsl_err *
 	}
 	if ((rc = nsl_netns_prepare(err)) < 0)
 		goto fail;
-	(void)mkdir(nsl_paths_state_dir(), 0755);
+	(void)mkdir(nsl_paths_state_dir(), 0700);
 	m->wd_pins = inotify_add_watch(m->ino, NSL_NETNS_DIR, IN_CREATE | IN_DELETE |
 				       IN_MOVED_FROM | IN_MOVED_TO);
 	m->wd_state = inotify_add_watch(m->ino, nsl_paths_state_dir(), IN_CREATE | IN_DELETE |

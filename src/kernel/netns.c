@@ -44,8 +44,15 @@ static void pin_path(char *buf, size_t len, const char *name)
  * so pins made by nslab and by `ip netns add` propagate alike. */
 int nsl_netns_prepare(struct nsl_err *err)
 {
+	int rc;
+
 	if (mkdir(NSL_NETNS_DIR, 0755) < 0 && errno != EEXIST)
 		return nsl_err_fail(err, errno, "cannot create %s", NSL_NETNS_DIR);
+	/* a pin directory someone else may write could hold their pins
+	 * under our lab's names */
+	rc = nsl_paths_trusted(NSL_NETNS_DIR, "the namespace directory", err);
+	if (rc < 0)
+		return rc;
 	if (mount("", NSL_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
 		return 0;
 	if (errno != EINVAL)
@@ -159,6 +166,11 @@ out:
 	rtnl_link_put(lo);
 	rtnl_link_put(chg);
 	return rc;
+}
+
+int nsl_netns_loopback_up(struct nsl_ns *ns, struct nsl_err *err)
+{
+	return loopback_up(ns, err);
 }
 
 /* Lab interfaces skip IPv6 duplicate address detection: while a link-local

@@ -9,6 +9,8 @@ int  nsl_netns_prepare(struct nsl_err *err);
 int  nsl_netns_create(const char *name, struct nsl_ns *ns, struct nsl_err *err);
 int  nsl_netns_open(const char *name, struct nsl_ns *ns, struct nsl_err *err);
 int  nsl_netns_host(struct nsl_ns *ns, struct nsl_err *err);
+/* Set lo up in ns (a new namespace has it down). */
+int  nsl_netns_loopback_up(struct nsl_ns *ns, struct nsl_err *err);
 /* Closes the handle's fds and socket; its nftables context, if any, is
  * nat.c's to free (nsl_nat_release) first. */
 void nsl_netns_close(struct nsl_ns *ns);

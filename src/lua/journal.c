@@ -5,6 +5,7 @@
 #include "names.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -116,6 +117,63 @@ static int l_owner(lua_State *L)
 		lua_pushnil(L);
 	else
 		lua_pushinteger(L, p);
+	return 1;
+}
+
+/* core.journal_user(lab) -> uid the lab belongs to | nil when no such lab */
+static int l_user(lua_State *L)
+{
+	long u = nsl_journal_user(luaL_checkstring(L, 1));
+
+	if (u < 0)
+		lua_pushnil(L);
+	else
+		lua_pushinteger(L, u);
+	return 1;
+}
+
+/* core.journal_kept(lab) -> true when left up on purpose (nslab up) */
+static int l_kept(lua_State *L)
+{
+	lua_pushboolean(L, nsl_journal_kept(luaL_checkstring(L, 1)));
+	return 1;
+}
+
+/* core.journal_trusted(lab) -> true | nil, msg, errno (paths.h) */
+static int l_trusted(lua_State *L)
+{
+	struct nsl_err e;
+
+	if (nsl_journal_trusted(luaL_checkstring(L, 1), &e) < 0)
+		return nsl_lua_fail(L, &e);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* core.user() -> uid, name: whom labs made now belong to (paths.h) */
+static int l_whoami(lua_State *L)
+{
+	uid_t u = nsl_paths_user();
+	struct passwd *pw = getpwuid(u);
+
+	lua_pushinteger(L, u);
+	if (pw)
+		lua_pushstring(L, pw->pw_name);
+	else
+		lua_pushfstring(L, "uid %d", (int)u);
+	return 2;
+}
+
+/* core.user_name(uid) -> the login name, or "uid N" */
+static int l_user_name(lua_State *L)
+{
+	lua_Integer u = luaL_checkinteger(L, 1);
+	struct passwd *pw = u >= 0 ? getpwuid((uid_t)u) : NULL;
+
+	if (pw)
+		lua_pushstring(L, pw->pw_name);
+	else
+		lua_pushfstring(L, "uid %d", (int)u);
 	return 1;
 }
 
@@ -273,6 +331,11 @@ void nsl_lua_open_journal(lua_State *L)
 		{ "journal_down", l_down },
 		{ "journal_owner", l_owner },
 		{ "journal_list", l_list },
+		{ "journal_user", l_user },
+		{ "journal_kept", l_kept },
+		{ "journal_trusted", l_trusted },
+		{ "user", l_whoami },
+		{ "user_name", l_user_name },
 		{ "journal_count", l_count },
 		{ "journal_records", l_records },
 		{ "journal_read", l_read },

@@ -5,7 +5,9 @@
 #include "netns.h"
 #include "nat.h"
 #include "paths.h"
+#include "rootless.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The handle with its name stored right behind it (*name points there). */
@@ -104,6 +106,21 @@ static int l_privileged(lua_State *L)
 	return 1;
 }
 
+/* core.rootless() -> base, keeper pid | false: whether this nslab runs in
+ * the user's own namespaces (rootless.h), where, and who holds them */
+static int l_rootless(lua_State *L)
+{
+	const char *base = getenv("NSLAB_ROOTLESS_BASE");
+
+	if (!nsl_paths_in_userns() || !base || !*base) {
+		lua_pushboolean(L, 0);
+		return 1;
+	}
+	lua_pushstring(L, base);
+	lua_pushinteger(L, nsl_rootless_keeper(base));
+	return 2;
+}
+
 static int m_close(lua_State *L)
 {
 	struct nsl_ns *ns = luaL_checkudata(L, 1, NSL_NETNS_MT);
@@ -153,6 +170,7 @@ void nsl_lua_open_netns(lua_State *L)
 		{ "netns_exists", l_exists },
 		{ "netns_etc_remove", l_etc_remove },
 		{ "privileged", l_privileged },
+		{ "rootless", l_rootless },
 		{ NULL, NULL },
 	};
 	static const luaL_Reg meths[] = {

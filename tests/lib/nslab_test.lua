@@ -95,6 +95,33 @@ function M.as_nobody(build)
   return st, out, err
 end
 
+-- Run shell command cmd as the unprivileged user uid (rootless nslab),
+-- with a HOME and XDG_RUNTIME_DIR of its own (/tmp/nslab-user-UID, made
+-- 0700 for it): $NSLAB is the nslab to use, the command runs in the
+-- checkout (mirrored world-readable when uid cannot read it, as above).
+-- Returns status, stdout, stderr; M.user_cmd(uid, cmd) is that command line.
+function M.user_cmd(uid, cmd)
+  local src, nslab, env = M.SRC, M.NSLAB, ""
+  local home = "/tmp/nslab-user-" .. uid
+  local su = ("setpriv --reuid=%d --regid=%d --clear-groups "):format(uid, uid)
+  assert(M.sh(("mkdir -p %s && chown %d:%d %s && chmod 700 %s"):format(home, uid, uid, home, home)) == 0)
+  if M.sh(su .. ("test -r %s/lua/nslab/init.lua -a -x %s"):format(q(src), q(nslab))) ~= 0 then
+    local mirror = "/tmp/nslab-user-mirror"
+    if M.sh("test -x " .. mirror .. "/nslab") ~= 0 then
+      assert(M.sh(("mkdir -p %s && cp -a %s/lua %s/labs %s/tests %s/ && cp %s %s/nslab && chmod -R a+rX %s")
+        :format(mirror, q(src), q(src), q(src), mirror, q(nslab), mirror, mirror)) == 0)
+    end
+    src, nslab = mirror, mirror .. "/nslab"
+    env = "NSLAB_LUA_DIR=" .. q(mirror .. "/lua") .. " "
+  end
+  return ("cd %s && env -u SUDO_UID HOME=%s XDG_RUNTIME_DIR=%s NSLAB=%s %s%ssh -c %s")
+    :format(q(src), home, home, q(nslab), env, su, q(cmd))
+end
+
+function M.as_user(uid, cmd)
+  return M.sh(M.user_cmd(uid, cmd))
+end
+
 -- The host as independent tools see it.
 function M.snapshot()
   local s = {}

@@ -34,9 +34,11 @@ describe("bad input", function()
     end)
   end
 
-  it("not being root: one line with the lab line, nothing left", function()
+  it("not being root, with rootless mode refused (NSLAB_ROOTLESS=0): one line with the lab line, nothing left", function()
     local before = T.snapshot()
-    local st, out, err = T.as_nobody(function(nslab) return nslab .. " run labs/client-router-server.lua" end)
+    local st, out, err = T.as_nobody(function(nslab)
+      return "env NSLAB_ROOTLESS=0 " .. nslab .. " run labs/client-router-server.lua"
+    end)
     assert.are.equal(4, st, out .. err)
     assert.are.equal("labs/client-router-server.lua:6: nslab needs root to create network namespaces; " ..
       "run it as root (sudo nslab ...)\n", err)

@@ -82,7 +82,11 @@ describe("docs", function()
     assert.are.same({ "labs/client-router-server.lua" }, complete("nslab test --prefix x labs/client-r"))
     assert.are.same({ "run" }, complete("nslab help ru"))
     assert.are.same({ "rate=" }, complete("nslab shape crs client:eth0 ra"))
-    assert.are.same({ "-c", "-h", "-p", "-s", "-w" }, complete("nslab capture crs client:eth0 -"))
+    assert.are.same({ "--all-users", "-c", "-h", "-p", "-s", "-w" }, complete("nslab capture crs client:eth0 -"))
+    -- h14's flags: clean's dry run, check's teacher file, root's --all-users
+    assert.are.same({ "--dry-run" }, complete("nslab clean --d"))
+    assert.are.same({ "labs/client-router-server.lua" }, complete("nslab check x --with labs/client-r"))
+    assert.are.same({ "--all-users" }, complete("nslab ls --a"))
 
     local labfile = T.write_lab("t8b-comp", table.concat({
       'local a, router = lab:host "a", lab:router "router"',

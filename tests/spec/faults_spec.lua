@@ -56,7 +56,11 @@ describe("faults", function()
     assert.are.equal(0, st, err)
     nrec = #(T.slurp("/run/nslab/fault/journal") or ""):gsub("[^\n]", "")
     assert.is_true(nrec >= 10, "records: " .. tostring(nrec))
-    check("up then clean")
+    -- a lab kept with `nslab up` is still wanted: clean leaves it, down removes it
+    local _, cout = T.nslab("clean")
+    assert.is_truthy(cout:find("lab fault was kept with `nslab up`; left alone", 1, true), cout)
+    assert.are.equal(0, (T.nslab("down", "fault")))
+    check("up then down")
   end)
 
   it("kill -9 before and after every record of the build", function()

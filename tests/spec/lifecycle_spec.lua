@@ -40,7 +40,7 @@ describe("lifecycle", function()
     assert.are.equal(3, count_netns("lc-up."))
     assert.are.equal(0, T.sh("ip netns exec lc-up.client ping -c1 -W2 10.0.2.2"))
     local _, ls = T.nslab("ls")
-    assert.is_truthy(ls:find("lc%-up%s+3%s+up %(no owner%)"), ls)
+    assert.is_truthy(ls:find("lc%-up%s+root%s+3%s+kept %(nslab up%)"), ls)
     -- the same lab name cannot be built twice
     local st2, _, err2 = T.nslab("up", "--name", "lc-up", "labs/client-router-server.lua")
     assert.are.equal(4, st2)

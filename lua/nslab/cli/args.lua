@@ -134,6 +134,10 @@ function M.overview()
     end
     out[#out + 1] = ""
   end
+  out[#out + 1] = "Every verb acts on your own labs; root adds --all-users to act on anyone's."
+  out[#out + 1] = "As an ordinary user nslab runs rootless, in a user namespace of your own"
+  out[#out + 1] = "(docs/rootless.md); NSLAB_ROOTLESS=1 asks for that as root too."
+  out[#out + 1] = ""
   out[#out + 1] = "A lab file is a Lua 5.4 script; `lab` is pre-bound to a lab named after the"
   out[#out + 1] = "file (labs/crs.lua -> lab \"crs\", nodes are namespaces \"crs.NODE\")."
   out[#out + 1] = "Exit status: 0 ok, 1 a check failed (or the request failed), 2 usage,"
@@ -161,6 +165,16 @@ function M.dispatch(argv)
   end
   local a, status = M.parse(v, words)
   if not a then return status end
+  if a.all_users then
+    -- root of the machine only (a rootless namespace holds one user's labs anyway)
+    local core = require "nslab.core"
+    if not core.privileged() or core.rootless() then
+      say("--all-users: only root acts on other users' labs")
+      return verbs.EXIT.failed
+    end
+    require("nslab.live").all_users = true
+  end
+  a.all_users = nil
   local mod, fn = v.run:match("^([^:]+):?(.*)$")
   return require(mod)[fn ~= "" and fn or v.name](a)
 end

@@ -1,8 +1,12 @@
 -- nslab.cli.build — the verbs that build and tear down labs: run, up,
 -- down, ls, clean; and version, help. Each takes the parsed command line
 -- (nslab.cli.args) and returns the exit status (nslab.cli.verbs.EXIT).
+-- A lab belongs to the user who built it (core.user: behind sudo, or
+-- behind a rootless namespace); down, ls and clean act on the caller's
+-- own, root on anyone's with --all-users (nslab.live.owned holds the rule).
 local core = require "nslab.core"
 local util = require "nslab.util"
+local live = require "nslab.live"
 local verbs = require "nslab.cli.verbs"
 local runner = require "nslab.cli.runner"
 
@@ -29,14 +33,18 @@ local function run_file(file, mode, opt)
   local ok, msg = xpcall(chunk, runner.handler(opt.verbose))
   if not ok then return runner.fail(nslab, file, msg, opt.verbose) end
   core.block_signals(true)
+  local rootless = require "nslab.cli.rootless"
+  rootless.host_note(nslab.labs, io.stderr)
   if mode == "up" then
     for _, l in ipairs(nslab.labs) do
       if l:is_up() then
         l:keep()
         local names = {}
         for _, n in ipairs(l.order) do names[#names + 1] = n.name end
-        io.stdout:write(("lab %s is up: %s\n  enter a node: ip netns exec %s.NODE bash  |  remove it: nslab down %s\n")
-          :format(l.name, table.concat(names, " "), l.name, l.name))
+        local enter = rootless.info() and ("nslab shell %s NODE"):format(l.name)
+          or ("ip netns exec %s.NODE bash"):format(l.name)
+        io.stdout:write(("lab %s is up: %s\n  enter a node: %s  |  remove it: nslab down %s\n")
+          :format(l.name, table.concat(names, " "), enter, l.name))
       end
     end
   else
@@ -91,9 +99,13 @@ function M.down(a)
   end
   for _, arg in ipairs(names) do
     local name, bad = util.lab_arg("down", arg)
-    local owner = name and core.journal_owner(name)
+    local mine, merr
+    if name then mine, merr = live.owned(name) end
+    local owner = mine and core.journal_owner(name)
     if not name then
       rc = err(EXIT.failed, "%s", bad)
+    elseif not mine then
+      rc = err(EXIT.failed, "%s", merr)
     elseif owner == nil then
       rc = err(EXIT.failed, "no lab named \"%s\" is up (see `nslab ls`)", name)
     elseif owner > 0 and not a.force then
@@ -112,53 +124,115 @@ function M.down(a)
   return rc
 end
 
--- The labs that are up: { name, nodes, owner, state, file } each.
-local function lab_list()
-  local labs = core.journal_list()
-  table.sort(labs)
-  local list = {}
-  for _, name in ipairs(labs) do
-    local owner = core.journal_owner(name)
-    if owner then
-      local file = file_of(name)
-      list[#list + 1] = { name = name, nodes = core.journal_count(name, "netns"), owner = owner > 0 and owner or nil,
-                          state = owner > 0 and "running" or "up", file = file ~= "" and file or nil }
+-- The caller's own labs (every user's with --all-users), sorted; and how
+-- many labs of other users were left out.
+local function my_labs()
+  local mine, others = {}, 0
+  for _, name in ipairs(core.journal_list()) do
+    if live.all_users or core.journal_user(name) == (core.user()) then
+      mine[#mine + 1] = name
+    else
+      others = others + 1
     end
   end
-  return list
+  table.sort(mine)
+  return mine, others
+end
+
+-- Rootless: a lab whose pins are plain files again lost its namespaces
+-- with the keeper that held them (killed); what is left is debris.
+local function lost(name)
+  if not core.rootless() then return false end
+  local recs = core.journal_records(name, "netns")
+  if not recs or not recs[1] then return false end
+  local pin = core.nsid(core.netns_dir .. "/" .. recs[1])
+  local nsfs = core.nsid("/proc/self/ns/net")
+  return not pin or pin:match("^%d+") ~= nsfs:match("^%d+")
+end
+
+-- What a lab is doing: "running" (an nslab process, its pid second),
+-- "up" (kept with `nslab up`), "crashed" (left by a crash: what `nslab
+-- clean` removes) or "lost" (rootless, its keeper killed: debris too).
+local STATE_TEXT = { up = "kept (nslab up)", crashed = "left by a crash", lost = "lost (keeper ended)" }
+local function state_of(name)
+  local owner = core.journal_owner(name)
+  if owner and owner > 0 then return "running", owner end
+  if lost(name) then return "lost" end
+  if core.journal_kept(name) then return "up" end
+  return "crashed"
+end
+
+-- The caller's labs that are up: { name, nodes, owner, state, user, uid,
+-- file } each; and how many of other users' were left out.
+local function lab_list()
+  local labs, others = my_labs()
+  local list = {}
+  for _, name in ipairs(labs) do
+    if core.journal_owner(name) then
+      local file = file_of(name)
+      local state, pid = state_of(name)
+      local uid = core.journal_user(name)
+      list[#list + 1] = { name = name, nodes = core.journal_count(name, "netns"), owner = pid,
+                          state = state, uid = uid, user = uid and core.user_name(uid) or nil,
+                          file = file ~= "" and file or nil }
+    end
+  end
+  return list, others
+end
+
+local function others_note(n)
+  if n > 0 then
+    io.stdout:write(("(%d lab%s of other users not shown; root sees them with --all-users)\n")
+      :format(n, n == 1 and "" or "s"))
+  end
 end
 
 function M.ls(a)
-  local list = lab_list()
+  local list, others = lab_list()
   if a.json then
     local json = require "nslab.json"
     for _, l in ipairs(list) do
       l.owner, l.file = l.owner or json.null, l.file or json.null
+      l.uid, l.user = l.uid or json.null, l.user or json.null
     end
     io.stdout:write(json.encode({ labs = json.array(list) }, { indent = "  " }), "\n")
     return EXIT.ok
   end
   if #list == 0 then
     io.stdout:write("no labs are up\n")
+    others_note(others)
     return EXIT.ok
   end
-  io.stdout:write(("%-20s %5s  %-22s %s\n"):format("LAB", "NODES", "STATE", "FILE"))
+  io.stdout:write(("%-20s %-10s %5s  %-22s %s\n"):format("LAB", "OWNER", "NODES", "STATE", "FILE"))
   for _, l in ipairs(list) do
-    local state = l.owner and ("running (pid %d)"):format(l.owner) or "up (no owner)"
-    io.stdout:write(("%-20s %5d  %-22s %s\n"):format(l.name, l.nodes, state, l.file or "-"))
+    local state = l.owner and ("running (pid %d)"):format(l.owner) or STATE_TEXT[l.state]
+    io.stdout:write(("%-20s %-10s %5d  %-22s %s\n"):format(l.name, l.user or "-", l.nodes, state, l.file or "-"))
   end
+  others_note(others)
   return EXIT.ok
 end
 
-function M.clean()
+-- nslab clean [-n]: tear down the caller's labs that a crash left (no
+-- nslab process owns them and none was kept with `nslab up`); say which,
+-- and why each other lab stays. -n: only say.
+function M.clean(a)
   if not core.privileged() then return err(EXIT.failed, "clean needs root; run it as root (sudo nslab clean)") end
-  local labs, rc, done = core.journal_list(), EXIT.ok, 0
-  table.sort(labs)
+  local labs, others = my_labs()
+  local rc, done = EXIT.ok, 0
   for _, name in ipairs(labs) do
-    local owner = core.journal_owner(name)
-    if owner and owner > 0 then
-      io.stdout:write(("lab %s is in use by nslab process %d; left alone\n"):format(name, owner))
-    elseif owner then
+    local state, pid = state_of(name)
+    local ok, terr = core.journal_trusted(name)
+    if not ok then
+      rc = err(EXIT.failed, "clean %s: %s", name, terr)
+    elseif pid then
+      io.stdout:write(("lab %s is in use by nslab process %d; left alone\n"):format(name, pid))
+    elseif state == "up" then
+      io.stdout:write(("lab %s was kept with `nslab up`; left alone (`nslab down %s` removes it)\n")
+        :format(name, name))
+    elseif a.dry_run then
+      done = done + 1
+      io.stdout:write(("would remove lab %s (%s)\n"):format(name, STATE_TEXT[state]))
+    else
       local n, e = core.journal_down(name)
       if n then
         done = done + 1
@@ -169,6 +243,9 @@ function M.clean()
     end
   end
   if done == 0 and rc == EXIT.ok then io.stdout:write("nothing to clean\n") end
+  if others > 0 then
+    io.stdout:write(("%d lab%s of other users left alone\n"):format(others, others == 1 and "" or "s"))
+  end
   return rc
 end
 

@@ -54,6 +54,11 @@ function M.markdown()
     "Flags may come before or after the arguments; `--name=NAME` and `--name NAME` are the same;",
     "`--` ends the flags. An unknown flag, a missing or a stray argument is a usage error (status 2).",
     "",
+    "Every verb that acts on labs that are up acts on your own (a lab belongs to the user who built it,",
+    "the one behind `sudo`); root adds `--all-users` to act on every user's. As an ordinary user nslab",
+    "runs rootless, in a user namespace of your own ([rootless.md](rootless.md)); `NSLAB_ROOTLESS=1`",
+    "asks for that as root too.",
+    "",
     "```",
   }
   for _, v in ipairs(verbs.list) do o[#o + 1] = args.usage(v) end
@@ -179,8 +184,10 @@ function M.man_drift(page)
       body = body:match("^(.-)\n%.[TS][PS]\n") or body
       for _, f in ipairs(shown_flags(v)) do
         local found = false
+        -- a flag many verbs share (--all-users) is said once for all
+        local where = f.global and cmds or body
         for _, n in ipairs(flag_names(f)) do
-          if body:find(roff(n), 1, true) then found = true end
+          if where:find(roff(n), 1, true) then found = true end
         end
         if not found then problems[#problems + 1] = ("COMMANDS: %s does not mention %s"):format(v.name, f[1]) end
       end

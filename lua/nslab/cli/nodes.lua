@@ -117,6 +117,7 @@ function M.nodes(a)
     local pids = core.pids_in(n.pin)
     io.stdout:write(fmt:format(n.node, n.netns, pids and #pids or "-", ifaces_of(n.netns)))
   end
+  require("nslab.cli.rootless").enter_help(io.stdout, nodes[1] and nodes[1].pin)
   return 0
 end
 

@@ -366,13 +366,29 @@ local function resolve_up(verb, arg, name)
   return name, file
 end
 
--- nslab check LAB | FILE [--name NAME]
+-- The lab name up for --with (grading): the student's lab, checked by
+-- the teacher's file, never by the lab's own (the student may edit it).
+local function resolve_with(arg, name, with)
+  name = name or (arg:match("%.lua$") and lab_name_of(arg)) or arg
+  if not readable(with) then return nil, ("cannot open the checks file %s (check the path)"):format(with) end
+  if not is_up(name) then return nil, ("no lab named \"%s\" is up (see `nslab ls`)"):format(util.shown(name)) end
+  return name, with
+end
+
+-- nslab check LAB | FILE [--name NAME] [--with CHECKS.lua]
 function M.check(opt)
   if not core.privileged() then
     return err(1, "check needs root to look into the lab's nodes; run it as root (sudo nslab check ...)")
   end
-  local name, file = resolve_up("check", opt.lab, opt.name)
+  local name, file
+  if opt.with then
+    name, file = resolve_with(opt.lab, opt.name, opt.with)
+  else
+    name, file = resolve_up("check", opt.lab, opt.name)
+  end
   if not name then return err(1, "check: %s", file) end
+  local mine, merr = require("nslab.live").owned(name)
+  if not mine then return err(1, "check: %s", merr) end
   local dry = require "nslab.cli.dry"
   local nslab, state = dry.load("attach")
   local chunk, lerr = load_lab(nslab, file, name, { print = function() end })

@@ -17,7 +17,8 @@
 --            command): { NAME, METAVAR, help, after = N positionals }
 --   flags    { "-s --long", METAVAR or nil (a switch), help, complete =,
 --              convert = function(s) -> value | nil, message, required = true,
---              hidden = true: internal, left out of help, docs and completion }
+--              hidden = true: internal, left out of help, docs and completion,
+--              global = true: one flag many verbs share, said once in nslab(1) }
 --   run      "module" (the verb's function is module[name]) or
 --            "module:function"
 -- The parsed command line reaches run as one table: positionals by NAME,
@@ -62,6 +63,12 @@ M.groups = {
 local NAME = { "--name", "NAME", "the lab's name (default: the file's name, labs/crs.lua -> crs)" }
 local VERBOSE = { "-v --verbose", nil, "errors with a Lua traceback" }
 local JSON = { "--json", nil, "print JSON (shape in docs/cli.md)" }
+-- Every verb that acts on labs that are up acts on the caller's own (the
+-- user behind sudo or behind a rootless namespace); root of the machine
+-- adds this flag to act on every user's (nslab.live.owned holds the rule,
+-- nslab.cli.args checks who may use it).
+local ALL_USERS = { "--all-users", nil, "root: act on every user's labs, not only your own", global = true }
+M.ALL_USERS = ALL_USERS
 local LAB = { "lab", "LAB", "a lab that is up (see `nslab ls`)", complete = "lab" }
 local ENDPOINT = { "endpoint", "NODE:IFACE", "an interface of a node of the lab, like client:eth0",
                    complete = "endpoint" }
@@ -124,28 +131,35 @@ M.list = {
       "the lab it was brought up as.",
     args = { { "labs", "LAB|LAB.lua", "a lab that is up, or the file it was built from", count = "+",
                complete = "labfile" } },
-    flags = { { "--force", nil, "also a lab a running nslab owns (that process is stopped)" } } },
+    flags = { { "--force", nil, "also a lab a running nslab owns (that process is stopped)" }, ALL_USERS } },
   { name = "ls", group = "build", run = "nslab.cli.build",
-    summary = "list the labs that are up",
-    doc = "Name, node count, state (`running (pid N)` or `up (no owner)`) and file of every lab that is up.",
-    flags = { JSON },
-    notes = "`--json`: `{\"labs\": [{\"name\": \"crs\", \"nodes\": 3, \"state\": \"running\"|\"up\", " ..
-      "\"owner\": PID|null, \"file\": \"/abs/labs/crs.lua\"|null}]}` (`state` is `running` while an nslab " ..
-      "process owns the lab, that process's pid in `owner`; `up` when none does)." },
+    summary = "list your labs that are up",
+    doc = "Name, owner, node count, state (`running (pid N)`, `kept (nslab up)`, `left by a crash`, or, " ..
+      "rootless, `lost (keeper ended)`) and file of each of your labs that is up; how many of other " ..
+      "users' are not shown.",
+    flags = { JSON, ALL_USERS },
+    notes = "`--json`: `{\"labs\": [{\"name\": \"crs\", \"nodes\": 3, \"state\": \"running\"|\"up\"|\"crashed\"|\"lost\", " ..
+      "\"owner\": PID|null, \"user\": \"alice\", \"uid\": 1000, \"file\": \"/abs/labs/crs.lua\"|null}]}` " ..
+      "(`state` is `running` while an nslab process owns the lab, that process's pid in `owner`; `up` when " ..
+      "it was left up with `nslab up`; `crashed` when a crash left it, what `nslab clean` removes; `lost` " ..
+      "when its rootless keeper was killed)." },
   { name = "clean", group = "build", run = "nslab.cli.build",
-    summary = "tear down every lab no running nslab owns",
-    doc = "Tears down what `up` left and what a crash or `kill -9` left; never a lab still running, " ..
-      "nor anything nslab did not create." },
+    summary = "tear down your labs a crash left",
+    doc = "Tears down your labs that a crash or `kill -9` left (no running nslab owns them, none was " ..
+      "kept with `up`); prints each lab it removes and why it leaves each other one. Never a lab still " ..
+      "running, a lab kept with `up` (`nslab down` removes it), another user's lab, nor anything nslab " ..
+      "did not create.",
+    flags = { { "-n --dry-run", nil, "only say which labs would be removed" }, ALL_USERS } },
   { name = "repl", group = "build", run = "nslab.repl:main",
     summary = "explore a lab interactively (docs/repl.md)",
     doc = "With a lab file, builds the lab and opens the REPL (leaving tears it down unless --keep); " ..
       "with the name of a lab that is up, attaches to it.",
     args = { { "target", "LAB.lua|LAB", "a lab file, or a lab that is up", complete = "labfile" } },
-    flags = { NAME, { "--keep", nil, "leave the lab up when the REPL ends" }, VERBOSE } },
+    flags = { NAME, { "--keep", nil, "leave the lab up when the REPL ends" }, VERBOSE, ALL_USERS } },
 
   { name = "nodes", group = "look", run = "nslab.cli.nodes",
     summary = "the lab's nodes, namespaces, processes and addresses",
-    args = { LAB }, flags = { JSON },
+    args = { LAB }, flags = { JSON, ALL_USERS },
     notes = "`--json`: `{\"lab\": \"crs\", \"nodes\": [{\"name\": \"client\", \"netns\": \"crs.client\", " ..
       "\"pids\": N|null, \"interfaces\": [{\"name\": \"eth0\", \"addresses\": [\"10.0.1.2/24\"]}]|null}]}` " ..
       "(interfaces without `lo`, addresses without link-local ones; `null` where the namespace could not be read)." },
@@ -154,13 +168,14 @@ M.list = {
     doc = "Runs CMD inside NODE (its network namespace and hostname) in place of nslab, so its exit " ..
       "status is nslab's. Words after NODE are the command; `--` before it is optional.",
     args = { LAB, { "node", "NODE", "a node of the lab (`host`: the host namespace)", complete = "node" } },
-    rest = { "command", "CMD", "the command and its arguments", after = 2, complete = "command" } },
+    rest = { "command", "CMD", "the command and its arguments", after = 2, complete = "command" },
+    flags = { ALL_USERS } },
   { name = "shell", group = "look", run = "nslab.cli.nodes",
     summary = "an interactive shell inside a node",
-    args = { LAB, { "node", "NODE", "a node of the lab", complete = "node" } } },
+    args = { LAB, { "node", "NODE", "a node of the lab", complete = "node" } }, flags = { ALL_USERS } },
   { name = "pids", group = "look", run = "nslab.cli.nodes",
     summary = "every process inside a node, one pid a line",
-    args = { LAB, { "node", "NODE", "a node of the lab", complete = "node" } } },
+    args = { LAB, { "node", "NODE", "a node of the lab", complete = "node" } }, flags = { ALL_USERS } },
   { name = "identify", group = "look", run = "nslab.cli.nodes",
     summary = "which lab and node a process is in",
     args = { { "pid", "PID", "a process id", complete = "none" } } },
@@ -174,7 +189,7 @@ M.list = {
       "(docs/graph-inspect.md; JSON schema docs/inspect.schema.json).",
     args = { LAB }, flags = { { "--json", nil, "print JSON (docs/inspect.schema.json)" },
       { "--compare", "FILE", "compare with a state saved by --json: print the difference (ifindexes, " ..
-        "MACs, link-local addresses, pids and counters aside); exit 1 when it differs", complete = "file" } } },
+        "MACs, link-local addresses, pids and counters aside); exit 1 when it differs", complete = "file" }, ALL_USERS } },
 
   { name = "test", group = "ci", run = "nslab.cli.tests",
     summary = "build each lab, run its checks, tear down (TAP, JUnit)",
@@ -201,8 +216,12 @@ M.list = {
     } },
   { name = "check", group = "ci", run = "nslab.cli.tests",
     summary = "which exercises of a lab that is up pass, with hints",
+    doc = "With --with, the exercises of another copy of the lab file (the teacher's) are run against " ..
+      "the live lab, for grading; the lab's own file is not read.",
     args = { { "lab", "LAB|LAB.lua", "a lab that is up, or its file", complete = "labfile" } },
-    flags = { { "--name", "NAME", "the lab's name, when the file was brought up under another" }, VERBOSE } },
+    flags = { { "--name", "NAME", "the lab's name, when the file was brought up under another" },
+              { "--with", "CHECKS.lua", "the file whose exercises are checked (the teacher's copy)", complete = "lua" },
+              VERBOSE, ALL_USERS } },
   { name = "graph", group = "ci", run = "nslab.cli.tests",
     summary = "draw a lab (DOT; SVG, PNG or PDF through Graphviz)",
     doc = "Draws a lab file without building it (no root needed), or a lab that is up as the " ..
@@ -211,7 +230,7 @@ M.list = {
     flags = {
       { "-o --output", "FILE", "write FILE (.dot, .svg, .png or .pdf) instead of DOT on standard output",
         complete = "file", convert = drawing },
-      NAME, VERBOSE,
+      NAME, VERBOSE, ALL_USERS,
     } },
 
   { name = "shape", group = "links", run = "nslab.cli.shape",
@@ -220,13 +239,14 @@ M.list = {
       "(docs/shaping-capture.md).",
     args = { LAB, ENDPOINT,
              { "settings", "KEY=VALUE", "shaping settings, like rate=10mbit delay=20ms", count = "*",
-               complete = "shapekey" } } },
+               complete = "shapekey" } }, flags = { ALL_USERS } },
   { name = "unshape", group = "links", run = "nslab.cli.shape",
     summary = "remove the shaping of an interface",
-    args = { LAB, ENDPOINT } },
+    args = { LAB, ENDPOINT }, flags = { ALL_USERS } },
   { name = "link", group = "links", run = "nslab.cli.shape",
     summary = "set an interface (and so its link) up or down",
-    args = { LAB, ENDPOINT, { "state", "up|down", "the new state", choices = { "up", "down" } } } },
+    args = { LAB, ENDPOINT, { "state", "up|down", "the new state", choices = { "up", "down" } } },
+    flags = { ALL_USERS } },
   { name = "capture", group = "links", run = "nslab.cli.shape",
     summary = "write an interface's packets to a pcap file",
     doc = "Captures until Ctrl-C, COUNT packets, or the lab going down. FILTER is a pcap filter " ..
@@ -238,6 +258,7 @@ M.list = {
       { "-s --snaplen", "BYTES", "keep at most BYTES of each packet",
         convert = int_between(64, 2147483647, "-s", "a number of bytes") },
       { "-p --no-promiscuous-mode", nil, "do not put the interface in promiscuous mode" },
+      ALL_USERS,
     } },
   { name = "web", group = "look", run = "nslab.web:main",
     summary = "the lab live in a browser; prints the URL (with its token) first",
@@ -249,6 +270,7 @@ M.list = {
       { "--port", "N", "the TCP port (default 8080; 0: any free one)",
         convert = int_between(0, 65535, "--port", "a TCP port") },
       { "--bind", "ADDR", "the address to listen on (default 127.0.0.1)" },
+      ALL_USERS,
     } },
 
   { name = "version", group = "other", run = "nslab.cli.build",

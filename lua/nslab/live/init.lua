@@ -29,12 +29,33 @@ local function slurp(path)
   return s
 end
 
+-- Whose labs a command acts on: the caller's own (core.user: the user
+-- behind sudo, or behind a rootless namespace). Root of the machine acts
+-- on every user's when the command line says --all-users (M.all_users,
+-- set by nslab.cli). A lab whose state someone else could write is
+-- refused either way (core.journal_trusted).
+M.all_users = false
+
+-- M.owned(lab) -> true | nil, message
+function M.owned(lab)
+  local uid = core.journal_user(lab)
+  if uid == nil then return nil, no_lab(lab) end
+  local ok, terr = core.journal_trusted(lab)
+  if not ok then return nil, terr end
+  if M.all_users or uid == (core.user()) then return true end
+  return nil, ("lab \"%s\" belongs to %s, not to you (root may act on it with --all-users)")
+    :format(lab, core.user_name(uid))
+end
+
 -- M.nodes(lab) -> { {node=, netns=, pin=}, ... } in creation order, or
--- nil, message when the name is bad or no such lab is up.
+-- nil, message when the name is bad, no such lab is up or it is not the
+-- caller's (M.owned).
 function M.nodes(lab)
   if not core.valid_name(lab) then
     return nil, util.bad_name(lab)
   end
+  local mine, merr = M.owned(lab)
+  if not mine then return nil, merr end
   local recs = core.journal_records(lab, "netns")
   if not recs then return nil, no_lab(lab) end
   local out, prefix = {}, lab .. "."

@@ -236,7 +236,7 @@ function(self, a)
   local id, e = core.nsid_of_pid(pid)
   if not id then error("identify: " .. e, 0) end
   for _, n in ipairs(self.lab.order) do
-    local nid = n:is_root() and core.nsid_of_pid(1) or core.nsid(core.netns_dir .. "/" .. n.netns)
+    local nid = n:is_root() and core.nsid("/proc/self/ns/net") or core.nsid(core.netns_dir .. "/" .. n.netns)
     if nid == id then
       out(("%d is in node %s%s\n"):format(pid, self.c.bold(n.name), n.netns and (" (" .. n.netns .. ")") or ""))
       return
