@@ -220,7 +220,15 @@ function M.install(Node, Lab)
     if st and st.proc:running() then
       raise(("node \"%s\" already runs BIRD (started at %s)"):format(self.name, st.line:gsub(": $", "")))
     end
-    local user, group = user_group(opts.user)
+    local rootless = core.rootless and core.rootless()
+    if rootless and opts.user then
+      raise("bird: a rootless lab maps only your own uid, so BIRD cannot switch to another user there; " ..
+        "leave user out (BIRD then runs as you) or run the lab as root (docs/rootless.md)")
+    end
+    -- rootless, the only user the namespace has is you (its root): BIRD
+    -- stays that user rather than switching to an unmapped bird
+    local user, group
+    if not rootless then user, group = user_group(opts.user) end
     local own = user and (user .. ":" .. group) or nil
     if not is_private(self, CONF_DIR) then self:private(CONF_DIR, { mode = tonumber("750", 8), owner = own }) end
     local run = is_private(self, RUN_DIR)

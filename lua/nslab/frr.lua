@@ -253,6 +253,13 @@ function M.install(Node, Lab)
     if not core.exists(dir .. "/zebra") then
       raise("FRR is not installed (no " .. dir .. "/zebra): install the Debian package frr (apt-get install frr)")
     end
+    if core.rootless and core.rootless() then
+      -- zebra insists on its vty group (frrvty) and user frr, and a
+      -- rootless lab's user namespace maps only the caller's own uid
+      raise("FRR cannot run in a rootless lab: Debian's FRR daemons need the user frr and the group frrvty, " ..
+        "and a rootless lab maps only your own uid; run this lab as root (sudo nslab ...), " ..
+        "or use BIRD (node:bird), which runs rootless (docs/rootless.md)")
+    end
     for d in pairs(want) do
       if not core.exists(dir .. "/" .. d) then
         raise(("frr: daemon %s is not in %s (FRR installed without it?)"):format(d, dir))

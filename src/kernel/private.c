@@ -212,7 +212,16 @@ static int shadow(const char *dir)
 	}
 	snprintf(opts, sizeof opts, "mode=%04o,uid=%u,gid=%u", (unsigned)(st.st_mode & 07777),
 		 (unsigned)st.st_uid, (unsigned)st.st_gid);
-	if (mount("nslab", dir, "tmpfs", 0, opts) < 0 || !(d = fdopendir(fd))) {
+	/* in a rootless lab the covered directory's owner (the machine's
+	 * root) is not mapped: the kernel refuses uid=/gid= with EINVAL, so
+	 * the tmpfs keeps the mode and belongs to the lab's own root */
+	int rc = mount("nslab", dir, "tmpfs", 0, opts);
+
+	if (rc < 0 && errno == EINVAL) {
+		snprintf(opts, sizeof opts, "mode=%04o", (unsigned)(st.st_mode & 07777));
+		rc = mount("nslab", dir, "tmpfs", 0, opts);
+	}
+	if (rc < 0 || !(d = fdopendir(fd))) {
 		int e2 = errno;
 
 		close(fd);

@@ -158,6 +158,22 @@ describe("rootless (as users 65534 and 65533)", function()
     assert(gone(A))
   end)
 
+  it("routing daemons: BIRD runs rootless (as the user), FRR says in one line what it lacks", function()
+    -- BIRD stays the user (the namespace's root) instead of switching to
+    -- the unmapped user bird; its private /run/bird is a tmpfs over a
+    -- directory the machine's root owns
+    local st, out, err = T.as_user(A, "N=3 $NSLAB test labs/bird-ospf.lua")
+    assert.are.equal(0, st, out .. err)
+    assert.is_truthy(out:find("# 18 checks, 18 passed, 0 failed", 1, true), out)
+    st, out, err = T.as_user(A, "N=3 $NSLAB run labs/ospf-ring.lua")
+    assert.are.equal(4, st, out .. err)
+    assert.is_truthy(err:find("^labs/ospf%-ring%.lua:%d+: FRR cannot run in a rootless lab: Debian's FRR daemons " ..
+      "need the user frr and the group frrvty"), err)
+    local _, nl = err:gsub("\n", "")
+    assert.are.equal(1, nl, err)
+    assert(gone(A))
+  end)
+
   it("two users build the same lab at once, and cannot see, enter or remove each other's", function()
     -- both builds started together; each writes its status and output
     local cmds = {}
