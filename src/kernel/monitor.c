@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -41,6 +42,8 @@ struct mnode {
 struct nsl_monitor {
 	char lab[128];
 	int ino;                 /* inotify fd */
+	int ep;                  /* epoll fd holding every node's socket: a
+				  * wake-up costs what is ready, not 1000 sockets */
 	int wd_pins, wd_state;
 	int wake;                /* an extra fd a poll returns on, -1 = none */
 	int lab_up;
@@ -224,6 +227,11 @@ static int attach(struct nsl_monitor *m, struct mnode *n, int announce)
 		n->sk = NULL;
 		return -EIO;
 	}
+	{
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = n };
+
+		(void)epoll_ctl(m->ep, EPOLL_CTL_ADD, nl_cache_mngr_get_fd(n->mngr), &ev);
+	}
 	n->attached = 1;
 	if (announce) {
 		/* what the node already held when we got to it */
@@ -287,8 +295,10 @@ static void drop_node(struct nsl_monitor *m, int at)
 {
 	struct mnode *n = m->nodes[at];
 
-	if (n->mngr)
+	if (n->mngr) {
+		(void)epoll_ctl(m->ep, EPOLL_CTL_DEL, nl_cache_mngr_get_fd(n->mngr), NULL);
 		nl_cache_mngr_free(n->mngr);   /* frees its caches; our sockets let the namespace go */
+	}
 	if (n->sk)
 		nl_socket_free(n->sk);
 	free(n);
@@ -319,8 +329,9 @@ int nsl_monitor_open(const char *lab, struct nsl_monitor **out, struct nsl_err *
 	snprintf(m->lab, sizeof m->lab, "%s", lab);
 	m->wake = -1;
 	m->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (m->ino < 0) {
-		rc = nsl_err_fail(err, errno, "inotify");
+	m->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (m->ino < 0 || m->ep < 0) {
+		rc = nsl_err_fail(err, errno, m->ino < 0 ? "inotify" : "epoll");
 		goto fail;
 	}
 	if ((rc = nsl_netns_prepare(err)) < 0)
@@ -403,7 +414,7 @@ int nsl_monitor_poll(struct nsl_monitor *m, int timeout_ms,
 		     int (*fn)(const struct nsl_mon_event *e, void *arg), void *arg,
 		     struct nsl_err *err)
 {
-	struct pollfd *pf;
+	struct pollfd pf[3];
 	int i, np, pending = 0, rc;
 
 	m->fn = fn;
@@ -414,16 +425,11 @@ int nsl_monitor_poll(struct nsl_monitor *m, int timeout_ms,
 	pending = attach_in_order(m);
 	if (m->count)
 		return m->count;
-	pf = calloc((size_t)m->n + 2, sizeof *pf);
-	if (!pf)
-		return nsl_err_fail(err, ENOMEM, "monitor");
 	pf[0].fd = m->ino;
 	pf[0].events = POLLIN;
-	for (i = 0, np = 1; i < m->n; i++)
-		if (m->nodes[i]->mngr) {
-			pf[np].fd = nl_cache_mngr_get_fd(m->nodes[i]->mngr);
-			pf[np++].events = POLLIN;
-		}
+	pf[1].fd = m->ep;
+	pf[1].events = POLLIN;
+	np = 2;
 	if (m->wake >= 0) {
 		pf[np].fd = m->wake;
 		pf[np++].events = POLLIN;
@@ -434,18 +440,22 @@ int nsl_monitor_poll(struct nsl_monitor *m, int timeout_ms,
 	rc = poll(pf, (nfds_t)np, timeout_ms);
 	if (rc < 0) {
 		rc = -errno;
-		free(pf);
 		return rc == -EINTR ? rc : nsl_err_fail(err, -rc, "monitor: poll");
 	}
 	/* node sockets first: a link's last events come before its pin goes */
-	for (i = 0, np = 1; i < m->n; i++)
-		if (m->nodes[i]->mngr) {
-			if (pf[np++].revents & POLLIN)
-				nl_cache_mngr_data_ready(m->nodes[i]->mngr);
+	if (pf[1].revents & POLLIN) {
+		/* more ready than this: the next poll returns at once for them */
+		struct epoll_event ev[256];
+		int k = epoll_wait(m->ep, ev, 256, 0);
+
+		for (i = 0; i < k; i++) {
+			struct mnode *n = ev[i].data.ptr;
+
+			nl_cache_mngr_data_ready(n->mngr);
 		}
+	}
 	if (pf[0].revents & POLLIN)
 		on_inotify(m);
-	free(pf);
 	return m->count;
 }
 
@@ -463,5 +473,7 @@ void nsl_monitor_close(struct nsl_monitor *m)
 	free(m->nodes);
 	if (m->ino >= 0)
 		close(m->ino);
+	if (m->ep >= 0)
+		close(m->ep);
 	free(m);
 }

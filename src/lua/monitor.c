@@ -52,10 +52,15 @@ static int push_event(const struct nsl_mon_event *ev, void *arg)
 static int m_poll(lua_State *L)
 {
 	struct lmon *u = luaL_checkudata(L, 1, NSL_MONITOR_MT);
-	int ms = lua_isnoneornil(L, 2) ? -1 : (int)(luaL_checknumber(L, 2) * 1000.0);
+	double want = lua_isnoneornil(L, 2) ? -1 : luaL_checknumber(L, 2) * 1000.0;
+	int ms = (int)want;
 	struct nsl_err e;
 	int rc;
 
+	/* rounded up: a poll that ends before its time makes a caller
+	 * waiting for a deadline poll again and again with 0 ms */
+	if (ms < want)
+		ms++;
 	luaL_argcheck(L, u->m != NULL, 1, "monitor is closed");
 	lua_newtable(L);
 	rc = nsl_monitor_poll(u->m, ms, push_event, L, &e);

@@ -96,11 +96,35 @@ describe("nslab web", function()
     assert.are.equal(200, code)
     assert.is_truthy(page:find("app.js?token=" .. token, 1, true), page)
     -- /api/lab is `nslab inspect --json`, byte for byte
+    -- a ruleset made from outside, for /api/node to show
+    assert.are.equal(0, (T.sh(("ip netns exec %s.router nft add table inet w16t ';' add chain inet w16t c ';' add rule inet w16t c counter")
+      :format(LAB))))
     local _, want = T.nslab("inspect", "--json", LAB)
     local got
     code, got = curl(base .. "/api/lab", "-H " .. T.q("X-Nslab-Token: " .. token))
     assert.are.equal(200, code)
     assert.are.equal(want, got)
+    -- the page's cheap reads: /api/topo is that JSON without rules and
+    -- processes; /api/node/NAME is one node of it, rules and processes too
+    local json = require "nslab.json"
+    local full = json.decode(want)
+    code, got = curl(base .. "/api/topo?token=" .. token)
+    assert.are.equal(200, code)
+    local topo = json.decode(got)
+    local bare = json.decode(want)
+    for _, n in ipairs(bare.nodes) do n.nat, n.processes = nil, nil end
+    assert.are.same(bare, topo)
+    local ruled = 0
+    for _, n in ipairs(full.nodes) do
+      code, got = curl(base .. "/api/node/" .. n.name .. "?token=" .. token)
+      assert.are.equal(200, code, got)
+      assert.are.same(n, json.decode(got))
+      ruled = ruled + #n.nat
+    end
+    assert(ruled > 0, "the lab has no nftables table: the test would not see rules")
+    code, got = curl(base .. "/api/node/nosuch?token=" .. token)
+    assert.are.equal(404, code)
+    assert.is_truthy(got:find('has no node \\"nosuch\\"', 1, true), got)
     -- the event stream: a link set down from outside, with ip, arrives within 1 s
     local sse = tmp(".sse")
     T.sh(("curl -sN -m 300 %s >%s 2>/dev/null &"):format(T.q(base .. "/api/events?token=" .. token), sse))

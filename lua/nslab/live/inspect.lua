@@ -3,6 +3,7 @@
 -- NAT/filter rules and processes — read by nslab.live (its rules for node
 -- kind, routes and links) and shaped as docs/inspect.schema.json; M.text
 -- is the short human view. Nothing is changed.
+local core = require "nslab.core"
 local json = require "nslab.json"
 local live = require "nslab.live"
 
@@ -72,7 +73,8 @@ local function route_entry(r, names)
   return e
 end
 
--- One entry of a live.read snapshot as a node of the schema.
+-- One entry of a live.read snapshot as a node of the schema (nat and
+-- processes only when the snapshot read them).
 local function node_of(e)
   local ifaces = A {}
   for _, l in ipairs(e.links) do
@@ -87,16 +89,19 @@ local function node_of(e)
   for _, r in ipairs(e.routes) do rt[#rt + 1] = route_entry(r, e.names) end
   return {
     name = e.name, netns = e.netns or json.null, kind = e.kind,
-    interfaces = ifaces, routes = rt, nat = M.parse_nft(e.nft),
+    interfaces = ifaces, routes = rt, nat = e.nft and M.parse_nft(e.nft) or nil,
     forwarding = { ipv4 = e.forwarding.ipv4, ipv6 = e.forwarding.ipv6 },
-    processes = processes(e.pids),
+    processes = e.pids and processes(e.pids) or nil,
   }
 end
 
--- M.lab(name) -> data | nil, message; data.skipped lists nodes whose
--- namespace could not be opened (not part of the JSON).
-function M.lab(name)
-  local snap, err = live.read(name, { nft = true, pids = true })
+-- M.lab(name [, opts]) -> data | nil, message; data.skipped lists nodes
+-- whose namespace could not be opened (not part of the JSON). With
+-- opts.topology only the topology is read (no nat, no processes: the
+-- rulesets and /proc are most of the time for 1000 nodes).
+function M.lab(name, opts)
+  local full = not (opts and opts.topology)
+  local snap, err = live.read(name, { nft = full, pids = full })
   if not snap then return nil, err end
   local owner = snap.owner > 0 and snap.owner or nil
   local data = {
@@ -129,6 +134,36 @@ function M.lab(name)
     data.links[#data.links + 1] = l
   end
   return data, snap.skipped
+end
+
+-- M.node(name, node) -> one node of M.lab's data, read alone (rules and
+-- processes included), without the peers of its interfaces (they need
+-- the whole lab) | nil, message. The host part needs the whole lab: it is
+-- read through M.lab.
+function M.node(name, node)
+  if node == "host" then
+    local data, err = M.lab(name)
+    if not data then return nil, err end
+    for _, n in ipairs(data.nodes) do
+      if n.name == "host" then return n end
+    end
+    return nil, ("lab %s has no node \"host\""):format(name)
+  end
+  local nodes, err = live.nodes(name)
+  if not nodes then return nil, err end
+  for _, n in ipairs(nodes) do
+    if n.node == node then
+      local ns, oerr = core.netns_open(n.netns)
+      if not ns then return nil, oerr end
+      local ok, e, rerr = pcall(live.namespace, ns, { nft = true })
+      ns:close()
+      if not ok then return nil, tostring(e) end
+      if not e then return nil, rerr end
+      e.name, e.netns, e.pids = n.node, n.netns, core.pids_in({ n.pin })[n.pin] or {}
+      return node_of(e)
+    end
+  end
+  return nil, ("lab %s has no node \"%s\""):format(name, tostring(node))
 end
 
 -- A short human-readable view of M.lab data.

@@ -1,8 +1,9 @@
 // nslab web: the page. Plain JavaScript, no build step, no network but
 // this server. The picture is the server's SVG (nslab graph's rules);
 // the page only colours it: ids node:NAME, a_if:NODE:IF, link:A:IF--B:IF.
-// State: /api/lab (nslab inspect --json) and the event stream
-// /api/events (docs/web.md).
+// State: /api/topo (nslab inspect --json without rules and processes;
+// a node's come from /api/node/NAME when it is selected) and the event
+// stream /api/events (docs/web.md).
 "use strict";
 
 const token = new URLSearchParams(location.search).get("token") || "";
@@ -37,8 +38,8 @@ function linkUp(l) { return st.up[key(l.a.node, l.a.interface)] !== false && st.
 function setConn(cls, text) { const c = $("conn"); c.className = "conn " + cls; c.textContent = text; }
 
 async function loadLab() {
-  const r = await api("/api/lab");
-  if (!r.ok) throw new Error("GET /api/lab: " + r.status);
+  const r = await api("/api/topo");
+  if (!r.ok) throw new Error("GET /api/topo: " + r.status);
   st.lab = await r.json();
   st.up = {};
   for (const n of st.lab.nodes)
@@ -159,14 +160,12 @@ function show(sel) {
       i.addresses.map(esc).join("<br>"), i.peer ? esc(i.peer.node + ":" + i.peer.interface) : (i.master ? "in " + esc(i.master) : "")]);
     const rts = n.routes.filter((r) => !r.dst.startsWith("fe80:") && r.proto !== "kernel")
       .map((r) => [esc(r.dst), esc(r.via || ""), esc(r.dev || ""), esc(r.proto || "")]);
-    const rules = [];
-    for (const t of n.nat) for (const c of t.chains) for (const r of c.rules) rules.push(`${t.family} ${t.name} ${c.name}: ${r}`);
     p.innerHTML = `<h2>${esc(n.name)} <span class="muted">${esc(n.kind)}${n.netns ? ", netns " + esc(n.netns) : ""}</span></h2>
       <h3>Interfaces</h3>${table(ifs, ["name", "state", "addresses", "peer"])}
       <h3>Routes</h3>${rts.length ? table(rts, ["to", "via", "dev", "proto"]) : '<p class="muted">none</p>'}
-      <h3>nftables</h3>${rules.length ? "<pre>" + esc(rules.join("\n")) + "</pre>" : '<p class="muted">no rules</p>'}
       <h3>Forwarding</h3><p>IPv4 ${n.forwarding.ipv4 ? "on" : "off"}, IPv6 ${n.forwarding.ipv6 ? "on" : "off"}</p>
-      <h3>Processes</h3>${n.processes.length ? table(n.processes.map((x) => [x.pid, esc(x.command)]), ["pid", "command"]) : '<p class="muted">none</p>'}`;
+      <div id="details" class="muted">reading rules and processes…</div>`;
+    showDetails(n.name);
     return;
   }
   const l = st.lab.links.find((x) => x.b.node !== null && linkId(x) === sel.link);
@@ -220,6 +219,30 @@ function show(sel) {
   };
   readShaping(l);
   listCaptures();
+}
+
+// A node's nftables rules and processes: read by the server on request
+// (reading them for every node would make the first page slow).
+// The panel is drawn again on every event: an answer younger than 2 s is
+// shown again rather than asked for again.
+async function showDetails(name) {
+  const c = st.details;
+  if (c && c.name === name && Date.now() - c.at < 2000) { putDetails(name, c.r, c.n); return; }
+  const r = await api("/api/node/" + encodeURIComponent(name));
+  const n = await r.json().catch(() => ({}));
+  st.details = { name, r: { ok: r.ok, status: r.status }, n, at: Date.now() };
+  putDetails(name, r, n);
+}
+
+function putDetails(name, r, n) {
+  const d = $("details");
+  if (!d || !st.sel || st.sel.node !== name) return;
+  if (!r.ok) { d.textContent = n.error || ("failed: " + r.status); return; }
+  const rules = [];
+  for (const t of n.nat) for (const c of t.chains) for (const x of c.rules) rules.push(`${t.family} ${t.name} ${c.name}: ${x}`);
+  d.className = "";
+  d.innerHTML = `<h3>nftables</h3>${rules.length ? "<pre>" + esc(rules.join("\n")) + "</pre>" : '<p class="muted">no rules</p>'}
+    <h3>Processes</h3>${n.processes.length ? table(n.processes.map((x) => [x.pid, esc(x.command)]), ["pid", "command"]) : '<p class="muted">none</p>'}`;
 }
 
 async function readShaping(l) {

@@ -64,32 +64,68 @@ function S:log(fmt, ...)
   io.stderr:write("nslab: web: ", fmt:format(...), "\n")
 end
 
--- The lab as `nslab inspect --json` has it, and what follows from it: the
--- links by id, the namespaces whose counters cover every link.
+-- The lab's topology (M.lab's data without rules and processes: the
+-- cheap part, what the picture and the page need), and what follows from
+-- it: the links by id, the namespaces whose counters cover every link.
 function S:read()
-  local data, skipped = inspect.lab(self.lab)
+  local data, skipped = inspect.lab(self.lab, { topology = true })
   if not data then return nil, skipped end
-  self.data, self.data_at, self.data_json, self.fresh = data, core.clock(), nil, true
+  self.data, self.topo_text, self.fresh = data, nil, false
+  self.ifs = {}
+  for _, n in ipairs(data.nodes) do
+    for _, i in ipairs(n.interfaces) do self.ifs[n.name .. "\0" .. i.name] = i end
+  end
   return data
 end
 
--- GET /api/lab: read again unless nothing changed since the last reading
--- and it is younger than 2 s (a lab of 1000 nodes takes ~1.5 s to read;
--- processes and rules change without a netlink event, hence the age).
+-- A link set up or down: the topology as read stays true without reading
+-- it again.
+function S:mark(ev)
+  local i = self.ifs[tostring(ev.node) .. "\0" .. tostring(ev.ifname)]
+  if i then i.up = ev.action == "up" end
+end
+
+-- GET /api/topo: the topology as read last (events keep it current: a
+-- change of the topology reads it again).
+function S:topo_json()
+  self.topo_text = self.topo_text or (json.encode(self.data) .. "\n")
+  return self.topo_text
+end
+
+-- GET /api/lab: `nslab inspect --json`, read when asked: again unless
+-- nothing changed since the last reading and it is younger than 2 s
+-- (processes and rules change without a netlink event, hence the age).
 function S:lab_json()
   if not (self.fresh and core.clock() - self.data_at < 2) then
-    local data, e = self:read()
+    local data, e = inspect.lab(self.lab)
     if not data then return nil, e end
+    self.data_json, self.data_at, self.fresh = json.encode(data, { indent = "  " }) .. "\n", core.clock(), true
   end
-  self.data_json = self.data_json or (json.encode(self.data, { indent = "  " }) .. "\n")
   return self.data_json
+end
+
+-- GET /api/node/NAME: one node as /api/lab has it, read alone (a click
+-- on the page); the peers of its interfaces come from the topology.
+function S:node_json(name)
+  local n, e = inspect.node(self.lab, name)
+  if not n then return nil, e end
+  local known
+  for _, t in ipairs(self.data.nodes) do
+    if t.name == name then known = t end
+  end
+  for _, i in ipairs(n.interfaces) do
+    for _, k in ipairs(known and known.interfaces or {}) do
+      if k.name == i.name then i.peer = k.peer end
+    end
+  end
+  return json.encode(n) .. "\n"
 end
 
 -- Reading counters: for each link the end in the node with the most
 -- link ends (a switch's namespace covers all its ports in one dump).
 function S:plan_counters()
   for _, ns in pairs(self.ns_open or {}) do ns:close() end
-  self.ns_open, self.watch, self.prev, self.sent = {}, {}, {}, {}
+  self.ns_open, self.watch, self.sent = {}, {}, {}
   local ends, index = {}, {}
   for _, n in ipairs(self.data.nodes) do
     for _, i in ipairs(n.interfaces) do index[n.name .. "\0" .. i.name] = i.index end
@@ -121,32 +157,44 @@ function S:ns_of(node)
   return ns or nil
 end
 
+-- A rate worth sending again: it went to or from zero or moved by more
+-- than a tenth. A lab with no traffic of its own still chatters (IPv6
+-- neighbour discovery and MLD, flooded by a switch to its 1000 ports: 10
+-- packets a second each, give or take one); sending every such wobble
+-- made an idle lab cost a JSON message of every link each second.
+local function moved(old, new)
+  return (old == 0) ~= (new == 0) or math.abs(new - old) * 10 > math.max(old, new)
+end
+
 -- One sample of every watched counter -> the "rates" message's data: the
--- links whose rates changed since the last message (an idle lab of 1000
--- links sends next to nothing).
+-- links whose rates moved (see moved) since they were last sent (an idle
+-- lab of 1000 links sends next to nothing).
 function S:rates()
   local t = core.clock()
   local out, any = {}, false
   for node, ifs in pairs(self.watch) do
     local ns = self:ns_of(node)
     local counters = ns and ns:counters() or {}
+    -- the previous sample lives in w itself: an idle second makes no
+    -- new tables or strings per link
     for idx, w in pairs(ifs) do
       local l = counters[idx]
       if l then
-        local key = node .. "\0" .. idx
-        local p = self.prev[key]
-        self.prev[key] = { t = t, rxp = l.rx_packets, txp = l.tx_packets, rxb = l.rx_bytes, txb = l.tx_bytes }
-        if p and t > p.t then
-          local dt = t - p.t
+        local pt = w.t
+        local dsp, dsb = l.tx_packets - (w.txp or 0), l.tx_bytes - (w.txb or 0)
+        local drp, drb = l.rx_packets - (w.rxp or 0), l.rx_bytes - (w.rxb or 0)
+        w.t, w.rxp, w.txp, w.rxb, w.txb = t, l.rx_packets, l.tx_packets, l.rx_bytes, l.tx_bytes
+        if pt and t > pt then
+          local dt = t - pt
           -- a -> b is what the a end sends
-          local sp, sb = (l.tx_packets - p.txp) / dt, (l.tx_bytes - p.txb) * 8 / dt
-          local rp, rb = (l.rx_packets - p.rxp) / dt, (l.rx_bytes - p.rxb) * 8 / dt
+          local sp, sb, rp, rb = dsp / dt, dsb * 8 / dt, drp / dt, drb * 8 / dt
           if w.flip then sp, sb, rp, rb = rp, rb, sp, sb end
-          local r = { ab_pps = math.floor(sp + 0.5), ab_bps = math.floor(sb + 0.5),
-                      ba_pps = math.floor(rp + 0.5), ba_bps = math.floor(rb + 0.5) }
+          local ab_pps, ab_bps = math.floor(sp + 0.5), math.floor(sb + 0.5)
+          local ba_pps, ba_bps = math.floor(rp + 0.5), math.floor(rb + 0.5)
           local was = self.sent[w.id]
-          if not was or was.ab_pps ~= r.ab_pps or was.ab_bps ~= r.ab_bps or was.ba_pps ~= r.ba_pps
-              or was.ba_bps ~= r.ba_bps then
+          if not was or moved(was.ab_pps, ab_pps) or moved(was.ab_bps, ab_bps)
+              or moved(was.ba_pps, ba_pps) or moved(was.ba_bps, ba_bps) then
+            local r = { ab_pps = ab_pps, ab_bps = ab_bps, ba_pps = ba_pps, ba_bps = ba_bps }
             out[w.id] = r
             self.sent[w.id] = r
             any = true
@@ -156,6 +204,22 @@ function S:rates()
     end
   end
   return any and out or nil
+end
+
+-- The "rates" message, as sse("rates", {t=, links=}) would write it (keys
+-- sorted), put together by hand: the generic encoder took most of an idle
+-- second's work when a lab's chatter moves every link's rate.
+local RATE = '%s:{"ab_bps":%d,"ab_pps":%d,"ba_bps":%d,"ba_pps":%d}'
+local function rates_message(t, links)
+  local ids = {}
+  for id in pairs(links) do ids[#ids + 1] = id end
+  table.sort(ids)
+  local parts = {}
+  for k, id in ipairs(ids) do
+    local r = links[id]
+    parts[k] = RATE:format(json.encode(id), r.ab_bps, r.ab_pps, r.ba_bps, r.ba_pps)
+  end
+  return ('event: rates\ndata: {"links":{%s},"t":%s}\n\n'):format(table.concat(parts, ","), json.encode(t))
 end
 
 ---- the picture -------------------------------------------------------------
@@ -305,6 +369,8 @@ function S:handle(r)
     local text, e = self:lab_json()
     if not text then return reply_json(h, id, 410, { error = e }) end
     return h:reply(id, 200, "application/json", text)
+  elseif path == "/api/topo" then
+    return h:reply(id, 200, "application/json", self:topo_json())
   elseif path == "/api/topo.svg" then
     if not self.have_dot then
       return reply_json(h, id, 501, { error = "drawing needs Graphviz's dot (Debian: apt-get install graphviz)" })
@@ -321,6 +387,12 @@ function S:handle(r)
     local cap = self.captures[math.tointeger(tonumber(k))]
     if not cap then return reply_json(h, id, 404, { error = "no capture " .. k }) end
     return h:reply(id, 200, "application/vnd.tcpdump.pcap", "", cap.file)
+  end
+  local nname = path:match("^/api/node/([^/]+)$")
+  if nname then
+    local text, e = self:node_json(nname)
+    if not text then return reply_json(h, id, 404, { error = e }) end
+    return h:reply(id, 200, "application/json", text)
   end
   local node, ifname = path:match("^/api/shaping/([^/]+)/([^/]+)$")
   if node then
@@ -346,7 +418,8 @@ function S:on_event(ev)
   end
   local data = { action = ev.action, node = ev.node, ifname = ev.ifname, detail = ev.detail }
   self.h:broadcast(sse(MON_EVENT[ev.what] or ev.what, data))
-  self.fresh = false
+  self.fresh, self.topo_text = false, nil
+  if ev.what == "link" and (ev.action == "up" or ev.action == "down") then self:mark(ev) end
   -- anything but a state change redraws the picture
   if ev.what == "node" or ev.what == "addr" or (ev.what == "link" and (ev.action == "add" or ev.action == "del")) then
     self.changed = core.clock()
@@ -387,7 +460,7 @@ function S:loop()
       next_tick = t + 1
       if self.h:streams() > 0 and not self.down then
         local rates = self:rates()
-        if rates then self.h:broadcast(sse("rates", { t = t, links = rates })) end
+        if rates then self.h:broadcast(rates_message(t, rates)) end
         local adj = M.adjacencies(self)
         if adj then self.h:broadcast(sse("adjacency", adj)) end
       end
@@ -444,14 +517,21 @@ function M.main(a)
       io.stderr:write(("nslab: web: listening on %s port %d, not only on this machine: anyone who can reach it " ..
         "and has the URL can change the lab\n"):format(bind, bound))
     end
-    local mon, merr = core.monitor(lab)
-    if not mon then error(merr, 0) end
-    self.mon = mon
-    mon:wake_on(h:fd())
+    -- the topology first and Graphviz on it at once (it runs while the
+    -- monitor opens: a second each for 1000 nodes)
     local data, rerr = self:read()
     if not data then error(rerr, 0) end
     self:plan_counters()
     self:draw()
+    local mon, merr = core.monitor(lab)
+    if not mon then error(merr, 0) end
+    self.mon = mon
+    mon:wake_on(h:fd())
+    -- nodes that came or went while the monitor opened: read again
+    local now, last = live.nodes(lab), data.nodes[#data.nodes]
+    if now and #now ~= #data.nodes - ((last and last.name == "host") and 1 or 0) then
+      self.changed = core.clock()
+    end
     io.stderr:write(("nslab: web: serving lab %s (%d nodes); Ctrl-C stops\n"):format(lab, #data.nodes))
     self:loop()
   end)
