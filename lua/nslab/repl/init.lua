@@ -88,6 +88,11 @@ function M.main(opt)
   core.repl_signals(true)
   self:banner()
   local ok, e = pcall(self.loop, self)
+  -- held from here to the end: a hang-up brings SIGHUP twice (the
+  -- terminal's owner, then the tty itself), and the second, landing
+  -- before finish() blocked signals, cut the teardown short
+  core.block_signals(true)
+  self.signals_held = true
   core.repl_signals(false)
   core.rl_done()
   if hist then core.history_save(hist, 1000) end

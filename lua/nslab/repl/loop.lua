@@ -223,7 +223,7 @@ function S:finish()
     derr = nslab.down_all()
     if not derr then out(("lab %s torn down\n"):format(self.lab.name)) end
   end
-  core.block_signals(false)
+  if not self.signals_held then core.block_signals(false) end
   return derr
 end
 
