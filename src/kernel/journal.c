@@ -651,8 +651,15 @@ static void end_processes(const struct recs *R)
 				kill(-pid, SIGKILL), kill(pid, SIGKILL);
 		}
 	}
-	if (nids)
-		nsl_procs_kill(ids, (size_t)nids, NULL);
+	/* SIGKILL lands asynchronously: a loaded machine may still be running
+	 * a daemon's exit when kill() returns. Look again until nothing is
+	 * left (an exited process has no namespace any more, zombie or not),
+	 * so that "clean" and "down" return with the lab's processes gone. */
+	for (int tries = 0; nids && tries < 500; tries++) {
+		if (nsl_procs_kill(ids, (size_t)nids, NULL) <= 0)
+			break;
+		usleep(10 * 1000);
+	}
 	free(ids);
 }
 
