@@ -115,6 +115,33 @@ static void link_up(struct node *n, int ifindex)
 		die("link %d up in %s: %s", ifindex, n->name, nl_geterror(err));
 }
 
+/* The same lab as nslab's: nslab turns IPv6 duplicate address detection
+ * off in every namespace it makes (docs/design.md, "IPv6 without
+ * waiting"), so link-local addresses work at once, and the router
+ * solicitations and MLD reports that follow are flooded by the star's
+ * bridge during the build. The floor makes the same write, in the new
+ * namespace, so both build the same state and pay for the same traffic
+ * (docs/bench.md, "The star's gap"). FLOOR_KEEP_DAD=1 leaves DAD on, to
+ * measure what that write costs. "all" is left alone: a new namespace
+ * starts it at 0 unless devconf_inherit_init_net says otherwise, which
+ * is not the case on the machines we bench on. */
+static void no_dad(void)
+{
+	static int keep = -1;
+	int fd;
+
+	if (keep < 0)
+		keep = getenv("FLOOR_KEEP_DAD") && strcmp(getenv("FLOOR_KEEP_DAD"), "1") == 0;
+	if (keep)
+		return;
+	fd = open("/proc/sys/net/ipv6/conf/default/accept_dad", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return;   /* no IPv6 on this machine: nslab writes nothing either */
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		die("accept_dad: %s", strerror(errno));
+	close(fd);
+}
+
 /* Create, pin and open a socket in a new named namespace, then return to
  * the original namespace. */
 static void node_open(struct node *n, const char *fmt, ...)
@@ -144,6 +171,7 @@ static void node_open(struct node *n, const char *fmt, ...)
 		die("bind %s: %s", path, strerror(e));
 	}
 	snprintf(made[nmade++], 64, "%s", n->name);
+	no_dad();
 
 	n->nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	n->sk = nl_socket_alloc();

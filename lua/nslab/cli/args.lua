@@ -1,9 +1,16 @@
 -- nslab.cli.args — the command line of one verb, parsed by lua-argparse
 -- from its entry in nslab.cli.verbs: `--help`, usage errors (one line,
 -- exit 2) and the table the verb runs with.
-local ok, argparse = pcall(require, "argparse")
--- one line naming the package, not Lua's list of the paths it tried
-if not ok then error("cannot load the Lua module argparse: apt-get install lua-argparse", 0) end
+-- argparse is not kept in an upvalue: dispatch drops it once the verb's
+-- words are parsed (it is ~130 KB of every lab's Lua heap, a third of an
+-- empty lab's), and help or a late usage line loads it again.
+local function argparse_module()
+  local ok, mod = pcall(require, "argparse")
+  -- one line naming the package, not Lua's list of the paths it tried
+  if not ok then error("cannot load the Lua module argparse: apt-get install lua-argparse", 0) end
+  return mod
+end
+argparse_module()   -- missing: said at start, by cli.main
 local verbs = require "nslab.cli.verbs"
 
 local M = {}
@@ -17,7 +24,7 @@ end
 -- The argparse parser of verb v (an entry of verbs.list). help_wanted is
 -- set when -h/--help is met, which wins over any missing argument.
 function M.parser(v)
-  local p = argparse("nslab " .. v.name, v.summary .. (v.doc and ("\n\n" .. v.doc) or ""))
+  local p = argparse_module()("nslab " .. v.name, v.summary .. (v.doc and ("\n\n" .. v.doc) or ""))
     :add_help(false):usage_margin(7):help_description_margin(28):help_max_width(80)
   p._nslab = { help = false }
   p:flag("-h --help", "show this help"):action(function() p._nslab.help = true end)
@@ -165,6 +172,7 @@ function M.dispatch(argv)
   end
   local a, status = M.parse(v, words)
   if not a then return status end
+  package.loaded.argparse = nil   -- see the top of this file
   if a.all_users then
     -- root of the machine only (a rootless namespace holds one user's labs anyway)
     local core = require "nslab.core"
