@@ -141,9 +141,13 @@ function M.overview()
     end
     out[#out + 1] = ""
   end
-  out[#out + 1] = "Every verb acts on your own labs; root adds --all-users to act on anyone's."
-  out[#out + 1] = "As an ordinary user nslab runs rootless, in a user namespace of your own"
-  out[#out + 1] = "(docs/rootless.md); NSLAB_ROOTLESS=1 asks for that as root too."
+  -- verbs.whose, wrapped at 78 columns and without the backquotes of markdown
+  local line = ""
+  for word in verbs.whose:gsub("`", ""):gmatch("%S+") do
+    if #line + 1 + #word > 78 then out[#out + 1] = line; line = word
+    else line = line == "" and word or (line .. " " .. word) end
+  end
+  out[#out + 1] = line
   out[#out + 1] = ""
   out[#out + 1] = "A lab file is a Lua 5.4 script; `lab` is pre-bound to a lab named after the"
   out[#out + 1] = "file (labs/crs.lua -> lab \"crs\", nodes are namespaces \"crs.NODE\")."

@@ -54,10 +54,7 @@ function M.markdown()
     "Flags may come before or after the arguments; `--name=NAME` and `--name NAME` are the same;",
     "`--` ends the flags. An unknown flag, a missing or a stray argument is a usage error (status 2).",
     "",
-    "Every verb that acts on labs that are up acts on your own (a lab belongs to the user who built it,",
-    "the one behind `sudo`); root adds `--all-users` to act on every user's. As an ordinary user nslab",
-    "runs rootless, in a user namespace of your own ([rootless.md](rootless.md)); `NSLAB_ROOTLESS=1`",
-    "asks for that as root too.",
+    (verbs.whose:gsub("docs/rootless%.md", "[rootless.md](rootless.md)")),
     "",
     "```",
   }

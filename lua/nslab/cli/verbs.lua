@@ -52,6 +52,13 @@ M.exit_doc = {
   { "130, 143", "ended by SIGINT (Ctrl-C) or SIGTERM; the lab is torn down first" },
 }
 
+-- Whose labs a verb acts on, and rootless mode: said once, in `nslab
+-- help` (plain) and in docs/cli.md (where the path becomes a link).
+M.whose = "Every verb that acts on labs that are up acts on your own (a lab belongs to the user " ..
+  "who built it, the one behind `sudo`); root adds `--all-users` to act on every user's. As an " ..
+  "ordinary user nslab runs rootless, in a user namespace of your own (docs/rootless.md); " ..
+  "`NSLAB_ROOTLESS=1` asks for that as root too."
+
 M.groups = {
   { "build", "Building and tearing down" },
   { "look", "Looking into labs that are up" },
