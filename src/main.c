@@ -151,7 +151,7 @@ static int traceback(lua_State *L)
  * Lua verb handles it with its full messages. */
 static void fast_exec(int argc, char **argv)
 {
-	char pin[PATH_MAX], state[PATH_MAX], nsname[300];
+	char pin[PATH_MAX], state[PATH_MAX], nsname[300], entry[NSL_PATHS_ENTRY_MAX];
 	const char *lab, *node;
 	struct nsl_err e;
 	int first = 4;
@@ -162,11 +162,12 @@ static void fast_exec(int argc, char **argv)
 	node = argv[3];
 	if (!strcmp(argv[4], "--"))
 		first = 5;
-	if (first >= argc || !strcmp(node, "host") || !nsl_names_valid(lab) || !nsl_names_valid(node))
+	if (first >= argc || !strcmp(node, "host") || !nsl_names_valid(node) ||
+	    nsl_paths_lab_entry(lab, entry, sizeof entry) < 0)
 		return;
-	snprintf(nsname, sizeof nsname, "%s.%s", lab, node);
+	snprintf(nsname, sizeof nsname, "%s.%s", entry, node);
 	snprintf(pin, sizeof pin, "%s/%s", NSL_NETNS_DIR, nsname);
-	snprintf(state, sizeof state, "%s/%s", nsl_paths_state_dir(), lab);
+	snprintf(state, sizeof state, "%s/%s", nsl_paths_state_dir(), entry);
 	if (access(state, F_OK) < 0 || access(pin, F_OK) < 0 ||
 	    nsl_journal_user(lab) != (long)nsl_paths_user() || nsl_journal_trusted(lab, &e) < 0)
 		return;   /* someone else's (or untrusted): the Lua verb says so */

@@ -28,7 +28,9 @@ describe("owners (as root)", function()
   local before
   before_each(function() before = T.snapshot() end)
   after_each(function()
-    for _, n in ipairs { "rl-own", "rl-crash", "rl-grade" } do T.nslab("down", "--force", n) end
+    for _, n in ipairs { "rl-own", "rl-crash", "rl-grade", "veth-nat@65534", "veth-nat@65533" } do
+      T.nslab("down", "--force", "--all-users", n)
+    end
     local same, d = T.same_as(before)
     assert(same, d)
   end)
@@ -49,7 +51,8 @@ describe("owners (as root)", function()
     assert.is_truthy(ls2:find("(1 lab of other users not shown; root sees them with --all-users)", 1, true), ls2)
     local st2, _, e2 = as_sudo("down rl-own")
     assert.are.equal(1, st2)
-    assert.are.equal('nslab: lab "rl-own" belongs to root, not to you (root may act on it with --all-users)\n', e2)
+    assert.are.equal('nslab: lab "rl-own" belongs to root, not to you (root may act on it with --all-users, ' ..
+      'as rl-own@0)\n', e2)
     st2, _, e2 = as_sudo("exec rl-own gw -- true")
     assert.are.equal(125, st2)
     assert.is_truthy(e2:find("belongs to root, not to you", 1, true), e2)
@@ -82,6 +85,55 @@ describe("owners (as root)", function()
     assert.are.equal(4, st5)   -- the lab could not be built
     assert.is_truthy(e5:find("the namespace directory /run/netns is writable by others (mode 777): nslab does " ..
       "not trust it (remove it)", 1, true), e5)
+  end)
+
+  it("two sudo users build the same lab file at once without colliding", function()
+    local function as_sudo(uid, args)
+      return T.sh(("SUDO_UID=%d %s %s"):format(uid, T.q(T.NSLAB), args))
+    end
+    -- both at once, as two students typing the same command
+    local st, both = T.sh(("(SUDO_UID=%d %s up labs/veth-nat.lua >/dev/null 2>&1; echo a$?) & " ..
+      "(SUDO_UID=%d %s up labs/veth-nat.lua >/dev/null 2>&1; echo b$?) & wait")
+      :format(A, T.q(T.NSLAB), B, T.q(T.NSLAB)))
+    assert.are.equal(0, st)
+    assert.is_truthy(both:find("a0\n", 1, true) and both:find("b0\n", 1, true), both)
+    -- each has their own namespaces, named with the owner; root's naming stays LAB.NODE
+    local _, ns = T.sh("ip netns list | awk '{print $1}' | sort")
+    assert.are.equal("veth-nat@65533.blue\nveth-nat@65533.gw\nveth-nat@65533.internet\n" ..
+      "veth-nat@65534.blue\nveth-nat@65534.gw\nveth-nat@65534.internet\n", ns)
+    -- each pings inside their own, by the plain lab name
+    for _, u in ipairs { A, B } do
+      local pst, pout = as_sudo(u, "exec veth-nat blue -- ping -c 1 -W 2 198.51.100.1")
+      assert.are.equal(0, pst, pout)
+      local _, ls = as_sudo(u, "ls")
+      assert.are.equal(1, select(2, ls:gsub("\nveth%-nat ", "")), ls)   -- their own, not the other's
+      assert.is_truthy(ls:find("(1 lab of other users not shown;", 1, true), ls)
+      assert.is_falsy(ls:find("@", 1, true), ls)
+    end
+    -- one's address is not the other's: their own lab, both answer alike
+    assert.are.equal(0, T.sh("ip netns exec veth-nat@65534.gw ip link set eth0 down"))
+    assert.are_not.equal(0, (as_sudo(A, "exec veth-nat blue -- ping -c 1 -W 1 198.51.100.1")))
+    assert.are.equal(0, (as_sudo(B, "exec veth-nat blue -- ping -c 1 -W 2 198.51.100.1")))
+    -- root sees both with the owner; a plain name of someone else's says whose
+    local _, all = T.nslab("ls", "--all-users")
+    assert.is_truthy(all:find("veth%-nat@65533 [^\n]-%s3%s+kept"), all)
+    assert.is_truthy(all:find("veth%-nat@65534%s+nobody%s+3%s+kept"), all)
+    local rst, _, re = T.nslab("down", "veth-nat")
+    assert.are.equal(1, rst)
+    assert.is_truthy(re:find('lab "veth-nat" belongs to other users, not to you (root may act on one with ' ..
+      "--all-users: veth-nat@65533 (", 1, true), re)
+    -- a user cannot reach the other's by its key without root's flag
+    local xst, _, xe = as_sudo(A, "down veth-nat@65533")
+    assert.are.equal(1, xst)
+    assert.is_truthy(xe:find("not to you", 1, true), xe)
+    -- down of one leaves the other up
+    assert.are.equal(0, (as_sudo(A, "down veth-nat")))
+    local _, left = T.sh("ip netns list | awk '{print $1}' | sort")
+    assert.are.equal("veth-nat@65533.blue\nveth-nat@65533.gw\nveth-nat@65533.internet\n", left)
+    assert.are.equal(0, (as_sudo(B, "exec veth-nat blue -- ping -c 1 -W 2 198.51.100.1")))
+    local dst, dout = T.nslab("down", "--all-users", "veth-nat@65533")
+    assert.are.equal(0, dst, dout)
+    assert.are.equal("", select(2, T.sh("ip netns list")))
   end)
 
   it("clean removes only what a crash left, and says which", function()

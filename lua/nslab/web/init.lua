@@ -151,7 +151,7 @@ function S:ns_of(node)
   local ns = self.ns_open[node]
   if ns == nil then
     if node == "host" and not live.nodes(self.lab) then return nil end
-    ns = node == "host" and core.netns_host() or core.netns_open(self.lab .. "." .. node) or false
+    ns = node == "host" and core.netns_host() or core.netns_open(core.lab_ns(self.lab) .. "." .. node) or false
     self.ns_open[node] = ns
   end
   return ns or nil
