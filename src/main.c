@@ -19,6 +19,7 @@
 #include "lua_util.h"
 #include "paths.h"
 #include "rootless.h"
+#include "httpd.h"
 #include "journal.h"
 #include "names.h"
 #include "procs.h"
@@ -196,6 +197,10 @@ static void enter_rootless(int argc, char **argv)
 	if (!strcmp(argv[1], "graph") && argc > 2 && strstr(argv[2], ".lua") &&
 	    access(argv[2], R_OK) == 0)
 		return;
+	/* the page is for the machine's browser: its socket is made here,
+	 * before the user's private network namespace is joined */
+	if (!strcmp(argv[1], "web"))
+		nsl_httpd_outer_sockets();
 	if (nsl_rootless_enter(&e) < 0) {
 		fprintf(stderr, "nslab: %s\n", e.msg);
 		exit(1);

@@ -226,6 +226,36 @@ describe("rootless (as users 65534 and 65533)", function()
     assert(gone(A))
   end)
 
+  it("nslab web serves a rootless lab on the machine's loopback", function()
+    assert.are.equal(0, (T.as_user(A, "$NSLAB up --name rl-web labs/client-router-server.lua >/dev/null")))
+    local out, errf = "/tmp/nslab-user-" .. A .. "/web.out", "/tmp/nslab-user-" .. A .. "/web.err"
+    local pidf = "/tmp/nslab-user-" .. A .. "/web.pid"
+    T.sh(T.user_cmd(A, ("echo $$ >%s; exec $NSLAB web rl-web --port 0 >%s 2>%s"):format(pidf, out, errf)) ..
+      " >/dev/null 2>&1 &")
+    local url = T.eventually(function() return (T.slurp(out) or ""):match("^(http://%S+)\n") end, 30)
+    local pid = (T.slurp(pidf) or ""):match("%d+")
+    local ok, r = pcall(function()
+      assert(url, (T.slurp(out) or "") .. (T.slurp(errf) or ""))
+      -- from the machine's side (this test's network namespace, not the user's)
+      local st, page = T.sh(("curl -s -m 10 -w '\n%%{http_code}' %s"):format(T.q(url)))
+      assert.are.equal(0, st)
+      assert.is_truthy(page:find("\n200$"), page)
+      assert.is_truthy(page:find("<html", 1, true), page)
+      local bare = url:gsub("%?token=.*$", "")
+      local _, refused = T.sh(("curl -s -m 10 -o /dev/null -w '%%{http_code}' %s"):format(T.q(bare .. "api/lab")))
+      assert.are.equal("403", refused)
+      -- the socket is the machine's: listening in this namespace, as the user
+      local port = url:match(":(%d+)/")
+      local _, ss = T.sh("ss -ltnpH 'sport = :" .. port .. "'")
+      assert.is_truthy(ss:find("127.0.0.1:" .. port, 1, true), ss)
+    end)
+    T.sh("kill " .. pid)
+    T.eventually(function() return T.sh("kill -0 " .. pid) ~= 0 end, 10)
+    assert(ok, r)
+    assert.are.equal(0, (T.as_user(A, "$NSLAB down rl-web")))
+    assert(gone(A))
+  end)
+
   it("two users build the same lab at once, and cannot see, enter or remove each other's", function()
     -- both builds started together; each writes its status and output
     local cmds = {}
