@@ -28,7 +28,7 @@ describe("owners (as root)", function()
   local before
   before_each(function() before = T.snapshot() end)
   after_each(function()
-    for _, n in ipairs { "rl-own", "rl-crash", "rl-grade", "veth-nat@65534", "veth-nat@65533" } do
+    for _, n in ipairs { "rl-own", "rl-crash", "rl-grade", "veth-nat@65534", "veth-nat@65533", "rl-mon@65534" } do
       T.nslab("down", "--force", "--all-users", n)
     end
     local same, d = T.same_as(before)
@@ -134,6 +134,31 @@ describe("owners (as root)", function()
     local dst, dout = T.nslab("down", "--all-users", "veth-nat@65533")
     assert.are.equal(0, dst, dout)
     assert.are.equal("", select(2, T.sh("ip netns list")))
+  end)
+
+  it("monitor: another user's lab is refused, root watches it with --all-users", function()
+    local function as_sudo(uid, args)
+      return T.sh(("SUDO_UID=%d timeout 20 %s %s"):format(uid, T.q(T.NSLAB), args))
+    end
+    assert.are.equal(0, (as_sudo(A, "up --name rl-mon labs/veth-nat.lua")))
+    -- root's plain name: not root's lab, and says whose (no "waiting")
+    local st, _, e = T.sh("timeout 20 " .. T.q(T.NSLAB) .. " monitor rl-mon")
+    assert.are.equal(1, st, e)
+    assert.are.equal('nslab: monitor: lab "rl-mon" belongs to nobody, not to you (root may act on it with ' ..
+      "--all-users, as rl-mon@65534)\n", e)
+    -- another sudo user, by the key: not theirs either
+    st, _, e = as_sudo(B, "monitor rl-mon@65534")
+    assert.are.equal(1, st, e)
+    assert.is_truthy(e:find("belongs to nobody, not to you", 1, true), e)
+    st, _, e = as_sudo(B, "monitor rl-mon@65532")     -- not up: still not theirs to wait for
+    assert.are.equal(1, st, e)
+    assert.is_truthy(e:find("another user's, not yours", 1, true), e)
+    -- root, with the flag: watches until the owner takes it down
+    local log = "/tmp/rl-mon.out"
+    T.sh(("timeout 30 %s monitor --all-users rl-mon@65534 >%s 2>&1 &"):format(T.q(T.NSLAB), log))
+    assert(T.eventually(function() return (T.slurp(log) or ""):find("watching lab", 1, true) end, 20), T.slurp(log))
+    assert.are.equal(0, (as_sudo(A, "down rl-mon")))
+    assert(T.eventually(function() return (T.slurp(log) or ""):find("lab%s+down") end, 20), T.slurp(log))
   end)
 
   it("clean removes only what a crash left, and says which", function()

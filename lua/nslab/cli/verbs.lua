@@ -181,8 +181,9 @@ M.list = {
     args = { { "pid", "PID", "a process id", complete = "none" } } },
   { name = "monitor", group = "look", run = "nslab.cli.nodes",
     summary = "nodes, links and addresses coming and going",
-    doc = "One line per event until the lab goes down or Ctrl-C; a lab not up yet is waited for.",
-    args = { LAB } },
+    doc = "One line per event until the lab goes down or Ctrl-C; a lab not up yet is waited for " ..
+      "(your own: another user's is refused, as by the other verbs).",
+    args = { LAB }, flags = { ALL_USERS } },
   { name = "inspect", group = "look", run = "nslab.cli.tests",
     summary = "a lab that is up, as the kernel holds it",
     doc = "Nodes, interfaces, addresses, routes, rules and NAT, read from the kernel " ..
