@@ -189,6 +189,7 @@ static void enter_rootless(int argc, char **argv)
 	struct nsl_err e;
 	size_t i;
 
+	unsetenv("NSLAB_ROOTLESS_IDLE");    /* ours to set, below */
 	if (argc < 2 || !nsl_rootless_wanted())
 		return;
 	for (i = 0; i < sizeof skip / sizeof skip[0]; i++)
@@ -197,6 +198,12 @@ static void enter_rootless(int argc, char **argv)
 	if (!strcmp(argv[1], "graph") && argc > 2 && strstr(argv[2], ".lua") &&
 	    access(argv[2], R_OK) == 0)
 		return;
+	/* nothing up: `ls` and `clean` say so without making namespaces and
+	 * a keeper for nothing (nslab.cli.build reads NSLAB_ROOTLESS_IDLE) */
+	if ((!strcmp(argv[1], "ls") || !strcmp(argv[1], "clean")) && nsl_rootless_idle()) {
+		setenv("NSLAB_ROOTLESS_IDLE", "1", 1);
+		return;
+	}
 	/* the page is for the machine's browser: its socket is made here,
 	 * before the user's private network namespace is joined */
 	if (!strcmp(argv[1], "web"))

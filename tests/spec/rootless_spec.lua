@@ -251,6 +251,28 @@ describe("rootless (as users 65534 and 65533)", function()
     assert(gone(A))
   end)
 
+  it("ls and clean with nothing up make no namespaces and no keeper", function()
+    assert(gone(A))
+    T.sh("rm -rf " .. base(A))
+    local st, out, err = T.as_user(A, "$NSLAB ls")
+    assert.are.equal(0, st, err)
+    assert.are.equal("no labs are up\n", out)
+    st, out, err = T.as_user(A, "$NSLAB ls --json")
+    assert.are.equal(0, st, err)
+    assert.is_truthy(out:find('"labs": []', 1, true), out)
+    st, out, err = T.as_user(A, "$NSLAB clean")
+    assert.are.equal(0, st, err)
+    assert.are.equal("nothing to clean\n", out)
+    -- not even the directory a keeper's lock would be in
+    assert.are.equal(1, T.sh("test -e " .. base(A)))
+    -- with a lab kept, ls does enter and shows it
+    assert.are.equal(0, (T.as_user(A, "$NSLAB up --name rl-idle labs/veth-nat.lua >/dev/null")))
+    local _, ls = T.as_user(A, "$NSLAB ls")
+    assert.is_truthy(ls:find("rl%-idle%s+nobody"), ls)
+    assert.are.equal(0, (T.as_user(A, "$NSLAB down rl-idle")))
+    assert(gone(A))
+  end)
+
   it("nslab web serves a rootless lab on the machine's loopback", function()
     assert.are.equal(0, (T.as_user(A, "$NSLAB up --name rl-web labs/client-router-server.lua >/dev/null")))
     local out, errf = "/tmp/nslab-user-" .. A .. "/web.out", "/tmp/nslab-user-" .. A .. "/web.err"
@@ -354,8 +376,9 @@ describe("rootless (as users 65534 and 65533)", function()
 
   it("one line naming the knob when user namespaces are forbidden", function()
     -- a child user namespace whose limit is 0: as a distribution sets it
+    -- (a verb that needs the namespaces: ls and clean with nothing up do not)
     local st, _, err = T.as_user(A, "unshare -Ur sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && " ..
-      "NSLAB_ROOTLESS=1 exec $NSLAB ls'")
+      "NSLAB_ROOTLESS=1 exec $NSLAB nodes rl-none'")
     assert.are.equal(1, st)
     assert.are.equal("nslab: rootless: user namespaces are switched off (sysctl user.max_user_namespaces=0); " ..
       "ask an admin for `sysctl -w user.max_user_namespaces=15000`, or run nslab as root (docs/rootless.md)\n", err)
@@ -369,7 +392,7 @@ describe("rootless (as users 65534 and 65533)", function()
       T.sh(("rm -rf %s && mkdir -p %s/kernel %s/user && echo 0 >%s/user/max_user_namespaces && echo %d >%s/%s && chmod -R a+rX %s")
         :format(fake, fake, fake, fake, v, fake, knob, fake))
       st, _, err = T.as_user(A, "unshare -Ur sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && " ..
-        "NSLAB_TEST_PROC_SYS=" .. fake .. " NSLAB_ROOTLESS=1 exec $NSLAB ls'")
+        "NSLAB_TEST_PROC_SYS=" .. fake .. " NSLAB_ROOTLESS=1 exec $NSLAB nodes rl-none'")
       assert.are.equal(1, st)
       assert.is_truthy(err:find("(sysctl " .. want .. ")", 1, true), err)
       assert.are.equal(1, select(2, err:gsub("\n", "")), err)
