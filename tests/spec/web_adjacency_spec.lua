@@ -8,6 +8,8 @@ local core = require "nslab.core"
 local json = require "nslab.json"
 
 local LAB = "wadj"
+-- the page with the adjacencies drawn, next to the binary (build/)
+local SHOT = (T.NSLAB:match("^(.*)/[^/]*$") or ".") .. "/web-adjacency.png"
 local DEAD = 4
 
 local function conf(i)
@@ -110,6 +112,20 @@ describe("nslab web: routing adjacencies", function()
         end
       end
     end, 15), T.slurp(ev))
+    -- in headless Chromium: a green dot on the link for each end's adjacency
+    if T.sh("command -v chromium && command -v chromedriver") == 0 then
+      local bst, res, berr = T.sh(("python3 %s %s %s adj 2 shot"):format(
+        T.q(T.SRC .. "/tests/tools/web_browser.py"), T.q(url), T.q(SHOT)))
+      assert.are.equal(0, bst, res .. berr)
+      local dots = json.decode(res:match("[^\n]+")).adj
+      local ids = {}
+      for _, d in ipairs(dots) do
+        assert.are.equal("adj adj-up", d.cls)
+        ids[#ids + 1] = d.id
+      end
+      table.sort(ids)
+      assert.are.same({ "adj:r1:ospf:10.255.0.2", "adj:r2:ospf:10.255.0.1" }, ids)
+    end
     -- the link down from outside: the adjacency is gone (or no longer
     -- Full) within the dead interval
     local t0 = core.clock()
