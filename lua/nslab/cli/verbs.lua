@@ -67,7 +67,8 @@ local JSON = { "--json", nil, "print JSON (shape in docs/cli.md)" }
 -- user behind sudo or behind a rootless namespace); root of the machine
 -- adds this flag to act on every user's (nslab.live.owned holds the rule,
 -- nslab.cli.args checks who may use it).
-local ALL_USERS = { "--all-users", nil, "root: act on every user's labs, not only your own", global = true }
+local ALL_USERS = { "--all-users", nil, "root: act on every user's labs, not only your own (another user's is " ..
+  "LAB@UID, as `nslab ls --all-users` lists it)", global = true }
 M.ALL_USERS = ALL_USERS
 local LAB = { "lab", "LAB", "a lab that is up (see `nslab ls`)", complete = "lab" }
 local ENDPOINT = { "endpoint", "NODE:IFACE", "an interface of a node of the lab, like client:eth0",
