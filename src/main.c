@@ -19,6 +19,7 @@
 #include "lua_util.h"
 #include "paths.h"
 #include "rootless.h"
+#include "httpd.h"
 #include "journal.h"
 #include "names.h"
 #include "procs.h"
@@ -151,7 +152,7 @@ static int traceback(lua_State *L)
  * Lua verb handles it with its full messages. */
 static void fast_exec(int argc, char **argv)
 {
-	char pin[PATH_MAX], state[PATH_MAX], nsname[300];
+	char pin[PATH_MAX], state[PATH_MAX], nsname[300], entry[NSL_PATHS_ENTRY_MAX];
 	const char *lab, *node;
 	struct nsl_err e;
 	int first = 4;
@@ -162,11 +163,12 @@ static void fast_exec(int argc, char **argv)
 	node = argv[3];
 	if (!strcmp(argv[4], "--"))
 		first = 5;
-	if (first >= argc || !strcmp(node, "host") || !nsl_names_valid(lab) || !nsl_names_valid(node))
+	if (first >= argc || !strcmp(node, "host") || !nsl_names_valid(node) ||
+	    nsl_paths_lab_entry(lab, entry, sizeof entry) < 0)
 		return;
-	snprintf(nsname, sizeof nsname, "%s.%s", lab, node);
+	snprintf(nsname, sizeof nsname, "%s.%s", entry, node);
 	snprintf(pin, sizeof pin, "%s/%s", NSL_NETNS_DIR, nsname);
-	snprintf(state, sizeof state, "%s/%s", nsl_paths_state_dir(), lab);
+	snprintf(state, sizeof state, "%s/%s", nsl_paths_state_dir(), entry);
 	if (access(state, F_OK) < 0 || access(pin, F_OK) < 0 ||
 	    nsl_journal_user(lab) != (long)nsl_paths_user() || nsl_journal_trusted(lab, &e) < 0)
 		return;   /* someone else's (or untrusted): the Lua verb says so */
@@ -187,6 +189,7 @@ static void enter_rootless(int argc, char **argv)
 	struct nsl_err e;
 	size_t i;
 
+	unsetenv("NSLAB_ROOTLESS_IDLE");    /* ours to set, below */
 	if (argc < 2 || !nsl_rootless_wanted())
 		return;
 	for (i = 0; i < sizeof skip / sizeof skip[0]; i++)
@@ -195,6 +198,16 @@ static void enter_rootless(int argc, char **argv)
 	if (!strcmp(argv[1], "graph") && argc > 2 && strstr(argv[2], ".lua") &&
 	    access(argv[2], R_OK) == 0)
 		return;
+	/* nothing up: `ls` and `clean` say so without making namespaces and
+	 * a keeper for nothing (nslab.cli.build reads NSLAB_ROOTLESS_IDLE) */
+	if ((!strcmp(argv[1], "ls") || !strcmp(argv[1], "clean")) && nsl_rootless_idle()) {
+		setenv("NSLAB_ROOTLESS_IDLE", "1", 1);
+		return;
+	}
+	/* the page is for the machine's browser: its socket is made here,
+	 * before the user's private network namespace is joined */
+	if (!strcmp(argv[1], "web"))
+		nsl_httpd_outer_sockets();
 	if (nsl_rootless_enter(&e) < 0) {
 		fprintf(stderr, "nslab: %s\n", e.msg);
 		exit(1);

@@ -136,7 +136,7 @@ function Lab:_add_node(name, kind, opts)
   if name == "host" then
     node = Node.new(self, name, self:_host_ns(), "root", nil)
   else
-    local nsname = self.name .. "." .. name
+    local nsname = self.core.lab_ns(self.name) .. "." .. name
     self:_record(self.journal:netns(nsname))
     local ns, err = self.core.netns_create(nsname)
     if not ns then raise(err) end

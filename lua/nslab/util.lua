@@ -101,7 +101,8 @@ end
 -- For verbs that take the name of a lab that is up: the name, or nil and
 -- the line to print ("..", "a/b", "" and the like never reach a path).
 function M.lab_arg(verb, name)
-  if M.valid_name(name) then return name end
+  -- a key: NAME, or NAME@UID (another user's lab, for root's --all-users)
+  if core.valid_lab(name) then return name end
   return nil, verb .. ": " .. M.bad_name(name)
 end
 

@@ -113,7 +113,7 @@ _nslab_spec() {
         shell) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab node' ;;
         pids) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab node' ;;
         identify) long='--help' short='-h' valued=' ' pos='none' ;;
-        monitor) long='--help' short='-h' valued=' ' pos='lab' ;;
+        monitor) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab' ;;
         inspect) long='--help --json --compare --all-users' short='-h --json --compare --all-users' valued=' --compare:file' pos='lab' ;;
         test) long='--help --junit --json --jobs --timeout --exec-timeout --only --keep-on-fail --prefix --verbose' short='-h --junit --json -j --timeout --exec-timeout --only --keep-on-fail --prefix -v' valued=' --junit:file --json:file -j:none --jobs:none --timeout:none --exec-timeout:none --only:none --prefix:none' pos='lua*' ;;
         check) long='--help --name --with --verbose --all-users' short='-h --name --with -v --all-users' valued=' --name:none --with:lua' pos='labfile' ;;

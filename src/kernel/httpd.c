@@ -424,13 +424,22 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
 	}
 }
 
+/* nsl_httpd_outer_sockets's sockets, [0] IPv4 and [1] IPv6; -1 when none */
+static int outer_fd[2] = { -1, -1 };
+
+void nsl_httpd_outer_sockets(void)
+{
+	outer_fd[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	outer_fd[1] = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
 static int listen_on(const char *addr, int port, int *port_out, struct nsl_err *err)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 	socklen_t sl;
-	int fd, one = 1, rc;
+	int fd, one = 1, rc, v6;
 
 	memset(&ss, 0, sizeof ss);
 	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
@@ -445,7 +454,14 @@ static int listen_on(const char *addr, int port, int *port_out, struct nsl_err *
 		return nsl_err_fail_quiet(err, EINVAL, "\"%s\" is not an IP address to bind to (like 127.0.0.1 or ::1)",
 					  addr);
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	v6 = ss.ss_family == AF_INET6;
+	fd = outer_fd[v6];              /* one made before (rootless), else ours */
+	outer_fd[v6] = -1;
+	if (outer_fd[!v6] >= 0)
+		close(outer_fd[!v6]);
+	outer_fd[!v6] = -1;
+	if (fd < 0)
+		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return nsl_err_fail(err, errno, "socket");
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

@@ -38,6 +38,13 @@ struct nsl_httpd_req {
  * *port_out gets the port bound. */
 int nsl_httpd_start(const char *addr, int port, const char *token, struct nsl_httpd **h,
 		    int *port_out, struct nsl_err *err);
+/* Open one TCP socket per family (IPv4, IPv6) in the network namespace
+ * this process is in now, for the next nsl_httpd_start to bind instead of
+ * making its own. A rootless nslab calls it before joining the user's
+ * private network namespace (rootless.h), so the page is served on the
+ * machine's loopback, where the browser is: a socket stays in the
+ * namespace it was made in. */
+void nsl_httpd_outer_sockets(void);
 /* Stop: event streams end after what was broadcast, then every thread is
  * joined. NULL is fine. */
 void nsl_httpd_stop(struct nsl_httpd *h);

@@ -33,14 +33,17 @@
 
 int nsl_journal_dir(const char *lab, char *buf, size_t len)
 {
+	char entry[NSL_PATHS_ENTRY_MAX];
+
 	/* the one gate between a name and a path: "..", "a/b" or "" would
-	 * name the state directory itself or a place outside it */
-	if (!nsl_names_valid(lab)) {
+	 * name the state directory itself or a place outside it; the key
+	 * (NAME or NAME@UID) says whose space the lab is in (paths.h) */
+	if (nsl_paths_lab_entry(lab, entry, sizeof entry) < 0) {
 		if (len)
 			buf[0] = 0;
 		return -EINVAL;
 	}
-	snprintf(buf, len, "%s/%s", nsl_paths_state_dir(), lab);
+	snprintf(buf, len, "%s/%s", nsl_paths_state_dir(), entry);
 	return 0;
 }
 
@@ -878,6 +881,7 @@ int nsl_journal_down(const char *lab, int *nobjs, struct nsl_err *err)
 int nsl_journal_each(int (*fn)(const char *lab, void *arg), void *arg)
 {
 	DIR *d = opendir(nsl_paths_state_dir());
+	char key[NSL_PATHS_ENTRY_MAX];
 	struct nsl_err err;
 	struct dirent *e;
 	int rc = 0;
@@ -885,9 +889,9 @@ int nsl_journal_each(int (*fn)(const char *lab, void *arg), void *arg)
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) && rc == 0) {
-		if (!nsl_names_valid(e->d_name) || nsl_journal_trusted(e->d_name, &err) < 0)
+		if (nsl_paths_entry_key(e->d_name, key, sizeof key) < 0 || nsl_journal_trusted(key, &err) < 0)
 			continue;
-		rc = fn(e->d_name, arg);
+		rc = fn(key, arg);
 	}
 	closedir(d);
 	return rc;

@@ -116,7 +116,8 @@ int nsl_journal_kept(const char *lab);
  * write them (paths.h); else the one line saying why not, in err. */
 int nsl_journal_trusted(const char *lab, struct nsl_err *err);
 
-/* Call fn for each lab with a state directory. */
+/* Call fn for each lab with a state directory, by the key the caller
+ * names it with (NAME in its own space, else NAME@UID; paths.h). */
 int nsl_journal_each(int (*fn)(const char *lab, void *arg), void *arg);
 
 /* Count the records of kind that still stand in lab's journal. */

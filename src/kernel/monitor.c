@@ -321,12 +321,16 @@ int nsl_monitor_open(const char *lab, struct nsl_monitor **out, struct nsl_err *
 	DIR *dir;
 	int rc;
 
-	if (!nsl_names_valid(lab))
+	char entry[NSL_PATHS_ENTRY_MAX];
+
+	/* m->lab: the lab's entry, its state directory's name and the prefix
+	 * of its namespaces (NAME, or NAME@UID for a sudo user's; paths.h) */
+	if (nsl_paths_lab_entry(lab, entry, sizeof entry) < 0)
 		return nsl_err_fail_quiet(err, EINVAL, "\"%s\" is not a lab name (see `nslab ls`)", lab);
 	m = calloc(1, sizeof *m);
 	if (!m)
 		return nsl_err_fail(err, ENOMEM, "monitor");
-	snprintf(m->lab, sizeof m->lab, "%s", lab);
+	snprintf(m->lab, sizeof m->lab, "%s", entry);
 	m->wake = -1;
 	m->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	m->ep = epoll_create1(EPOLL_CLOEXEC);

@@ -1,5 +1,6 @@
 /* paths.c — see paths.h. */
 #include "paths.h"
+#include "names.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -74,6 +75,87 @@ uid_t nsl_paths_user(void)
 			return (uid_t)u;
 	}
 	return geteuid();
+}
+
+uid_t nsl_paths_space(void)
+{
+	return nsl_paths_in_userns() ? 0 : nsl_paths_user();
+}
+
+/* "NAME@UID": the byte offset of '@' and the uid, or 0 when s has none
+ * (a plain NAME) or -1 when what follows it is not a canonical uid. */
+static long split_at(const char *s, size_t len, uid_t *uid)
+{
+	const char *at = memchr(s, '@', len);
+	unsigned long u = 0;
+	size_t i;
+
+	*uid = 0;
+	if (!at)
+		return 0;
+	i = (size_t)(at - s) + 1;
+	if (i == len || len - i > 10 || (s[i] == '0' && len - i > 1))
+		return -1;
+	for (; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		u = u * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (u >= 4294967295UL)
+		return -1;
+	*uid = (uid_t)u;
+	return at - s;
+}
+
+int nsl_paths_entry_valid(const char *s, size_t len, uid_t *uid)
+{
+	long at = split_at(s, len, uid);
+
+	if (at < 0 || (at > 0 && *uid == 0))
+		return 0;    /* root's labs are named plainly, never NAME@0 */
+	return nsl_names_valid_len(s, at > 0 ? (size_t)at : len);
+}
+
+int nsl_paths_lab_entry(const char *key, char *out, size_t len)
+{
+	size_t n = key ? strlen(key) : 0;
+	uid_t uid;
+	long at;
+
+	if (len)
+		out[0] = 0;
+	if (!key || (at = split_at(key, n, &uid)) < 0)
+		return -EINVAL;
+	if (at > 0)
+		n = (size_t)at;
+	else
+		uid = nsl_paths_space();
+	if (!nsl_names_valid_len(key, n))
+		return -EINVAL;
+	if (uid == 0)
+		snprintf(out, len, "%.*s", (int)n, key);
+	else
+		snprintf(out, len, "%.*s@%u", (int)n, key, (unsigned)uid);
+	return 0;
+}
+
+int nsl_paths_entry_key(const char *entry, char *out, size_t len)
+{
+	size_t n = strlen(entry);
+	uid_t uid;
+	const char *at = strchr(entry, '@');
+
+	if (len)
+		out[0] = 0;
+	if (!nsl_paths_entry_valid(entry, n, &uid))
+		return -EINVAL;
+	if (at)
+		n = (size_t)(at - entry);
+	if (uid == nsl_paths_space())
+		snprintf(out, len, "%.*s", (int)n, entry);
+	else
+		snprintf(out, len, "%.*s@%u", (int)n, entry, (unsigned)uid);
+	return 0;
 }
 
 int nsl_paths_trusted(const char *path, const char *what, struct nsl_err *err)

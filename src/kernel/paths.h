@@ -33,6 +33,29 @@ int nsl_paths_in_userns(void);
  * user namespace, else SUDO_UID under sudo, else the effective uid. */
 uid_t nsl_paths_user(void);
 
+/* Whose lab names the caller uses: labs of root's own (and of a rootless
+ * user, in their private state) are named as written ("crs"); a user
+ * behind sudo has a space of their own, so two sudo users build the same
+ * lab file at once without colliding. Returns that user's uid, 0 for
+ * root's space. */
+uid_t nsl_paths_space(void);
+
+/* A lab key is what verbs take: NAME (in the caller's space) or NAME@UID
+ * (in UID's space, for root's --all-users; NAME@0 is root's). It resolves
+ * to the lab's entry, its one name in the state directory and the prefix
+ * of its namespaces: NAME in root's space, NAME@UID in another. Fills out
+ * (at least NSL_PATHS_ENTRY_MAX bytes) and returns 0, or -EINVAL. */
+#define NSL_PATHS_ENTRY_MAX 80
+int nsl_paths_lab_entry(const char *key, char *out, size_t len);
+
+/* Non-zero when the first len bytes of s are an entry (NAME or NAME@UID
+ * with UID > 0, no leading zeros); fills *uid (0 for a plain NAME). */
+int nsl_paths_entry_valid(const char *s, size_t len, uid_t *uid);
+
+/* The key the caller uses for entry (NAME in its own space, else
+ * NAME@UID); 0, or -EINVAL when entry is not one. */
+int nsl_paths_entry_key(const char *entry, char *out, size_t len);
+
 /* 0 when path (not followed if a link) belongs to us and no one else may
  * write it; else fills err ("what PATH belongs to uid N ...") and returns
  * a negative errno (-ENOENT when it does not exist). */

@@ -20,8 +20,10 @@
 int nsl_private_dir(const char *nsname, char *buf, size_t len)
 {
 	const char *dot = nsname ? strchr(nsname, '.') : NULL;
+	uid_t uid;
 
-	if (!dot || !nsl_names_valid_len(nsname, (size_t)(dot - nsname)) ||
+	/* LAB.NODE: LAB is the lab's entry (NAME, or NAME@UID; paths.h) */
+	if (!dot || !nsl_paths_entry_valid(nsname, (size_t)(dot - nsname), &uid) ||
 	    !nsl_names_valid(dot + 1))
 		return -EINVAL;
 	snprintf(buf, len, "%s/%.*s/private/%s", nsl_paths_state_dir(),

@@ -43,16 +43,22 @@ int nsl_rootless_wanted(void)
 /* BASE: $XDG_RUNTIME_DIR/nslab when that directory is the user's, else
  * /tmp/nslab-UID; made 0700, and refused when someone else owns it or
  * may write it (another user could plant a keeper or a lab there). */
-static int base_dir(char *buf, size_t len, uid_t uid, struct nsl_err *err)
+static void base_path(char *buf, size_t len, uid_t uid)
 {
 	const char *x = getenv("XDG_RUNTIME_DIR");
 	struct stat st;
-	int rc;
 
 	if (x && x[0] == '/' && stat(x, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid)
 		snprintf(buf, len, "%s/nslab", x);
 	else
 		snprintf(buf, len, "/tmp/nslab-%u", (unsigned)uid);
+}
+
+static int base_dir(char *buf, size_t len, uid_t uid, struct nsl_err *err)
+{
+	int rc;
+
+	base_path(buf, len, uid);
 	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
 		return nsl_err_fail(err, errno, "cannot create %s", buf);
 	rc = nsl_paths_trusted(buf, "nslab's directory", err);
@@ -312,6 +318,27 @@ static void setenv_under(const char *var, const char *base, const char *sub)
 
 	snprintf(path, sizeof path, "%s/%s", base, sub);
 	setenv(var, path, 1);
+}
+
+int nsl_rootless_idle(void)
+{
+	char base[PATH_MAX - 32], labs[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int any = 0;
+
+	if (nsl_paths_in_userns() && getenv("NSLAB_ROOTLESS_BASE"))
+		return 0;
+	base_path(base, sizeof base, getuid());
+	if (nsl_rootless_keeper(base) > 0)
+		return 0;
+	snprintf(labs, sizeof labs, "%s/labs", base);
+	d = opendir(labs);
+	while (d && !any && (e = readdir(d)))
+		any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	if (d)
+		closedir(d);
+	return !any;
 }
 
 int nsl_rootless_enter(struct nsl_err *err)

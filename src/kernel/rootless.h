@@ -25,6 +25,12 @@ int nsl_rootless_wanted(void);
  * user namespaces, err names the knob and what to do. */
 int nsl_rootless_enter(struct nsl_err *err);
 
+/* Non-zero when the user has no keeper and no lab left under BASE (not
+ * even what a killed keeper left): nothing is up, so a verb that only
+ * looks (ls, clean) need not make the namespaces and a keeper that would
+ * end right after. */
+int nsl_rootless_idle(void);
+
 /* The keeper's pid recorded under base, if that process still runs; else
  * 0. */
 pid_t nsl_rootless_keeper(const char *base);

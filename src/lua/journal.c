@@ -323,6 +323,31 @@ static int l_lab_dir(lua_State *L)
 	return 1;
 }
 
+/* core.lab_ns(key) -> the lab's entry: its namespaces' prefix (LAB of
+ * LAB.NODE) and state directory name; NAME, or NAME@UID in a sudo user's
+ * space (paths.h) | nil for a bad key */
+static int l_lab_ns(lua_State *L)
+{
+	char entry[NSL_PATHS_ENTRY_MAX];
+
+	if (nsl_paths_lab_entry(luaL_checkstring(L, 1), entry, sizeof entry) < 0)
+		lua_pushnil(L);
+	else
+		lua_pushstring(L, entry);
+	return 1;
+}
+
+/* core.valid_lab(s) -> boolean: a lab key verbs take, NAME or NAME@UID */
+static int l_valid_lab(lua_State *L)
+{
+	char entry[NSL_PATHS_ENTRY_MAX];
+	const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : NULL;
+
+	lua_pushboolean(L, s && strlen(s) == lua_rawlen(L, 1) &&
+			nsl_paths_lab_entry(s, entry, sizeof entry) == 0);
+	return 1;
+}
+
 void nsl_lua_open_journal(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
@@ -341,6 +366,8 @@ void nsl_lua_open_journal(lua_State *L)
 		{ "journal_read", l_read },
 		{ "state_dir", l_state_dir },
 		{ "lab_dir", l_lab_dir },
+		{ "lab_ns", l_lab_ns },
+		{ "valid_lab", l_valid_lab },
 		{ "valid_name", l_valid_name },
 		{ "mkdir", l_mkdir },
 		{ "exists", l_exists },

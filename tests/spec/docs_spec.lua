@@ -41,6 +41,31 @@ describe("docs", function()
   before_each(snap_host)
   after_each(check_host)
 
+  it("CI keeps the web page's screenshot as an artifact; docs/web.md shows the committed one", function()
+    -- .ci/run in a copy whose suite fails (exit 3) after taking the screenshot
+    local top = "/tmp/nslab-ci-artifacts"
+    T.sh("rm -rf " .. top)
+    assert.are.equal(0, T.sh(("mkdir -p %s/.ci %s/scripts %s/build && cp %s/.ci/run %s/.ci/ && " ..
+      "cp %s/scripts/ci-artifacts %s/scripts/ && printf '#!/bin/sh\nexit 3\n' >%s/scripts/test && " ..
+      "chmod +x %s/scripts/test && cp %s/docs/web-page.png %s/build/web-page.png")
+      :format(top, top, top, T.q(SRC), top, T.q(SRC), top, top, top, T.q(SRC), top)))
+    local st, out = T.sh(top .. "/.ci/run")
+    assert.are.equal(3, st, out)     -- the suite's status, not the copy's
+    assert.are.equal("artifact: " .. top .. "/build/artifacts/web-page.png\n", out)
+    assert.are.equal(0, T.sh(("cmp %s/docs/web-page.png %s/build/artifacts/web-page.png"):format(T.q(SRC), top)))
+    -- none taken: said, and the status is still the suite's
+    T.sh("rm -rf " .. top .. "/build")
+    st, out = T.sh(top .. "/.ci/run")
+    assert.are.equal(3, st, out)
+    assert.is_truthy(out:find("^no artifacts"), out)
+    T.sh("rm -rf " .. top)
+    -- the page's docs show the committed screenshot, a PNG
+    local md = T.slurp(SRC .. "/docs/web.md")
+    assert.is_truthy(md:find("](web-page.png)", 1, true), "docs/web.md does not show web-page.png")
+    assert.is_truthy(md:find("build/artifacts/web-page.png", 1, true), "docs/web.md does not say where CI keeps it")
+    assert.are.equal("\137PNG\r\n\26\n", (T.slurp(SRC .. "/docs/web-page.png") or ""):sub(1, 8))
+  end)
+
   it("nslab(1) renders without warnings and covers every verb", function()
     local st, out = T.sh(("cd %s && MANWIDTH=80 man --warnings -l docs/nslab.1 2>&1 >/dev/null"):format(T.q(SRC)))
     assert.are.equal(0, st)

@@ -28,7 +28,9 @@ describe("owners (as root)", function()
   local before
   before_each(function() before = T.snapshot() end)
   after_each(function()
-    for _, n in ipairs { "rl-own", "rl-crash", "rl-grade" } do T.nslab("down", "--force", n) end
+    for _, n in ipairs { "rl-own", "rl-crash", "rl-grade", "veth-nat@65534", "veth-nat@65533", "rl-mon@65534" } do
+      T.nslab("down", "--force", "--all-users", n)
+    end
     local same, d = T.same_as(before)
     assert(same, d)
   end)
@@ -49,7 +51,8 @@ describe("owners (as root)", function()
     assert.is_truthy(ls2:find("(1 lab of other users not shown; root sees them with --all-users)", 1, true), ls2)
     local st2, _, e2 = as_sudo("down rl-own")
     assert.are.equal(1, st2)
-    assert.are.equal('nslab: lab "rl-own" belongs to root, not to you (root may act on it with --all-users)\n', e2)
+    assert.are.equal('nslab: lab "rl-own" belongs to root, not to you (root may act on it with --all-users, ' ..
+      'as rl-own@0)\n', e2)
     st2, _, e2 = as_sudo("exec rl-own gw -- true")
     assert.are.equal(125, st2)
     assert.is_truthy(e2:find("belongs to root, not to you", 1, true), e2)
@@ -82,6 +85,80 @@ describe("owners (as root)", function()
     assert.are.equal(4, st5)   -- the lab could not be built
     assert.is_truthy(e5:find("the namespace directory /run/netns is writable by others (mode 777): nslab does " ..
       "not trust it (remove it)", 1, true), e5)
+  end)
+
+  it("two sudo users build the same lab file at once without colliding", function()
+    local function as_sudo(uid, args)
+      return T.sh(("SUDO_UID=%d %s %s"):format(uid, T.q(T.NSLAB), args))
+    end
+    -- both at once, as two students typing the same command
+    local st, both = T.sh(("(SUDO_UID=%d %s up labs/veth-nat.lua >/dev/null 2>&1; echo a$?) & " ..
+      "(SUDO_UID=%d %s up labs/veth-nat.lua >/dev/null 2>&1; echo b$?) & wait")
+      :format(A, T.q(T.NSLAB), B, T.q(T.NSLAB)))
+    assert.are.equal(0, st)
+    assert.is_truthy(both:find("a0\n", 1, true) and both:find("b0\n", 1, true), both)
+    -- each has their own namespaces, named with the owner; root's naming stays LAB.NODE
+    local _, ns = T.sh("ip netns list | awk '{print $1}' | sort")
+    assert.are.equal("veth-nat@65533.blue\nveth-nat@65533.gw\nveth-nat@65533.internet\n" ..
+      "veth-nat@65534.blue\nveth-nat@65534.gw\nveth-nat@65534.internet\n", ns)
+    -- each pings inside their own, by the plain lab name
+    for _, u in ipairs { A, B } do
+      local pst, pout = as_sudo(u, "exec veth-nat blue -- ping -c 1 -W 2 198.51.100.1")
+      assert.are.equal(0, pst, pout)
+      local _, ls = as_sudo(u, "ls")
+      assert.are.equal(1, select(2, ls:gsub("\nveth%-nat ", "")), ls)   -- their own, not the other's
+      assert.is_truthy(ls:find("(1 lab of other users not shown;", 1, true), ls)
+      assert.is_falsy(ls:find("@", 1, true), ls)
+    end
+    -- one's address is not the other's: their own lab, both answer alike
+    assert.are.equal(0, T.sh("ip netns exec veth-nat@65534.gw ip link set eth0 down"))
+    assert.are_not.equal(0, (as_sudo(A, "exec veth-nat blue -- ping -c 1 -W 1 198.51.100.1")))
+    assert.are.equal(0, (as_sudo(B, "exec veth-nat blue -- ping -c 1 -W 2 198.51.100.1")))
+    -- root sees both with the owner; a plain name of someone else's says whose
+    local _, all = T.nslab("ls", "--all-users")
+    assert.is_truthy(all:find("veth%-nat@65533 [^\n]-%s3%s+kept"), all)
+    assert.is_truthy(all:find("veth%-nat@65534%s+nobody%s+3%s+kept"), all)
+    local rst, _, re = T.nslab("down", "veth-nat")
+    assert.are.equal(1, rst)
+    assert.is_truthy(re:find('lab "veth-nat" belongs to other users, not to you (root may act on one with ' ..
+      "--all-users: veth-nat@65533 (", 1, true), re)
+    -- a user cannot reach the other's by its key without root's flag
+    local xst, _, xe = as_sudo(A, "down veth-nat@65533")
+    assert.are.equal(1, xst)
+    assert.is_truthy(xe:find("not to you", 1, true), xe)
+    -- down of one leaves the other up
+    assert.are.equal(0, (as_sudo(A, "down veth-nat")))
+    local _, left = T.sh("ip netns list | awk '{print $1}' | sort")
+    assert.are.equal("veth-nat@65533.blue\nveth-nat@65533.gw\nveth-nat@65533.internet\n", left)
+    assert.are.equal(0, (as_sudo(B, "exec veth-nat blue -- ping -c 1 -W 2 198.51.100.1")))
+    local dst, dout = T.nslab("down", "--all-users", "veth-nat@65533")
+    assert.are.equal(0, dst, dout)
+    assert.are.equal("", select(2, T.sh("ip netns list")))
+  end)
+
+  it("monitor: another user's lab is refused, root watches it with --all-users", function()
+    local function as_sudo(uid, args)
+      return T.sh(("SUDO_UID=%d timeout 20 %s %s"):format(uid, T.q(T.NSLAB), args))
+    end
+    assert.are.equal(0, (as_sudo(A, "up --name rl-mon labs/veth-nat.lua")))
+    -- root's plain name: not root's lab, and says whose (no "waiting")
+    local st, _, e = T.sh("timeout 20 " .. T.q(T.NSLAB) .. " monitor rl-mon")
+    assert.are.equal(1, st, e)
+    assert.are.equal('nslab: monitor: lab "rl-mon" belongs to nobody, not to you (root may act on it with ' ..
+      "--all-users, as rl-mon@65534)\n", e)
+    -- another sudo user, by the key: not theirs either
+    st, _, e = as_sudo(B, "monitor rl-mon@65534")
+    assert.are.equal(1, st, e)
+    assert.is_truthy(e:find("belongs to nobody, not to you", 1, true), e)
+    st, _, e = as_sudo(B, "monitor rl-mon@65532")     -- not up: still not theirs to wait for
+    assert.are.equal(1, st, e)
+    assert.is_truthy(e:find("another user's, not yours", 1, true), e)
+    -- root, with the flag: watches until the owner takes it down
+    local log = "/tmp/rl-mon.out"
+    T.sh(("timeout 30 %s monitor --all-users rl-mon@65534 >%s 2>&1 &"):format(T.q(T.NSLAB), log))
+    assert(T.eventually(function() return (T.slurp(log) or ""):find("watching lab", 1, true) end, 20), T.slurp(log))
+    assert.are.equal(0, (as_sudo(A, "down rl-mon")))
+    assert(T.eventually(function() return (T.slurp(log) or ""):find("lab%s+down") end, 20), T.slurp(log))
   end)
 
   it("clean removes only what a crash left, and says which", function()
@@ -174,6 +251,58 @@ describe("rootless (as users 65534 and 65533)", function()
     assert(gone(A))
   end)
 
+  it("ls and clean with nothing up make no namespaces and no keeper", function()
+    assert(gone(A))
+    T.sh("rm -rf " .. base(A))
+    local st, out, err = T.as_user(A, "$NSLAB ls")
+    assert.are.equal(0, st, err)
+    assert.are.equal("no labs are up\n", out)
+    st, out, err = T.as_user(A, "$NSLAB ls --json")
+    assert.are.equal(0, st, err)
+    assert.is_truthy(out:find('"labs": []', 1, true), out)
+    st, out, err = T.as_user(A, "$NSLAB clean")
+    assert.are.equal(0, st, err)
+    assert.are.equal("nothing to clean\n", out)
+    -- not even the directory a keeper's lock would be in
+    assert.are.equal(1, T.sh("test -e " .. base(A)))
+    -- with a lab kept, ls does enter and shows it
+    assert.are.equal(0, (T.as_user(A, "$NSLAB up --name rl-idle labs/veth-nat.lua >/dev/null")))
+    local _, ls = T.as_user(A, "$NSLAB ls")
+    assert.is_truthy(ls:find("rl%-idle%s+nobody"), ls)
+    assert.are.equal(0, (T.as_user(A, "$NSLAB down rl-idle")))
+    assert(gone(A))
+  end)
+
+  it("nslab web serves a rootless lab on the machine's loopback", function()
+    assert.are.equal(0, (T.as_user(A, "$NSLAB up --name rl-web labs/client-router-server.lua >/dev/null")))
+    local out, errf = "/tmp/nslab-user-" .. A .. "/web.out", "/tmp/nslab-user-" .. A .. "/web.err"
+    local pidf = "/tmp/nslab-user-" .. A .. "/web.pid"
+    T.sh(T.user_cmd(A, ("echo $$ >%s; exec $NSLAB web rl-web --port 0 >%s 2>%s"):format(pidf, out, errf)) ..
+      " >/dev/null 2>&1 &")
+    local url = T.eventually(function() return (T.slurp(out) or ""):match("^(http://%S+)\n") end, 30)
+    local pid = (T.slurp(pidf) or ""):match("%d+")
+    local ok, r = pcall(function()
+      assert(url, (T.slurp(out) or "") .. (T.slurp(errf) or ""))
+      -- from the machine's side (this test's network namespace, not the user's)
+      local st, page = T.sh(("curl -s -m 10 -w '\n%%{http_code}' %s"):format(T.q(url)))
+      assert.are.equal(0, st)
+      assert.is_truthy(page:find("\n200$"), page)
+      assert.is_truthy(page:find("<html", 1, true), page)
+      local bare = url:gsub("%?token=.*$", "")
+      local _, refused = T.sh(("curl -s -m 10 -o /dev/null -w '%%{http_code}' %s"):format(T.q(bare .. "api/lab")))
+      assert.are.equal("403", refused)
+      -- the socket is the machine's: listening in this namespace, as the user
+      local port = url:match(":(%d+)/")
+      local _, ss = T.sh("ss -ltnpH 'sport = :" .. port .. "'")
+      assert.is_truthy(ss:find("127.0.0.1:" .. port, 1, true), ss)
+    end)
+    T.sh("kill " .. pid)
+    T.eventually(function() return T.sh("kill -0 " .. pid) ~= 0 end, 10)
+    assert(ok, r)
+    assert.are.equal(0, (T.as_user(A, "$NSLAB down rl-web")))
+    assert(gone(A))
+  end)
+
   it("two users build the same lab at once, and cannot see, enter or remove each other's", function()
     -- both builds started together; each writes its status and output
     local cmds = {}
@@ -247,8 +376,9 @@ describe("rootless (as users 65534 and 65533)", function()
 
   it("one line naming the knob when user namespaces are forbidden", function()
     -- a child user namespace whose limit is 0: as a distribution sets it
+    -- (a verb that needs the namespaces: ls and clean with nothing up do not)
     local st, _, err = T.as_user(A, "unshare -Ur sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && " ..
-      "NSLAB_ROOTLESS=1 exec $NSLAB ls'")
+      "NSLAB_ROOTLESS=1 exec $NSLAB nodes rl-none'")
     assert.are.equal(1, st)
     assert.are.equal("nslab: rootless: user namespaces are switched off (sysctl user.max_user_namespaces=0); " ..
       "ask an admin for `sysctl -w user.max_user_namespaces=15000`, or run nslab as root (docs/rootless.md)\n", err)
@@ -262,7 +392,7 @@ describe("rootless (as users 65534 and 65533)", function()
       T.sh(("rm -rf %s && mkdir -p %s/kernel %s/user && echo 0 >%s/user/max_user_namespaces && echo %d >%s/%s && chmod -R a+rX %s")
         :format(fake, fake, fake, fake, v, fake, knob, fake))
       st, _, err = T.as_user(A, "unshare -Ur sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && " ..
-        "NSLAB_TEST_PROC_SYS=" .. fake .. " NSLAB_ROOTLESS=1 exec $NSLAB ls'")
+        "NSLAB_TEST_PROC_SYS=" .. fake .. " NSLAB_ROOTLESS=1 exec $NSLAB nodes rl-none'")
       assert.are.equal(1, st)
       assert.is_truthy(err:find("(sysctl " .. want .. ")", 1, true), err)
       assert.are.equal(1, select(2, err:gsub("\n", "")), err)

@@ -9,6 +9,8 @@ per step. Independent of nslab: it sees only the page. Steps:
   clickdown LINKID          select the link in the picture, press "set down",
                             and the page's answer
   links                     the ids of the links the picture shows
+  adj N                     once at least N routing-adjacency dots are drawn
+                            (up to 20 s): their ids and classes
   shot                      save the screenshot to SHOT.png
 Loopback only: chromedriver listens on 127.0.0.1."""
 import base64
@@ -116,6 +118,13 @@ def main():
                 print(json.dumps({"links": d.js(
                     "return Array.from(document.querySelectorAll('#topo g.edge')).map(g => g.id)")}), flush=True)
                 i += 1
+            elif st == "adj":
+                want = int(steps[i + 1])
+                dots, _ = wait_for(lambda: (lambda v: v if len(v) >= want else None)(d.js(
+                    "return Array.from(document.querySelectorAll('#topo circle.adj'))"
+                    ".map(c => ({id: c.id, cls: c.getAttribute('class')}))")), 20, 0.1)
+                print(json.dumps({"adj": dots or []}), flush=True)
+                i += 2
             elif st == "shot":
                 png = d.s("GET", "/screenshot")
                 with open(shot, "wb") as f:

@@ -4,11 +4,13 @@
 #include "names.h"
 #include "journal.h"
 #include "private.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int fails;
 
@@ -74,6 +76,35 @@ int main(void)
 
 		for (i = 0; i < sizeof badp / sizeof *badp; i++)
 			check(nsl_private_dir(badp[i], dir, sizeof dir) == -EINVAL, 1, "private dir refused", badp[i]);
+	}
+	/* lab keys (paths.h): a user behind sudo names labs in a space of
+	 * their own; LAB@UID is the entry the others see, LAB@0 root's */
+	unsetenv("SUDO_UID");
+	check(nsl_journal_dir("lab@1000", dir, sizeof dir) == 0 &&
+	      !strcmp(dir, "/nonexistent/nslab-test-names/lab@1000"), 1, "journal dir", "lab@1000");
+	check(nsl_journal_dir("lab@0", dir, sizeof dir) == 0 &&
+	      !strcmp(dir, "/nonexistent/nslab-test-names/lab"), 1, "journal dir", "lab@0");
+	{
+		static const char *badk[] = { "lab@", "@1", "lab@01", "lab@-1", "lab@1x", "lab@1@2", "lab@4294967295",
+					      "lab@99999999999", "../x@1", "a.b@1" };
+
+		for (i = 0; i < sizeof badk / sizeof *badk; i++)
+			check(nsl_journal_dir(badk[i], dir, sizeof dir) == -EINVAL && !dir[0], 1, "key refused", badk[i]);
+	}
+	check(nsl_private_dir("lab@1000.r1", dir, sizeof dir) == 0 &&
+	      !strcmp(dir, "/nonexistent/nslab-test-names/lab@1000/private/r1"), 1, "private dir", "lab@1000.r1");
+	check(nsl_private_dir("lab@0.r1", dir, sizeof dir) == -EINVAL, 1, "private dir refused", "lab@0.r1");
+	if (geteuid() == 0) {
+		setenv("SUDO_UID", "1000", 1);
+		check(nsl_journal_dir("lab", dir, sizeof dir) == 0 &&
+		      !strcmp(dir, "/nonexistent/nslab-test-names/lab@1000"), 1, "journal dir as sudo 1000", "lab");
+		check(nsl_journal_dir("lab@0", dir, sizeof dir) == 0 &&
+		      !strcmp(dir, "/nonexistent/nslab-test-names/lab"), 1, "journal dir as sudo 1000", "lab@0");
+		check(nsl_paths_entry_key("lab@1000", dir, sizeof dir) == 0 && !strcmp(dir, "lab"), 1,
+		      "key of entry as sudo 1000", "lab@1000");
+		check(nsl_paths_entry_key("lab", dir, sizeof dir) == 0 && !strcmp(dir, "lab@0"), 1,
+		      "key of entry as sudo 1000", "lab");
+		unsetenv("SUDO_UID");
 	}
 	printf("%s\n", fails ? "FAILED" : "all passed");
 	return fails ? 1 : 0;

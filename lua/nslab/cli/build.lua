@@ -42,7 +42,7 @@ local function run_file(file, mode, opt)
         local names = {}
         for _, n in ipairs(l.order) do names[#names + 1] = n.name end
         local enter = rootless.info() and ("nslab shell %s NODE"):format(l.name)
-          or ("ip netns exec %s.NODE bash"):format(l.name)
+          or ("ip netns exec %s.NODE bash"):format(core.lab_ns(l.name))
         io.stdout:write(("lab %s is up: %s\n  enter a node: %s  |  remove it: nslab down %s\n")
           :format(l.name, table.concat(names, " "), enter, l.name))
       end
@@ -66,15 +66,29 @@ local function file_of(name)
   return (file:gsub("\n$", ""))
 end
 
+-- The caller's own labs (every user's with --all-users), sorted; and how
+-- many labs of other users were left out.
+local function my_labs()
+  local mine, others = {}, 0
+  for _, name in ipairs(core.journal_list()) do
+    if live.all_users or core.journal_user(name) == (core.user()) then
+      mine[#mine + 1] = name
+    else
+      others = others + 1
+    end
+  end
+  table.sort(mine)
+  return mine, others
+end
+
 -- `down LAB.lua`: the labs that are up from that file (a lab brought up
 -- with --name is found by its recorded file, even once the file is gone),
 -- else the file's own name; nil when there is no such file either.
 local function labs_of_file(arg)
   local path, found = util.abspath(arg), {}
-  for _, name in ipairs(core.journal_list()) do
+  for _, name in ipairs((my_labs())) do
     if file_of(name) == path then found[#found + 1] = name end
   end
-  table.sort(found)
   if #found == 0 then
     if not util.readable_file(arg) then return nil end
     found[1] = util.lab_name_of(arg)
@@ -122,21 +136,6 @@ function M.down(a)
     end
   end
   return rc
-end
-
--- The caller's own labs (every user's with --all-users), sorted; and how
--- many labs of other users were left out.
-local function my_labs()
-  local mine, others = {}, 0
-  for _, name in ipairs(core.journal_list()) do
-    if live.all_users or core.journal_user(name) == (core.user()) then
-      mine[#mine + 1] = name
-    else
-      others = others + 1
-    end
-  end
-  table.sort(mine)
-  return mine, others
 end
 
 -- Rootless: a lab whose pins are plain files again lost its namespaces
@@ -187,8 +186,13 @@ local function others_note(n)
   end
 end
 
+-- Rootless with nothing up (src/main.c found no keeper and no lab left):
+-- ls and clean answer without entering namespaces made for nothing.
+local function idle() return os.getenv("NSLAB_ROOTLESS_IDLE") == "1" end
+
 function M.ls(a)
-  local list, others = lab_list()
+  local list, others = {}, 0
+  if not idle() then list, others = lab_list() end
   if a.json then
     local json = require "nslab.json"
     for _, l in ipairs(list) do
@@ -216,6 +220,10 @@ end
 -- nslab process owns them and none was kept with `nslab up`); say which,
 -- and why each other lab stays. -n: only say.
 function M.clean(a)
+  if idle() then
+    io.stdout:write("nothing to clean\n")
+    return EXIT.ok
+  end
   if not core.privileged() then return err(EXIT.failed, "clean needs root; run it as root (sudo nslab clean)") end
   local labs, others = my_labs()
   local rc, done = EXIT.ok, 0

@@ -172,6 +172,8 @@ local function core_basics(f, state)
   f.state_dir = real.state_dir
   f.lab_dir = real.lab_dir
   f.valid_name = real.valid_name
+  f.valid_lab = real.valid_lab
+  f.lab_ns = real.lab_ns
   function f.privileged() return true end
   function f.prepare() return true end
   function f.clock()

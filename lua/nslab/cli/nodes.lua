@@ -3,6 +3,7 @@
 -- nslab.cli; the work is in nslab.live.procs and nslab.core.
 local core = require "nslab.core"
 local procs = require "nslab.live.procs"
+local live = require "nslab.live"
 local util = require "nslab.util"
 
 local M = {}
@@ -160,6 +161,13 @@ function M.monitor(a)
   end
   local lab, bad = util.lab_arg("monitor", a.lab)
   if not lab then return err(1, "%s", bad) end
+  -- the owner rule of every verb (nslab.live.owned); only "not up" waits
+  local mine, merr = live.owned(lab)
+  if not mine and not merr:find("^no lab named") then return err(1, "monitor: %s", merr) end
+  local plain = lab:match("^(.-)@%d+$")
+  if plain and not live.all_users and core.lab_ns(plain) ~= core.lab_ns(lab) then
+    return err(1, "monitor: lab \"%s\" would be another user's, not yours (root may watch it with --all-users)", lab)
+  end
   local m, e = core.monitor(lab)
   if not m then return err(1, "monitor: %s", e) end
   local nodes = procs.nodes(lab)

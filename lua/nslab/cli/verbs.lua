@@ -74,7 +74,8 @@ local JSON = { "--json", nil, "print JSON (shape in docs/cli.md)" }
 -- user behind sudo or behind a rootless namespace); root of the machine
 -- adds this flag to act on every user's (nslab.live.owned holds the rule,
 -- nslab.cli.args checks who may use it).
-local ALL_USERS = { "--all-users", nil, "root: act on every user's labs, not only your own", global = true }
+local ALL_USERS = { "--all-users", nil, "root: act on every user's labs, not only your own (another user's is " ..
+  "LAB@UID, as `nslab ls --all-users` lists it)", global = true }
 M.ALL_USERS = ALL_USERS
 local LAB = { "lab", "LAB", "a lab that is up (see `nslab ls`)", complete = "lab" }
 local ENDPOINT = { "endpoint", "NODE:IFACE", "an interface of a node of the lab, like client:eth0",
@@ -188,8 +189,9 @@ M.list = {
     args = { { "pid", "PID", "a process id", complete = "none" } } },
   { name = "monitor", group = "look", run = "nslab.cli.nodes",
     summary = "nodes, links and addresses coming and going",
-    doc = "One line per event until the lab goes down or Ctrl-C; a lab not up yet is waited for.",
-    args = { LAB } },
+    doc = "One line per event until the lab goes down or Ctrl-C; a lab not up yet is waited for " ..
+      "(your own: another user's is refused, as by the other verbs).",
+    args = { LAB }, flags = { ALL_USERS } },
   { name = "inspect", group = "look", run = "nslab.cli.tests",
     summary = "a lab that is up, as the kernel holds it",
     doc = "Nodes, interfaces, addresses, routes, rules and NAT, read from the kernel " ..

@@ -36,10 +36,36 @@ end
 -- refused either way (core.journal_trusted).
 M.all_users = false
 
--- M.owned(lab) -> true | nil, message
+-- A name the caller has no lab of, but other users have (each user behind
+-- sudo names labs in a space of their own: NAME there is NAME@UID to the
+-- others, paths.h): the line that says so, or nil.
+local function elsewhere(lab)
+  if lab:find("@", 1, true) then return nil end
+  local keys = {}
+  for _, key in ipairs(core.journal_list()) do
+    if key:match("^(.*)@%d+$") == lab then
+      keys[#keys + 1] = ("%s (%s)"):format(key, core.user_name(core.journal_user(key) or -1))
+    end
+  end
+  if #keys == 0 then return nil end
+  table.sort(keys)
+  if M.all_users then
+    return ("no lab of yours named \"%s\" is up; other users' are %s: name one"):format(lab,
+      table.concat(keys, ", "))
+  end
+  if #keys > 1 then
+    return ("lab \"%s\" belongs to other users, not to you (root may act on one with --all-users: %s)")
+      :format(lab, table.concat(keys, ", "))
+  end
+  return ("lab \"%s\" belongs to %s, not to you (root may act on it with --all-users, as %s)")
+    :format(lab, keys[1]:match("%((.*)%)"), keys[1]:match("^%S+"))
+end
+
+-- M.owned(lab) -> true | nil, message. lab is a key: NAME, or NAME@UID
+-- for another user's (nslab ls --all-users shows them so).
 function M.owned(lab)
   local uid = core.journal_user(lab)
-  if uid == nil then return nil, no_lab(lab) end
+  if uid == nil then return nil, elsewhere(lab) or no_lab(lab) end
   local ok, terr = core.journal_trusted(lab)
   if not ok then return nil, terr end
   if M.all_users or uid == (core.user()) then return true end
@@ -51,14 +77,14 @@ end
 -- nil, message when the name is bad, no such lab is up or it is not the
 -- caller's (M.owned).
 function M.nodes(lab)
-  if not core.valid_name(lab) then
+  if not core.valid_lab(lab) then
     return nil, util.bad_name(lab)
   end
   local mine, merr = M.owned(lab)
   if not mine then return nil, merr end
   local recs = core.journal_records(lab, "netns")
   if not recs then return nil, no_lab(lab) end
-  local out, prefix = {}, lab .. "."
+  local out, prefix = {}, core.lab_ns(lab) .. "."
   for _, ns in ipairs(recs) do
     if ns:sub(1, #prefix) == prefix then
       out[#out + 1] = { node = ns:sub(#prefix + 1), netns = ns, pin = core.netns_dir .. "/" .. ns }

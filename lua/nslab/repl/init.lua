@@ -59,7 +59,8 @@ function M.main(opt)
       err("repl: --keep and --name go with a lab file; an attached lab stays up anyway")
       return 2
     end
-    if core.journal_owner(target) == nil then
+    local _, oerr = require("nslab.live").owned(target)   -- another user's lab: says whose
+    if core.journal_owner(target) == nil and not (oerr or ""):find("not to you", 1, true) then
       return err("repl: no lab file \"%s\" and no lab of that name is up (see `nslab ls`)", util.shown(target))
     end
     local e

@@ -8,7 +8,7 @@
 
 const token = new URLSearchParams(location.search).get("token") || "";
 const $ = (id) => document.getElementById(id);
-const st = { lab: null, up: {}, rates: {}, sel: null, ended: false };
+const st = { lab: null, up: {}, rates: {}, adj: [], sel: null, ended: false };
 
 function api(path, body) {
   const opt = { headers: { "X-Nslab-Token": token } };
@@ -41,6 +41,7 @@ async function loadLab() {
   const r = await api("/api/topo");
   if (!r.ok) throw new Error("GET /api/topo: " + r.status);
   st.lab = await r.json();
+  st.adj = st.lab.adjacencies || [];
   st.up = {};
   for (const n of st.lab.nodes)
     // administrative state, as the link events report it (a peer without
@@ -135,10 +136,44 @@ function paint() {
       const g = document.getElementById(`a_if:${n.name}:${i.name}`);
       if (g) g.classList.toggle("ifdown", st.up[key(n.name, i.name)] === false);
     }
+  paintAdjacencies();
   for (const g of document.querySelectorAll("#topo .selected")) g.classList.remove("selected");
   if (st.sel) {
     const g = document.getElementById(st.sel.node ? "node:" + st.sel.node : st.sel.link);
     if (g) g.classList.add("selected");
+  }
+}
+
+// The link an adjacency runs over: OSPF names its interface; a BGP session
+// is drawn on a link between the two nodes when there is one.
+function adjLink(a) {
+  for (const l of st.lab.links) {
+    if (l.b.node === null) continue;
+    for (const [e, f] of [[l.a, l.b], [l.b, l.a]])
+      if (e.node === a.node && (a.iface ? e.interface === a.iface : f.node === a.peer_node)) return { l, atA: e === l.a };
+  }
+  return null;
+}
+
+// A dot per adjacency on its link, near the node that reports it: green
+// when it carries routes (OSPF Full, BGP Established), amber while not.
+function paintAdjacencies() {
+  for (const c of document.querySelectorAll("#topo .adj")) c.remove();
+  for (const a of st.adj) {
+    const m = adjLink(a);
+    const g = m && document.getElementById(linkId(m.l));
+    const path = g && g.querySelector("path");
+    if (!path) continue;
+    const len = path.getTotalLength();
+    const p = path.getPointAtLength(m.atA ? len * 0.2 : len * 0.8);
+    const c = document.createElementNS("http://www.w3.org/2000/svg", "circle");
+    c.setAttribute("class", "adj " + (a.up ? "adj-up" : "adj-wait"));
+    c.setAttribute("cx", p.x); c.setAttribute("cy", p.y); c.setAttribute("r", 5);
+    c.id = `adj:${a.node}:${a.proto}:${a.peer}`;
+    const t = document.createElementNS("http://www.w3.org/2000/svg", "title");
+    t.textContent = `${a.node} ${a.proto.toUpperCase()} ${a.peer}${a.peer_node ? " (" + a.peer_node + ")" : ""}: ${a.state}`;
+    c.appendChild(t);
+    g.parentNode.appendChild(c);
   }
 }
 
@@ -158,12 +193,16 @@ function show(sel) {
     if (!n) { p.innerHTML = `<p class="muted">${esc(sel.node)} is gone.</p>`; return; }
     const ifs = n.interfaces.filter((i) => i.name !== "lo").map((i) => [esc(i.name), stateCell(st.up[key(n.name, i.name)]),
       i.addresses.map(esc).join("<br>"), i.peer ? esc(i.peer.node + ":" + i.peer.interface) : (i.master ? "in " + esc(i.master) : "")]);
+    const adjs = st.adj.filter((a) => a.node === n.name).map((a) => [a.proto.toUpperCase(),
+      esc(a.peer + (a.peer_node ? " (" + a.peer_node + ")" : "")), esc(a.iface || ""),
+      `<span class="${a.up ? "state-up" : "state-wait"}">${esc(a.state)}</span>`]);
     const rts = n.routes.filter((r) => !r.dst.startsWith("fe80:") && r.proto !== "kernel")
       .map((r) => [esc(r.dst), esc(r.via || ""), esc(r.dev || ""), esc(r.proto || "")]);
     p.innerHTML = `<h2>${esc(n.name)} <span class="muted">${esc(n.kind)}${n.netns ? ", netns " + esc(n.netns) : ""}</span></h2>
       <h3>Interfaces</h3>${table(ifs, ["name", "state", "addresses", "peer"])}
       <h3>Routes</h3>${rts.length ? table(rts, ["to", "via", "dev", "proto"]) : '<p class="muted">none</p>'}
       <h3>Forwarding</h3><p>IPv4 ${n.forwarding.ipv4 ? "on" : "off"}, IPv6 ${n.forwarding.ipv6 ? "on" : "off"}</p>
+      ${adjs.length ? "<h3>Routing adjacencies</h3>" + table(adjs, ["protocol", "peer", "interface", "state"]) : ""}
       <div id="details" class="muted">reading rules and processes…</div>`;
     showDetails(n.name);
     return;
@@ -285,6 +324,11 @@ function connect() {
   es.addEventListener("link", onLinkEvent);
   // only links whose rates changed come: merge them
   es.addEventListener("rates", (ev) => { Object.assign(st.rates, JSON.parse(ev.data).links || {}); paint(); });
+  es.addEventListener("adjacency", (ev) => {
+    st.adj = JSON.parse(ev.data).adjacencies || [];
+    paint();
+    if (st.sel && st.sel.node) show(st.sel);
+  });
   es.addEventListener("topology", () => reload());
   es.addEventListener("resync", () => reload());
   es.addEventListener("end", (ev) => {

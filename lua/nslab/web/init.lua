@@ -18,6 +18,7 @@ local util = require "nslab.util"
 local live = require "nslab.live"
 local inspect = require "nslab.live.inspect"
 local graph = require "nslab.cli.graph"
+local adjacency = require "nslab.web.adjacency"
 
 local M = {}
 
@@ -50,11 +51,6 @@ local function sse(event, data)
   return ("event: %s\ndata: %s\n\n"):format(event, json.encode(data))
 end
 
--- Routing adjacencies where routing daemons run: a hook for the
--- routing-daemons issue (FRR/BIRD). It returns { {node=, peer=, state=,
--- proto=}, ... } or nil; none is read yet.
-M.adjacencies = function(_lab) return nil end
-
 ---- the server's state ------------------------------------------------------
 
 local S = {}
@@ -71,6 +67,7 @@ function S:read()
   local data, skipped = inspect.lab(self.lab, { topology = true })
   if not data then return nil, skipped end
   self.data, self.topo_text, self.fresh = data, nil, false
+  if self.adj then self.adj:set_topology(data) end
   self.ifs = {}
   for _, n in ipairs(data.nodes) do
     for _, i in ipairs(n.interfaces) do self.ifs[n.name .. "\0" .. i.name] = i end
@@ -88,6 +85,7 @@ end
 -- GET /api/topo: the topology as read last (events keep it current: a
 -- change of the topology reads it again).
 function S:topo_json()
+  self.data.adjacencies = json.array(self.adj_list or {})
   self.topo_text = self.topo_text or (json.encode(self.data) .. "\n")
   return self.topo_text
 end
@@ -151,7 +149,7 @@ function S:ns_of(node)
   local ns = self.ns_open[node]
   if ns == nil then
     if node == "host" and not live.nodes(self.lab) then return nil end
-    ns = node == "host" and core.netns_host() or core.netns_open(self.lab .. "." .. node) or false
+    ns = node == "host" and core.netns_host() or core.netns_open(core.lab_ns(self.lab) .. "." .. node) or false
     self.ns_open[node] = ns
   end
   return ns or nil
@@ -365,7 +363,11 @@ function S:handle(r)
     self:log("%s (from %s)", what, r.peer)
     return reply_json(h, id, 200, res)
   end
-  if path == "/api/lab" then
+  if path == "/api/adjacencies" then
+    -- every daemon asked now, as the page's polling would in turn
+    self:adjacencies(true)
+    return reply_json(h, id, 200, { adjacencies = json.array(self.adj_list or {}) })
+  elseif path == "/api/lab" then
     local text, e = self:lab_json()
     if not text then return reply_json(h, id, 410, { error = e }) end
     return h:reply(id, 200, "application/json", text)
@@ -408,6 +410,16 @@ function S:handle(r)
 end
 
 ---- the loop ----------------------------------------------------------------
+
+-- Routing adjacencies (nslab.web.adjacency): a slice of the polling, or
+-- every daemon when all; a change goes to the pages and into /api/topo.
+function S:adjacencies(all)
+  local list = self.adj:tick(all)
+  if list then
+    self.adj_list, self.topo_text = list, nil
+    self.h:broadcast(sse("adjacency", { adjacencies = json.array(list) }))
+  end
+end
 
 local MON_EVENT = { link = "link", node = "node", addr = "addr", lab = "lab" }
 
@@ -461,8 +473,7 @@ function S:loop()
       if self.h:streams() > 0 and not self.down then
         local rates = self:rates()
         if rates then self.h:broadcast(rates_message(t, rates)) end
-        local adj = M.adjacencies(self)
-        if adj then self.h:broadcast(sse("adjacency", adj)) end
+        self:adjacencies(false)
       end
     end
   end
@@ -519,6 +530,7 @@ function M.main(a)
     end
     -- the topology first and Graphviz on it at once (it runs while the
     -- monitor opens: a second each for 1000 nodes)
+    self.adj = adjacency.poller(lab, function() return self:attached() end)
     local data, rerr = self:read()
     if not data then error(rerr, 0) end
     self:plan_counters()
