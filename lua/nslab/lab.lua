@@ -186,6 +186,10 @@ function Lab:switch(name, opts)
     for k, v in pairs(opts) do if k ~= "on" then o[k] = v end end
     opts = o
   end
+  if type(opts) == "table" and opts.node ~= nil and self.machines and self:get(opts.node).remote then
+    raise(("switch \"%s\": a switch inside a node on another machine is not supported yet (docs/multi-host.md)")
+      :format(tostring(name)))
+  end
   return Switch.new(self, name, opts)
 end
 
@@ -202,6 +206,15 @@ function Lab:link(a, b, addrs, opts)
   if opts == nil and type(addrs) == "table" and type(next(addrs)) == "string" then
     addrs, opts = nil, addrs
   end
+  -- an end on another machine (nslab.machine): made by its agent
+  if self.machines then
+    local ga, gb = self:get(a), self:get(b)
+    if ga.remote or gb.remote then
+      local l = require("nslab.machine").link(self, ga, gb, addrs, opts)
+      if self.listeners then self:_emit("link", l) end
+      return l
+    end
+  end
   -- other kinds: nslab.kinds (kind = "veth" is the default, spelled out)
   if type(opts) == "table" and opts.kind ~= nil then
     if opts.kind ~= "veth" then
@@ -212,15 +225,6 @@ function Lab:link(a, b, addrs, opts)
     local o = {}
     for k, v in pairs(opts) do if k ~= "kind" then o[k] = v end end
     opts = o
-  end
-  -- an end on another machine (nslab.machine): made by its agent
-  if self.machines then
-    local ga, gb = self:get(a), self:get(b)
-    if ga.remote or gb.remote then
-      local l = require("nslab.machine").link(self, ga, gb, addrs, opts)
-      if self.listeners then self:_emit("link", l) end
-      return l
-    end
   end
   local l = Link.new(self, a, b, addrs, opts)
   self.links[#self.links + 1] = l

@@ -139,7 +139,7 @@ local function last_line(file)
   local f = io.open(file)
   if not f then return nil end
   local last
-  for l in f:lines() do if l:match("%S") then last = l end end
+  for l in f:lines() do if l:match("%S") then last = l:gsub("%s+$", "") end end
   f:close()
   return last
 end
@@ -503,43 +503,54 @@ end
 
 local LINK_OPTS = util.set { "names", "mtu" }
 
-local function pick_name(node, name)
-  name = name and util.check_ifname(name) or node:_next_ifname()
-  if node.ifaces[name] then raise(("node \"%s\" already has an interface \"%s\""):format(node.name, name)) end
-  return name
-end
-
-local function end_addrs(list, which)
-  if list == nil or list == false then return {} end
-  if type(list) == "string" then list = { list } end
-  if type(list) ~= "table" then raise(("address for the %s end must be a string or a list of strings"):format(which)) end
-  for _, c in ipairs(list) do util.check_cidr(c, true) end
-  return list
+-- One end of a link between machines: {node=, ifname=, sw=} and its
+-- addresses. A switch end must be on this machine (its VXLAN end joins
+-- the bridge).
+local function endpoint(x, name, list, which)
+  local e = {}
+  if x.is_switch then
+    if list ~= nil and list ~= false then
+      raise(("the %s end is switch \"%s\": a switch port takes no address (give the bridge one with sw:addr)")
+        :format(which, x.name))
+    end
+    e.sw, e.node = x, x.node
+    e.ifname = name and util.check_ifname(name) or x:_next_port()
+    list = {}
+  else
+    e.node = x
+    e.ifname = name and util.check_ifname(name) or x:_next_ifname()
+    if list == nil or list == false then list = {} end
+    if type(list) == "string" then list = { list } end
+    if type(list) ~= "table" then raise(("address for the %s end must be a string or a list of strings"):format(which)) end
+    for _, c in ipairs(list) do util.check_cidr(c, true) end
+  end
+  if e.node.ifaces[e.ifname] then
+    raise(("node \"%s\" already has an interface \"%s\""):format(e.node.name, e.ifname))
+  end
+  return e, list
 end
 
 -- lab:link(a, b, ...) where a or b is on another machine.
 function M.link(lab, a, b, addrs, opts)
-  if a.is_switch or b.is_switch then
-    raise(("a switch linked to a node on another machine is not supported yet (link \"%s\" and \"%s\"; " ..
-      "docs/multi-host.md)"):format(a.name, b.name))
-  end
   if a == b then raise(("cannot link node \"%s\" to itself"):format(a.name)) end
+  if a.is_switch and b.is_switch then raise("cannot link two switches directly; put a node between them") end
   opts = util.check_opts(opts, LINK_OPTS, "link between machines")
   addrs = util.check_link_addrs(addrs)
-  local aa, ba = end_addrs(addrs[1], "first"), end_addrs(addrs[2], "second")
   local names = opts.names or {}
   if type(names) ~= "table" then raise("link option names= must be a list of two interface names") end
   if opts.mtu ~= nil then util.check_int(opts.mtu, 68, 65535, "mtu") end
-  local na, nb = pick_name(a, names[1]), pick_name(b, names[2])
+  local ea, aa = endpoint(a, names[1], addrs[1], "first")
+  local eb, ba = endpoint(b, names[2], addrs[2], "second")
+  local na, nb = ea.ifname, eb.ifname
+  a, b = ea.node, eb.node
   local ma, ua, mtua, fa = side(lab, a)
   local mb, ub, mtub, fb = side(lab, b)
-  local l = setmetatable({ lab = lab, a = { node = a, ifname = na }, b = { node = b, ifname = nb },
-                           line = util.where() }, Link)
+  local l = setmetatable({ lab = lab, a = ea, b = eb, line = util.where() }, Link)
   if ma and ma == mb then
     -- both ends on the same other machine: a veth pair made there
     ma:call("link", { a = a.name, b = b.name, addrs = { aa, ba }, opts = { names = { na, nb }, mtu = opts.mtu } })
-    a:_add_iface(na, 0, { addrs = aa, peer = l.b })
-    b:_add_iface(nb, 0, { addrs = ba, peer = l.a })
+    a:_add_iface(na, 0, { addrs = aa, peer = eb })
+    b:_add_iface(nb, 0, { addrs = ba, peer = ea })
   else
     if fa ~= fb then raise(("link %s <-> %s: the machines' underlay addresses mix IPv4 and IPv6"):format(a.name, b.name)) end
     local mtu = math.min(mtua, mtub) - overhead(fa)
@@ -551,21 +562,26 @@ function M.link(lab, a, b, addrs, opts)
       mtu = opts.mtu
     end
     local id = next_vni(lab)
-    local function make(m, node, ifname, here, there, list)
+    local function make(m, e, here, there, list)
       local o = { id = id, ["local"] = here, remote = there, mtu = mtu, addrs = list }
       if m then
-        m:call("vxlan", { node = node.name, ifname = ifname, o = o })
-        node:_add_iface(ifname, 0, { kind = "vxlan", vni = id, remote = there, addrs = list })
+        m:call("vxlan", { node = e.node.name, ifname = e.ifname, o = o })
+        e.node:_add_iface(e.ifname, 0, { kind = "vxlan", vni = id, remote = there, addrs = list })
       else
-        M.vxlan_end(lab, node, ifname, o)
+        local idx = M.vxlan_end(lab, e.node, e.ifname, o)
+        if e.sw then
+          local ok, err = e.node.ns:link_set(idx, e.ifname, { master = e.sw.index })
+          if not ok then raise(err) end
+          e.sw.ports[#e.sw.ports + 1] = e
+        end
       end
     end
-    make(ma, a, na, ua, ub, aa)
-    make(mb, b, nb, ub, ua, ba)
+    make(ma, ea, ua, ub, aa)
+    make(mb, eb, ub, ua, ba)
     l.kind, l.id, l.mtu = "vxlan", id, mtu
-    a.ifaces[na].tunnel, b.ifaces[nb].tunnel = l.b, l.a
+    a.ifaces[na].tunnel, b.ifaces[nb].tunnel = eb, ea
   end
-  if a.remote or b.remote then lab.addr_version = lab.addr_version + 1 end
+  lab.addr_version = lab.addr_version + 1
   lab.links[#lab.links + 1] = l
   return l
 end
