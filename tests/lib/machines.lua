@@ -45,7 +45,7 @@ function M.up(n, opts)
   local log = dir .. "/supervise.log"
   -- the supervisor tears down on SIGTERM, which it also gets when this
   -- process ends (parent-death signal), or on EOF of its stdin
-  local pipe = assert(io.popen(("exec setpriv --pdeathsig TERM %s _supervise %s %d >%s 2>&1")
+  local pipe = assert(io.popen(("exec setpriv --pdeathsig TERM %s supervise %s %d >%s 2>&1")
     :format(q(M.TOOL), q(dir), n, q(log)), "w"))
   local up = T.eventually(function()
     return exists(dir .. "/machines") or exists(dir .. "/failed") or
