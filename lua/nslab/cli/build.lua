@@ -82,6 +82,16 @@ local function labs_of_file(arg)
   return found
 end
 
+-- A lab placed over machines (nslab.machine) has its parts there taken
+-- down first, by the record in its state directory; false when one failed
+-- (said; the part here still goes).
+local function down_machines(name, verb)
+  if not core.exists((core.lab_dir(name) or "") .. "/machines") then return true end
+  local fails = require("nslab.machine").down_recorded(name, function(s) io.stdout:write(s, "\n") end)
+  for _, f in ipairs(fails) do err(EXIT.failed, "%s %s: %s", verb, name, f) end
+  return #fails == 0
+end
+
 function M.down(a)
   if not core.privileged() then return err(EXIT.failed, "down needs root; run it as root (sudo nslab down ...)") end
   local rc, names = EXIT.ok, {}
@@ -113,6 +123,7 @@ function M.down(a)
         "or use --force", name, owner)
     else
       if owner > 0 then core.kill(owner, 15) end
+      if not down_machines(name, "down") then rc = EXIT.failed end
       local n, e = core.journal_down(name)
       if n then
         io.stdout:write(("lab %s is down (%d records undone)\n"):format(name, n))
@@ -233,6 +244,7 @@ function M.clean(a)
       done = done + 1
       io.stdout:write(("would remove lab %s (%s)\n"):format(name, STATE_TEXT[state]))
     else
+      if not down_machines(name, "clean") then rc = EXIT.failed end
       local n, e = core.journal_down(name)
       if n then
         done = done + 1

@@ -273,6 +273,12 @@ M.list = {
       ALL_USERS,
     } },
 
+  { name = "agent", group = "other", run = "nslab.cli.agent",
+    summary = "internal: this machine's part of a lab placed over machines",
+    doc = "Started by the coordinator over ssh (docs/multi-host.md), not by hand: holds this machine's " ..
+      "part of LAB and applies the requests the coordinator sends as JSON lines on standard input; when " ..
+      "standard input closes, that part is torn down unless the coordinator kept it (`nslab up`).",
+    args = { { "lab", "LAB", "the lab's name", complete = "none" } } },
   { name = "version", group = "other", run = "nslab.cli.build",
     summary = "print the version" },
   { name = "help", group = "other", run = "nslab.cli.build",
