@@ -85,6 +85,22 @@ function Sim:run(name, cmd)
   return T.sh(self:cmd(name, cmd))
 end
 
+-- Start shell command cmd on machine name in the background (output to
+-- log, default /dev/null); returns the pid, as this process sees it, of
+-- the command itself (of its shell when cmd is more than one simple
+-- command), so kill -9 from here reaches it. Inside the machine, pids
+-- are its own (a PID namespace).
+function Sim:bg(name, cmd, log)
+  local _, out = T.sh(("%s </dev/null >%s 2>&1 & echo $!"):format(self:cmd(name, cmd), q(log or "/dev/null")))
+  local nsenter = tonumber(out:match("%d+"))
+  local pid = T.eventually(function()
+    local c = T.slurp(("/proc/%d/task/%d/children"):format(nsenter, nsenter))
+    return c and tonumber(c:match("%d+"))
+  end, 10)
+  assert(pid, ("machines: %s did not start on %s"):format(cmd, name))
+  return pid
+end
+
 -- Shell command cmd run over SSH from machine `from` on machine `to`.
 function Sim:ssh(from, to, cmd)
   return self:run(from, ("ssh -F %s %s %s"):format(q(self.ssh_config), to, q(cmd)))
