@@ -7,21 +7,26 @@ local M = require "machines"
 local q = T.q
 
 -- What of the sandbox the machines could leave behind: the T.snapshot
--- (namespaces, links, routes, state) and the mount table.
+-- (namespaces, links, routes, state) and any mount of theirs (sources
+-- sim-*, or under a machine directory) seen here. (Not the whole mount
+-- table: it holds copies of the host's mounts that others' labs change.)
 local function sandbox()
   local s = T.snapshot()
-  s.mounts = select(2, T.sh("sed -E 's/^[0-9]+ [0-9]+ //' /proc/self/mountinfo | sort"))
+  s.mounts = select(2, T.sh("grep -E ' sim-(run|vartmp|sys|etc) |nslab-sim-' /proc/self/mountinfo | sort"))
   return s
 end
 
 local function same_sandbox(before)
-  return T.eventually(function()
+  local diff
+  local same = T.eventually(function()
     local now = sandbox()
+    diff = {}
     for k, v in pairs(before) do
-      if now[k] ~= v then return false end
+      if now[k] ~= v then diff[#diff + 1] = ("%s changed:\n--- before\n%s--- after\n%s"):format(k, v, now[k]) end
     end
-    return true
+    return #diff == 0
   end, 5)
+  return same, table.concat(diff, "\n")
 end
 
 local function ns_of(pid, kind)
@@ -46,7 +51,8 @@ describe("simulated machines", function()
   after_each(function()
     if sim then sim:down() end
     sim = nil
-    assert(same_sandbox(before), "the sandbox is not as before")
+    local same, diff = same_sandbox(before)
+    assert(same, diff)
   end)
 
   it("are reached over SSH on the underlay, each with its own /run/netns", function()
