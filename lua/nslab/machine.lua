@@ -155,15 +155,18 @@ function Machine:_ended()
   if self.r then self.r:close() end
   self.w, self.r, self.connected = nil, nil, nil
   local said = last_line(self.errfile) or ""
-  if code == 127 then
-    return ("%s: nslab is not found there (%s): install the same nslab on every machine, or give nslab = " ..
-      "\"/path/to/nslab\""):format(self:_where(), self.nslab)
+  if not self.reached then
+    if code == 127 then
+      return ("%s: nslab is not found there (%s): install the same nslab on every machine, or give nslab = " ..
+        "\"/path/to/nslab\""):format(self:_where(), self.nslab)
+    end
+    if code == 255 or said:find("^ssh:") then
+      return ("%s: cannot connect: %s"):format(self:_where(), said ~= "" and said or "ssh failed")
+    end
   end
-  if code == 255 or said:find("^ssh:") then
-    return ("%s: cannot connect: %s"):format(self:_where(), said ~= "" and said or "ssh failed")
-  end
-  return ("%s: the agent ended (%s %s)%s"):format(self:_where(), how or "exit", tostring(code),
-    said ~= "" and (": " .. said) or "")
+  -- (ssh exits 255 also when the agent was killed or the connection broke)
+  return ("%s: its agent ended or the connection broke (%s %s)%s"):format(self:_where(), how or "exit",
+    tostring(code), said ~= "" and (": " .. said) or "")
 end
 
 -- Start `ssh ... nslab agent LAB` (the first node placed on the machine
@@ -188,6 +191,8 @@ function Machine:_connect(lab)
   local cmd = ("exec %s >%s 2>%s"):format(table.concat(words, " "), shq(out), shq(self.errfile))
   self.w = io.popen(cmd, "w")
   self.r = io.open(out, "r")
+  core.cloexec(self.w)
+  core.cloexec(self.r)
   os.remove(out)
   self.connected = true
   local line = self.r:read("l")

@@ -1,0 +1,218 @@
+-- Labs over several machines (issue 17, docs/multi-host.md), on three
+-- simulated machines (tests/lib/machines.lua: namespaces with a real sshd
+-- each, on an underlay bridge). The coordinator (`nslab run`) runs on m1;
+-- every machine's state is read with `ip`, `nft` and `pgrep` run there.
+local T = require "nslab_test"
+local machines = require "machines"
+local json = require "nslab.json"
+
+local q = T.q
+local NSLAB = T.NSLAB:sub(1, 1) == "/" and T.NSLAB or (os.getenv("PWD") .. "/" .. T.NSLAB)
+local ALL = { "m1", "m2", "m3" }
+local MACHINES = "m1=192.168.77.11 m2=192.168.77.12 m3=192.168.77.13"
+
+local HEADER = [[
+lab:machine("m1", { here = true, underlay = "192.168.77.11" })
+lab:machine("m2", { underlay = "192.168.77.12" })
+lab:machine("m3", { underlay = "192.168.77.13" })
+]]
+
+describe("multi-host", function()
+  local sim, before
+
+  -- What a machine holds that a lab could leave: namespaces, VXLAN
+  -- devices, nslab state, nslab processes (agents, coordinators).
+  local function state(m)
+    local _, out = sim:run(m, "ip netns list; ip -o link show type vxlan; ls -A /run/nslab 2>/dev/null; " ..
+      "ls -A /etc/netns 2>/dev/null; pgrep -x nslab")
+    return out
+  end
+  local function snapshot()
+    local s = {}
+    for _, m in ipairs(ALL) do s[m] = state(m) end
+    return s
+  end
+  -- every machine as before (polled: agents end and namespaces go
+  -- asynchronously)
+  local function all_as_before(timeout)
+    for _, m in ipairs(ALL) do
+      local same, now = T.eventually(function()
+        local s = state(m)
+        return s == before[m], s
+      end, timeout or 10)
+      assert(same, ("machine %s is not as before:\n--- before\n%s--- now\n%s"):format(m, before[m], tostring(now)))
+    end
+  end
+
+  -- nslab on machine m with the simulated machines' ssh config.
+  local function env()
+    return ("NSLAB_SSH_CONFIG=%s NSLAB_REMOTE_NSLAB=%s NSLAB_MACHINES=%s "):format(q(sim.ssh_config), q(NSLAB),
+      q(MACHINES))
+  end
+  local function nslab_on(m, args)
+    return sim:run(m, env() .. q(NSLAB) .. " " .. args)
+  end
+
+  setup(function() sim = machines.up(3) end)
+  teardown(function() if sim then sim:down() end end)
+  before_each(function() before = snapshot() end)
+  after_each(function()
+    all_as_before()
+  end)
+
+  it("client, router and server on three machines: checks pass, VXLAN over the underlay, up then down", function()
+    local st, out, err = nslab_on("m1", "up --name mhcrs labs/multihost-crs.lua")
+    assert.are.equal(0, st, out .. err)
+    assert.are.equal(3, select(2, ("\n" .. out):gsub("\nok %- ", "")), out)
+    assert.is_nil(out:find("not ok", 1, true), out)
+    -- each end is a vxlan device in its node, its socket in its machine
+    local function vx(m, node)
+      local _, j = sim:run(m, ("ip netns exec mhcrs.%s ip -d -j link show type vxlan"):format(node))
+      local list = json.decode(j)
+      local by = {}
+      for _, l in ipairs(list) do by[l.ifname] = l end
+      return by
+    end
+    local client, router, server = vx("m1", "client"), vx("m2", "router"), vx("m3", "server")
+    local c, r0, r1, s = client.eth0, router.eth0, router.eth1, server.eth0
+    assert(c and r0 and r1 and s, "vxlan eth0 in client, eth0 and eth1 in router, eth0 in server")
+    local ci, r0i, r1i, si = c.linkinfo.info_data, r0.linkinfo.info_data, r1.linkinfo.info_data, s.linkinfo.info_data
+    assert.are.same({ "192.168.77.11", "192.168.77.12", 4789 }, { ci["local"], ci.remote, ci.port })
+    assert.are.same({ "192.168.77.12", "192.168.77.11" }, { r0i["local"], r0i.remote })
+    assert.are.same({ "192.168.77.12", "192.168.77.13" }, { r1i["local"], r1i.remote })
+    assert.are.same({ "192.168.77.13", "192.168.77.12" }, { si["local"], si.remote })
+    assert.are.equal(ci.id, r0i.id)
+    assert.are.equal(si.id, r1i.id)
+    assert.are_not.equal(ci.id, si.id)
+    -- the underlay's MTU (1500) minus 50, at both ends
+    for _, l in ipairs { c, r0, r1, s } do assert.are.equal(1450, l.mtu) end
+    -- traffic crosses the underlay: VXLAN packets counted arriving on m2
+    assert.are.equal(0, (sim:run("m2", "nft add table inet mhcount && nft add chain inet mhcount in " ..
+      "'{ type filter hook input priority 0; }' && nft add rule inet mhcount in udp dport 4789 counter")))
+    local pst, pout = sim:run("m1", "ip netns exec mhcrs.client ping -c 5 -i 0.2 -W 2 10.0.2.2")
+    assert.are.equal(0, pst, pout)
+    local _, nj = sim:run("m2", "nft -j list table inet mhcount")
+    sim:run("m2", "nft delete table inet mhcount")
+    local packets
+    for _, o in ipairs(json.decode(nj).nftables) do
+      for _, e in ipairs(o.rule and o.rule.expr or {}) do
+        if e.counter then packets = e.counter.packets end
+      end
+    end
+    -- 5 requests from m1, 5 replies from m3
+    assert.is_true(packets >= 10, "vxlan packets into m2: " .. tostring(packets))
+    -- each machine's part has its own journal
+    local _, ls = nslab_on("m2", "ls")
+    assert.is_truthy(ls:find("mhcrs%s+root%s+1%s+kept"), ls)
+    local dst, dout, derr = nslab_on("m1", "down mhcrs")
+    assert.are.equal(0, dst, dout .. derr)
+    assert.is_truthy(dout:find("lab mhcrs: its part on machine m2 is down", 1, true), dout)
+    assert.is_truthy(dout:find("lab mhcrs is down", 1, true), dout)
+  end)
+
+  it("nslab run: the same lab passes and leaves every machine as before", function()
+    local st, out, err = nslab_on("m1", "run --name mhrun labs/multihost-crs.lua")
+    assert.are.equal(0, st, out .. err)
+    assert.are.equal(3, select(2, ("\n" .. out):gsub("\nok %- ", "")), out)
+  end)
+
+  it("a machine whose ssh is refused: one line with the lab line, nothing left elsewhere", function()
+    local lab = T.write_lab("mh-refused", HEADER .. [[
+lab:machine("m4", { ssh = "m2-closed", underlay = "192.168.77.14" })
+local a = lab:host("a", { on = "m3" })
+local b = lab:host("b", { on = "m4" })
+]])
+    local st, out, err = nslab_on("m1", "run " .. lab)
+    assert.are.equal(4, st, out .. err)
+    assert.are.equal(lab .. ':6: machine "m4" (ssh m2-closed): cannot connect: ssh: connect to host ' ..
+      "192.168.77.12 port 1: Connection refused\n", err)
+  end)
+
+  it("no nslab on the machine, or another version: one line naming the machine", function()
+    local lab = T.write_lab("mh-missing", HEADER .. [[
+lab:machine("m4", { ssh = "m2", underlay = "192.168.77.14", nslab = "/nonexistent/nslab" })
+lab:host("a", { on = "m3" })
+lab:host("b", { on = "m4" })
+]])
+    local st, out, err = nslab_on("m1", "run " .. lab)
+    assert.are.equal(4, st, out .. err)
+    assert.are.equal(lab .. ':6: machine "m4" (ssh m2): nslab is not found there (/nonexistent/nslab): install ' ..
+      'the same nslab on every machine, or give nslab = "/path/to/nslab"\n', err)
+    -- an nslab that answers with another version
+    local fake = "/tmp/nslab-labs/fake-nslab"
+    local f = assert(io.open(fake, "w"))
+    f:write("#!/bin/sh\necho '{\"agent\":\"nslab\",\"version\":\"0.0.1\",\"protocol\":1}'\ncat >/dev/null\n")
+    f:close()
+    T.sh("chmod +x " .. q(fake))
+    lab = T.write_lab("mh-version", HEADER .. ([[
+lab:host("a", { on = "m3" })
+lab:machine("m4", { ssh = "m2", underlay = "192.168.77.14", nslab = %q })
+lab:host("b", { on = "m4" })
+]]):format(fake))
+    st, out, err = nslab_on("m1", "run " .. lab)
+    assert.are.equal(4, st, out .. err)
+    local _, v = sim:run("m1", q(NSLAB) .. " version")
+    assert.are.equal(lab .. ':6: machine "m4" (ssh m2) runs nslab 0.0.1, this is nslab ' .. v:match("nslab (%S+)") ..
+      ": install the same version on every machine\n", err)
+  end)
+
+  -- a lab that says it is built, then waits for GO (a file) and goes on
+  local function waiting_lab(name, go, after)
+    return T.write_lab(name, HEADER .. ([[
+local h = lab:host("h")
+local r = lab:router("r", { on = "m2" })
+local s = lab:host("s", { on = "m3" })
+lab:link(h, r, { "10.0.1.2/24", "10.0.1.1/24" })
+lab:link(s, r, { "10.0.2.2/24", "10.0.2.1/24" })
+s:spawn("sleep 600")
+io.open(%q .. ".ready", "w"):close()
+%s
+]]):format(go, after))
+  end
+  local function wait_ready(go)
+    assert(T.eventually(function() return T.slurp(go .. ".ready") ~= nil end, 30), "the lab never got built")
+  end
+
+  it("an agent killed mid-lab: the lab line says so, every machine as before", function()
+    local go = "/tmp/nslab-labs/mh-agentkill.go"
+    os.remove(go); os.remove(go .. ".ready")
+    local lab = waiting_lab("mh-agentkill", go, ([[
+nslab.eventually(function() return io.open(%q) end, { timeout = 30 })
+r:exec("true")
+]]):format(go))
+    local log = "/tmp/nslab-labs/mh-agentkill.log"
+    local pid = sim:bg("m1", "exec env " .. env() .. q(NSLAB) .. " run " .. q(lab), log)
+    wait_ready(go)
+    local _, apid = sim:run("m2", "pgrep -x nslab")
+    assert.is_truthy(apid:match("^%d+\n$"), apid)
+    assert.are.equal(0, (sim:run("m2", "kill -9 " .. apid)))
+    io.open(go, "w"):close()
+    assert(T.wait_exit(pid, 30), "the coordinator did not end")
+    local text = T.slurp(log)
+    assert.is_truthy(text:find(lab .. ':12: machine "m2" (ssh m2): its agent ended or the connection broke',
+      1, true), text)
+    os.remove(go); os.remove(go .. ".ready")
+  end)
+
+  it("the coordinator killed -9: each agent tears its part down; clean there takes the rest", function()
+    local go = "/tmp/nslab-labs/mh-coordkill.go"
+    os.remove(go .. ".ready")
+    local lab = waiting_lab("mh-coordkill", go, 'h:exec("sleep 600", { timeout = false })')
+    local pid = sim:bg("m1", "exec env " .. env() .. q(NSLAB) .. " run " .. q(lab))
+    wait_ready(go)
+    T.sh("kill -9 " .. pid)
+    -- m2 and m3: their parts go by themselves
+    for _, m in ipairs { "m2", "m3" } do
+      local same, now = T.eventually(function()
+        local s = state(m)
+        return s == before[m], s
+      end, 20)
+      assert(same, m .. " still holds:\n" .. tostring(now))
+    end
+    -- m1 (the coordinator's own part, left by the crash): clean
+    local st, out, err = nslab_on("m1", "clean")
+    assert.are.equal(0, st, out .. err)
+    assert.is_truthy(out:find("removed lab mh-coordkill", 1, true), out)
+    os.remove(go .. ".ready")
+  end)
+end)
