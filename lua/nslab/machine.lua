@@ -212,7 +212,7 @@ function Machine:_connect(lab)
     raise(self.lost)
   end
   self.reached = true
-  local r = self:call("begin", { lab = lab.name, underlay = self.underlay })
+  local r = self:call("begin", { lab = lab.name, underlay = self.underlay, machine = self.name })
   self.mtu = r.mtu
   return self
 end
@@ -265,6 +265,14 @@ function Machine:call(op, args, lab)
     raise(self.lost)
   end
   local a = cjson.decode(line)
+  -- checks the call recorded there are this lab's, at the calling line
+  if lab and type(a.checks) == "table" then
+    local expect = require "nslab.expect"
+    for _, c in ipairs(a.checks) do
+      expect.record(lab, { desc = c.desc, ok = c.ok == true, found = unwire(c.found), expected = unwire(c.expected),
+                           detail = unwire(c.detail) })
+    end
+  end
   if not a.ok then raise(("on machine \"%s\": %s"):format(self.name, tostring(a.error))) end
   if a.result == nil or a.result == cjson.null then return nil end
   return unwire(a.result, function(n) return lab and lab:get(n) or n end)
@@ -279,31 +287,57 @@ function Machine:finish(how)
   return not ok and err or nil
 end
 
--- The coordinator's record of the machines a lab uses, in its state
--- directory: `nslab down` and `nslab clean` reach them from it. One line
--- per machine: NAME TAB SSH TAB NSLAB TAB SSH_CONFIG.
+-- The record of the machines a lab uses, in its state directory
+-- (`machines`): `nslab down` and `nslab clean` reach them from it, `nslab
+-- inspect` says where each node is. Lines, fields split by tabs:
+--   here    NAME                          this machine's name in the lab
+--   machine NAME SSH NSLAB SSH_CONFIG     another machine
+--   node    NODE MACHINE                  a node placed on another machine
 function M.record(lab)
   local f = assert(io.open(lab.journal:dir() .. "/machines", "w"))
   for _, m in ipairs(lab.machine_list or {}) do
-    if not m.here then
-      f:write(table.concat({ m.name, m.ssh, m.nslab, m.ssh_config or "" }, "\t"), "\n")
+    if m.here then
+      f:write("here\t", m.name, "\n")
+    else
+      f:write(table.concat({ "machine", m.name, m.ssh, m.nslab, m.ssh_config or "" }, "\t"), "\n")
     end
+  end
+  for _, n in ipairs(lab.order) do
+    if n.remote then f:write("node\t", n.name, "\t", n.machine.name, "\n") end
   end
   f:close()
 end
 
--- The machines recorded for lab name (a lab that is up): a list of
--- {name=, ssh=, nslab=, ssh_config=}.
+local function record_node(lab, node, m)
+  local f = assert(io.open(lab.journal:dir() .. "/machines", "a"))
+  f:write("node\t", node, "\t", m, "\n")
+  f:close()
+end
+M.record_node = record_node
+
+-- The record of lab name (a lab that is up): the other machines (a list
+-- of {name=, ssh=, nslab=, ssh_config=, nodes = {...}}), and this
+-- machine's name (nil when none was given).
 function M.recorded(name)
   local f = io.open((core.lab_dir(name) or "") .. "/machines")
   if not f then return {} end
-  local out = {}
+  local out, by, here = {}, {}, nil
   for l in f:lines() do
-    local n, s, x, c = l:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$")
-    if n then out[#out + 1] = setmetatable({ name = n, ssh = s, nslab = x, ssh_config = c ~= "" and c or nil }, Machine) end
+    local w = {}
+    for x in (l .. "\t"):gmatch("([^\t]*)\t") do w[#w + 1] = x end
+    if w[1] == "here" then
+      here = w[2]
+    elseif w[1] == "machine" and #w == 5 then
+      local m = setmetatable({ name = w[2], ssh = w[3], nslab = w[4], ssh_config = w[5] ~= "" and w[5] or nil,
+                               nodes = {} }, Machine)
+      out[#out + 1], by[w[2]] = m, m
+    elseif w[1] == "node" and by[w[3]] then
+      local list = by[w[3]].nodes
+      list[#list + 1] = w[2]
+    end
   end
   f:close()
-  return out
+  return out, here
 end
 
 -- `nslab down LAB` / `nslab clean` on the coordinator: take the lab's
@@ -384,6 +418,7 @@ function M.node(lab, m, name, kind, opts)
   end
   m:_connect(lab)
   m:call("node", { name = name, kind = kind, sysctl = opts.sysctl })
+  record_node(lab, name, m.name)
   return setmetatable({
     lab = lab, name = name, kind = kind, machine = m, netns = lab.name .. "." .. name,
     ifaces = {}, ifseq = 0, line = util.where(),
