@@ -170,6 +170,27 @@ end
     end
   end)
 
+  it("a switch here joins hosts on two machines; an error there is one line at the lab line", function()
+    local lab = T.write_lab("mh-switch", HEADER .. [[
+local sw = lab:switch("s")
+local a = lab:host("a", { on = "m2" })
+local b = lab:host("b", { on = "m3" })
+lab:link(sw, a, { nil, "10.0.0.1/24" })
+lab:link(sw, b, { nil, "10.0.0.2/24" })
+lab:check("a reaches b through the switch on m1", a:ping("10.0.0.2", { count = 2 }))
+print("ports: " .. sw.node:exec("ip -o -d link show master br0").out:gsub("\n", "; "))
+a:addr("eth9", "10.9.0.1/24")
+]])
+    local st, out, err = nslab_on("m1", "run " .. q(lab))
+    assert.are.equal(4, st, out .. err)
+    assert.is_truthy(out:find("ok - a reaches b through the switch on m1", 1, true), out)
+    -- both ports of the bridge are the VXLAN ends, one to each machine
+    local ports = out:match("ports: ([^\n]*)")
+    assert.are.equal(2, select(2, ports:gsub("vxlan id", "")), ports)
+    assert.is_truthy(ports:find("remote 192.168.77.12", 1, true) and ports:find("remote 192.168.77.13", 1, true), ports)
+    assert.are.equal(lab .. ':11: on machine "m2": node "a" has no interface "eth9" (it has: eth0)\n', err)
+  end)
+
   it("a machine whose ssh is refused: one line with the lab line, nothing left elsewhere", function()
     local lab = T.write_lab("mh-refused", HEADER .. [[
 lab:machine("m4", { ssh = "m2-closed", underlay = "192.168.77.14" })
