@@ -193,6 +193,16 @@ function Lab:switch(name, opts)
   return Switch.new(self, name, opts)
 end
 
+-- Wait until every other machine has done what it was sent (nslab.machine
+-- sends nodes, links, addresses and routes without waiting); a failure
+-- there is raised at the lab line that asked for it.
+function Lab:sync()
+  for _, m in ipairs(self.machine_list or {}) do
+    if m.connected then m:_drain(self) end
+  end
+  return self
+end
+
 -- lab:machine(name, {ssh=, underlay=, nslab=, ssh_config=, here=}) -> a
 -- machine nodes are placed on with on = name (nslab.machine).
 function Lab:machine(name, opts)

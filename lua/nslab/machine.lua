@@ -252,39 +252,88 @@ local function unwire(v, find)
 end
 M.unwire = unwire
 
--- Send one request, wait for its answer; the agent's error is raised at
--- the lab line with the machine's name.
-function Machine:call(op, args, lab)
+-- Requests whose answer nothing waits for (a node, a link, an address,
+-- a route) are sent at once and their answers read later, up to
+-- PIPELINE at a time (more would fill the pipes both ways): a build does
+-- not wait a round trip per object. A failure among them is raised at the
+-- next request that waits, or when the lab is kept or taken down, with
+-- the lab line of the request that failed.
+local PIPELINE = 64
+
+function Machine:_write(op, args)
   if not self.connected then raise(self.lost or (self:_where() .. ": not connected")) end
   args = args or {}
   args.op = op
-  local ok = self.w:write(cjson.encode(args), "\n") and self.w:flush()
-  local line = ok and self.r:read("l")
-  if not line then
+  if not (self.w:write(cjson.encode(args), "\n") and self.w:flush()) then
     self.lost = self:_ended()
     raise(self.lost)
   end
+end
+
+-- Read one answer; checks it recorded there become the lab's, at where.
+function Machine:_answer(lab, where)
+  local line = self.r:read("l")
+  if not line then
+    self.lost = self:_ended()
+    error(where .. util.oneline(self.lost), 0)
+  end
   local a = cjson.decode(line)
-  -- checks the call recorded there are this lab's, at the calling line
   if lab and type(a.checks) == "table" then
     local expect = require "nslab.expect"
     for _, c in ipairs(a.checks) do
       expect.record(lab, { desc = c.desc, ok = c.ok == true, found = unwire(c.found), expected = unwire(c.expected),
-                           detail = unwire(c.detail) })
+                           detail = unwire(c.detail), where = where:gsub(": $", "") })
     end
   end
-  if not a.ok then raise(("on machine \"%s\": %s"):format(self.name, tostring(a.error))) end
+  if not a.ok then
+    error(where .. util.oneline(("on machine \"%s\": %s"):format(self.name, tostring(a.error))), 0)
+  end
+  return a
+end
+
+-- Read the answers of every request sent without waiting.
+function Machine:_drain(lab)
+  local pending = self.pending
+  if not pending or #pending == 0 then return end
+  self.pending = {}
+  local first
+  for _, where in ipairs(pending) do
+    local ok, err = pcall(self._answer, self, lab, where)
+    if not ok then
+      first = first or err
+      if not self.connected then break end
+    end
+  end
+  if first then error(first, 0) end
+end
+
+-- Send a request and go on; its answer is read later (_drain).
+function Machine:send(op, args, lab)
+  if self.pending and #self.pending >= PIPELINE then self:_drain(lab) end
+  self:_write(op, args)
+  self.pending = self.pending or {}
+  self.pending[#self.pending + 1] = util.where()
+end
+
+-- Send one request, wait for its answer; the agent's error is raised at
+-- the lab line with the machine's name.
+function Machine:call(op, args, lab)
+  self:_drain(lab)
+  self:_write(op, args)
+  local a = self:_answer(lab, util.where())
   if a.result == nil or a.result == cjson.null then return nil end
   return unwire(a.result, function(n) return lab and lab:get(n) or n end)
 end
 
 -- End the agent: "keep" leaves its part up (nslab up), "down" tears it
 -- down; either way its connection closes. Returns an error or nil.
-function Machine:finish(how)
+function Machine:finish(how, lab)
   if not self.connected then return nil end
-  local ok, err = pcall(self.call, self, how)
+  local ok, err = pcall(self._drain, self, lab)
+  local ok2, err2 = true, nil
+  if self.connected then ok2, err2 = pcall(self.call, self, how) end
   self:_ended()
-  return not ok and err or nil
+  return (not ok and err) or (not ok2 and err2) or nil
 end
 
 -- The record of the machines a lab uses, in its state directory
@@ -417,7 +466,7 @@ function M.node(lab, m, name, kind, opts)
     raise(("\"host\" is this machine's own namespace; it cannot be placed on machine \"%s\""):format(m.name))
   end
   m:_connect(lab)
-  m:call("node", { name = name, kind = kind, sysctl = opts.sysctl })
+  m:send("node", { name = name, kind = kind, sysctl = opts.sysctl }, lab)
   record_node(lab, name, m.name)
   return setmetatable({
     lab = lab, name = name, kind = kind, machine = m, netns = lab.name .. "." .. name,
@@ -435,7 +484,7 @@ end
 function RemoteNode:addr(ifname, c)
   local list = type(c) == "table" and c or { c }
   for _, x in ipairs(list) do util.check_cidr(x, true) end
-  self.machine:call("call", { node = self.name, method = "addr", args = { ifname, list }, n = 2 })
+  self.machine:send("call", { node = self.name, method = "addr", args = { ifname, list }, n = 2 }, self.lab)
   local i = self:iface(ifname)
   for _, x in ipairs(list) do i.addrs[#i.addrs + 1] = x end
   self.lab.addr_version = self.lab.addr_version + 1
@@ -454,7 +503,8 @@ function RemoteNode:route(dst, via, opts)
     end
     via = gw
   end
-  self.machine:call("call", { node = self.name, method = "route", args = wire({ dst, via, opts }, "route"), n = 3 })
+  self.machine:send("call", { node = self.name, method = "route", args = wire({ dst, via, opts }, "route"), n = 3 },
+    self.lab)
   return self
 end
 
@@ -465,14 +515,16 @@ Result.__tostring = function(r) return r.out end
 Result.__concat = function(a, b) return tostring(a) .. tostring(b) end
 
 function RemoteNode:exec(cmd, opts)
-  local r = self.machine:call("call", { node = self.name, method = "exec", args = wire({ cmd, opts }, "exec"), n = 2 })
+  local r = self.machine:call("call", { node = self.name, method = "exec", args = wire({ cmd, opts }, "exec"), n = 2 },
+    self.lab)
   r = r.v[1]
   r.node, r.cmd = self, cmd
   return setmetatable(r, Result)
 end
 
 function RemoteNode:spawn(cmd, opts)
-  local r = self.machine:call("call", { node = self.name, method = "spawn", args = wire({ cmd, opts }, "spawn"), n = 2 })
+  local r = self.machine:call("call", { node = self.name, method = "spawn", args = wire({ cmd, opts }, "spawn"), n = 2 },
+    self.lab)
   return r.v[1]
 end
 
@@ -588,7 +640,7 @@ function M.link(lab, a, b, addrs, opts)
   local l = setmetatable({ lab = lab, a = ea, b = eb, line = util.where() }, Link)
   if ma and ma == mb then
     -- both ends on the same other machine: a veth pair made there
-    ma:call("link", { a = a.name, b = b.name, addrs = { aa, ba }, opts = { names = { na, nb }, mtu = opts.mtu } })
+    ma:send("link", { a = a.name, b = b.name, addrs = { aa, ba }, opts = { names = { na, nb }, mtu = opts.mtu } }, lab)
     a:_add_iface(na, 0, { addrs = aa, peer = eb })
     b:_add_iface(nb, 0, { addrs = ba, peer = ea })
   else
@@ -605,7 +657,7 @@ function M.link(lab, a, b, addrs, opts)
     local function make(m, e, here, there, list)
       local o = { id = id, ["local"] = here, remote = there, mtu = mtu, addrs = list }
       if m then
-        m:call("vxlan", { node = e.node.name, ifname = e.ifname, o = o })
+        m:send("vxlan", { node = e.node.name, ifname = e.ifname, o = o }, lab)
         e.node:_add_iface(e.ifname, 0, { kind = "vxlan", vni = id, remote = there, addrs = list })
       else
         local idx = M.vxlan_end(lab, e.node, e.ifname, o)
@@ -632,7 +684,7 @@ function M.finish(lab, how)
   local first
   for i = #(lab.machine_list or {}), 1, -1 do
     local m = lab.machine_list[i]
-    local err = m:finish(how)
+    local err = m:finish(how, lab)
     -- an agent that is gone (killed, connection lost) left its part:
     -- a fresh connection takes it down
     if how == "down" and m.reached and m.lost then err = M.down_on(lab.name, m) or err end

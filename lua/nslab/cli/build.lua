@@ -31,6 +31,8 @@ local function run_file(file, mode, opt)
     return EXIT.build
   end
   local ok, msg = xpcall(chunk, runner.handler(opt.verbose))
+  -- (what other machines were sent last may still fail: lab:sync)
+  if ok then ok, msg = xpcall(function() for _, l in ipairs(nslab.labs) do l:sync() end end, runner.handler(opt.verbose)) end
   if not ok then return runner.fail(nslab, file, msg, opt.verbose) end
   core.block_signals(true)
   local rootless = require "nslab.cli.rootless"
