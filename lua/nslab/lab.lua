@@ -254,6 +254,10 @@ function Lab:_removable(x)
     node = sw.node
   end
   if node:is_root() then raise("cannot remove \"host\": it is the machine's own namespace") end
+  if node.remote then
+    raise(("node \"%s\" is on machine \"%s\": removing a node of another machine is not supported yet")
+      :format(node.name, node.machine.name))
+  end
   return node
 end
 
