@@ -203,6 +203,49 @@ local b = lab:host("b", { on = "m4" })
       "192.168.77.12 port 1: Connection refused\n", err)
   end)
 
+  it("a link MTU the underlay cannot carry: one line with both figures", function()
+    local lab = T.write_lab("mh-mtu", HEADER .. [[
+local a = lab:host("a", { on = "m2" })
+local b = lab:host("b", { on = "m3" })
+lab:link(a, b, { "10.0.0.1/24", "10.0.0.2/24" }, { mtu = 1500 })
+]])
+    local st, out, err = nslab_on("m1", "run " .. q(lab))
+    assert.are.equal(4, st, out .. err)
+    assert.are.equal(lab .. ":6: link a <-> b: mtu 1500 is more than the underlay carries (1450: underlay MTU 1500 " ..
+      "minus 50 for VXLAN)\n", err)
+  end)
+
+  it("the agent through a plain pipe: answers each line, refuses bad ones, ends its part at EOF", function()
+    local reqs = {
+      '{"op":"begin","lab":"mhpipe","underlay":"192.168.77.12","machine":"m2"}',
+      '{"op":"node","name":"a","kind":"router"}',
+      '{"op":"node","name":"b"}',
+      '{"op":"link","a":"a","b":"b","addrs":[["10.0.0.1/24"],["10.0.0.2/24"]],"opts":{"names":["eth0","eth0"]}}',
+      '{"op":"call","node":"b","method":"exec","args":["ip -o addr show eth0"],"n":1}',
+      '{"op":"call","node":"b","method":"_stop_all","args":[],"n":0}',
+      'not json',
+      '{"op":"call","node":"nope","method":"exec","args":["true"],"n":1}',
+    }
+    local f = assert(io.open("/tmp/nslab-labs/mhpipe.in", "w"))
+    f:write(table.concat(reqs, "\n"), "\n")
+    f:close()
+    local st, out, err = sim:run("m2", q(NSLAB) .. " agent mhpipe </tmp/nslab-labs/mhpipe.in")
+    assert.are.equal(0, st, out .. err)
+    local lines = {}
+    for l in out:gmatch("[^\n]+") do lines[#lines + 1] = json.decode(l) end
+    assert.are.equal(#reqs + 1, #lines, out)
+    assert.are.same({ "nslab", 1 }, { lines[1].agent, lines[1].protocol })
+    assert.are.same({ true, 1500 }, { lines[2].ok, lines[2].result.mtu })
+    for k = 3, 5 do assert.is_true(lines[k].ok, out) end
+    local r = lines[6].result.v[1]
+    assert.is_truthy(r.ok and r.out:find("inet 10.0.0.2/24", 1, true), out)
+    assert.are.same({ false, 'a node has no method "_stop_all"' }, { lines[7].ok, lines[7].error })
+    assert.are.same({ false, "bad request: not json" }, { lines[8].ok, lines[8].error })
+    assert.is_false(lines[9].ok)
+    assert.is_truthy(lines[9].error:find('unknown node "nope"', 1, true), lines[9].error)
+    os.remove("/tmp/nslab-labs/mhpipe.in")
+  end)
+
   it("no nslab on the machine, or another version: one line naming the machine", function()
     local lab = T.write_lab("mh-missing", HEADER .. [[
 lab:machine("m4", { ssh = "m2", underlay = "192.168.77.14", nslab = "/nonexistent/nslab" })
