@@ -13,10 +13,10 @@
 -- also runs (and is checked) on one machine alone.
 local spec = os.getenv("NSLAB_MACHINES")
 local place = {}
-if spec then
+if spec and spec ~= "" then
   local list = {}
   for name, addr in spec:gmatch("([%w_-]+)=(%S+)") do list[#list + 1] = { name, addr } end
-  assert(#list == 3, "NSLAB_MACHINES names three machines: this one first, then two reached by ssh")
+  if #list ~= 3 then error("NSLAB_MACHINES must name three machines (NAME=UNDERLAY): this one first, then two reached by ssh") end
   for i, m in ipairs(list) do
     lab:machine(m[1], { here = i == 1 or nil, underlay = m[2] })
     place[i] = m[1]
@@ -36,6 +36,8 @@ server:route("default", router)
 
 lab:check("client reaches server 10.0.2.2 through the router", client:ping("10.0.2.2", { count = 3 }))
 lab:check("server reaches client back", server:ping(client))
+lab:check("server finds client by name (its hosts file names every node)",
+  server:exec("getent hosts client").out:match("^%S+") == "10.0.1.2")
 
 -- a TCP server that answers with the source address it saw
 server:spawn "socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR'"

@@ -315,6 +315,22 @@ function Machine:send(op, args, lab)
   self.pending[#self.pending + 1] = util.where()
 end
 
+-- Tell the agent the addresses of the lab's nodes elsewhere (for its
+-- nodes' hosts files), when they changed since it was last told.
+function Machine:_hosts(lab)
+  if self.hosts_at == lab.addr_version then return end
+  local list = {}
+  for _, n in ipairs(lab.order) do
+    if n.kind ~= "switch" and not n:is_root() and n.machine ~= self then
+      for _, i in ipairs(n.ifaces) do
+        for _, a in ipairs(i.addrs) do list[#list + 1] = a:match("^[^/]+") .. "\t" .. n.name end
+      end
+    end
+  end
+  self:send("hosts", { lines = list }, lab)
+  self.hosts_at = lab.addr_version
+end
+
 -- Send one request, wait for its answer; the agent's error is raised at
 -- the lab line with the machine's name.
 function Machine:call(op, args, lab)
@@ -329,6 +345,7 @@ end
 -- down; either way its connection closes. Returns an error or nil.
 function Machine:finish(how, lab)
   if not self.connected then return nil end
+  if how == "keep" then pcall(self._hosts, self, lab) end
   local ok, err = pcall(self._drain, self, lab)
   local ok2, err2 = true, nil
   if self.connected then ok2, err2 = pcall(self.call, self, how) end
@@ -515,6 +532,7 @@ Result.__tostring = function(r) return r.out end
 Result.__concat = function(a, b) return tostring(a) .. tostring(b) end
 
 function RemoteNode:exec(cmd, opts)
+  self.machine:_hosts(self.lab)
   local r = self.machine:call("call", { node = self.name, method = "exec", args = wire({ cmd, opts }, "exec"), n = 2 },
     self.lab)
   r = r.v[1]
@@ -523,6 +541,7 @@ function RemoteNode:exec(cmd, opts)
 end
 
 function RemoteNode:spawn(cmd, opts)
+  self.machine:_hosts(self.lab)
   local r = self.machine:call("call", { node = self.name, method = "spawn", args = wire({ cmd, opts }, "spawn"), n = 2 },
     self.lab)
   return r.v[1]

@@ -100,6 +100,13 @@ function ops.vxlan(st, req)
   machine.vxlan_end(st.lab, node, req.ifname, machine.unwire(req.o, find(st)))
 end
 
+-- the addresses of the lab's nodes on other machines, for this machine's
+-- /etc/netns/LAB.NODE/hosts files
+function ops.hosts(st, req)
+  st.lab.extra_hosts = table.concat(req.lines or {}, "\n")
+  st.lab.addr_version = st.lab.addr_version + 1
+end
+
 function ops.keep(st)
   st.lab:keep()
   st.kept = true
