@@ -136,7 +136,11 @@ function Lab:_add_node(name, kind, opts)
   end
   -- on another machine (nslab.machine): its agent makes it there
   local m = opts.on ~= nil and require("nslab.machine").of(self, opts.on)
-  if m and not require("nslab.machine").dry(self) then
+  if m and require("nslab.machine").dry(self) then
+    -- a dry run (nslab graph FILE) makes it here and remembers where it goes
+    self.placed = self.placed or {}
+    self.placed[name] = m.name
+  elseif m then
     local node = require("nslab.machine").node(self, m, name, kind, opts)
     self.nodes[name] = node
     self.order[#self.order + 1] = node

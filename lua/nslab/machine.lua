@@ -547,6 +547,20 @@ function RemoteNode:spawn(cmd, opts)
   return r.v[1]
 end
 
+-- node:_ssh_argv(words [, tty]) -> the argv that runs `nslab WORDS...` on
+-- the node's machine over the lab's open connection (its control socket:
+-- no new ssh handshake); the REPL's `enter` runs `nslab shell LAB NODE`
+-- there with a terminal (tty).
+function RemoteNode:_ssh_argv(words, tty)
+  local m = self.machine
+  local argv = M.ssh_argv(m, m.ctl, false)
+  if tty then table.insert(argv, #argv - 1, "-t") end
+  local cmd = { shq(m.nslab) }
+  for _, w in ipairs(words) do cmd[#cmd + 1] = shq(w) end
+  argv[#argv + 1] = table.concat(cmd, " ")
+  return argv
+end
+
 ---- links between machines ---------------------------------------------------------
 
 -- The VXLAN header and the outer headers: 50 bytes over IPv4, 70 over IPv6.
