@@ -150,8 +150,8 @@ end
 
 -- Why the agent's connection ended: its status and what it said.
 function Machine:_ended()
-  local ok, how, code = true, "exit", 0
-  if self.w then ok, how, code = self.w:close() end
+  local how, code = "exit", 0
+  if self.w then how, code = select(2, self.w:close()) end
   if self.r then self.r:close() end
   self.w, self.r, self.connected = nil, nil, nil
   local said = last_line(self.errfile) or ""
@@ -196,10 +196,10 @@ function Machine:_connect(lab)
   os.remove(out)
   self.connected = true
   local line = self.r:read("l")
-  local hello = line and pcall(cjson.decode, line) and cjson.decode(line)
+  local _, hello = pcall(cjson.decode, line or "")
   if type(hello) ~= "table" or hello.agent ~= "nslab" then
     self.lost = self:_ended()
-    if line and line ~= "" and type(hello) ~= "table" then
+    if line and line ~= "" then
       self.lost = ("%s: `%s agent` did not answer as an nslab agent (it said: %s)"):format(self:_where(),
         self.nslab, util.oneline(line:sub(1, 80)))
     end

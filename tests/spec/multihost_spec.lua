@@ -231,6 +231,16 @@ lab:link(a, b, { "10.0.0.1/24", "10.0.0.2/24" }, { mtu = 1500 })
     assert.are.equal(4, st, out .. err)
     assert.are.equal(lab .. ":6: link a <-> b: mtu 1500 is more than the underlay carries (1450: underlay MTU 1500 " ..
       "minus 50 for VXLAN)\n", err)
+    -- an underlay address the machine does not have
+    lab = T.write_lab("mh-underlay", HEADER .. [[
+lab:machine("m4", { ssh = "m2", underlay = "192.168.77.99" })
+lab:host("a", { on = "m3" })
+lab:host("b", { on = "m4" })
+]])
+    st, out, err = nslab_on("m1", "run " .. q(lab))
+    assert.are.equal(4, st, out .. err)
+    assert.are.equal(lab .. ':6: on machine "m4": no interface of this machine has the underlay address ' ..
+      "192.168.77.99 (check the machine's underlay=)\n", err)
   end)
 
   it("the agent through a plain pipe: answers each line, refuses bad ones, ends its part at EOF", function()
