@@ -186,7 +186,21 @@ function Lab:switch(name, opts)
     for k, v in pairs(opts) do if k ~= "on" then o[k] = v end end
     opts = o
   end
+  if type(opts) == "table" and opts.node ~= nil and self.machines and self:get(opts.node).remote then
+    raise(("switch \"%s\": a switch inside a node on another machine is not supported yet (docs/multi-host.md)")
+      :format(tostring(name)))
+  end
   return Switch.new(self, name, opts)
+end
+
+-- Wait until every other machine has done what it was sent (nslab.machine
+-- sends nodes, links, addresses and routes without waiting); a failure
+-- there is raised at the lab line that asked for it.
+function Lab:sync()
+  for _, m in ipairs(self.machine_list or {}) do
+    if m.connected then m:_drain(self) end
+  end
+  return self
 end
 
 -- lab:machine(name, {ssh=, underlay=, nslab=, ssh_config=, here=}) -> a
@@ -202,6 +216,15 @@ function Lab:link(a, b, addrs, opts)
   if opts == nil and type(addrs) == "table" and type(next(addrs)) == "string" then
     addrs, opts = nil, addrs
   end
+  -- an end on another machine (nslab.machine): made by its agent
+  if self.machines then
+    local ga, gb = self:get(a), self:get(b)
+    if ga.remote or gb.remote then
+      local l = require("nslab.machine").link(self, ga, gb, addrs, opts)
+      if self.listeners then self:_emit("link", l) end
+      return l
+    end
+  end
   -- other kinds: nslab.kinds (kind = "veth" is the default, spelled out)
   if type(opts) == "table" and opts.kind ~= nil then
     if opts.kind ~= "veth" then
@@ -212,15 +235,6 @@ function Lab:link(a, b, addrs, opts)
     local o = {}
     for k, v in pairs(opts) do if k ~= "kind" then o[k] = v end end
     opts = o
-  end
-  -- an end on another machine (nslab.machine): made by its agent
-  if self.machines then
-    local ga, gb = self:get(a), self:get(b)
-    if ga.remote or gb.remote then
-      local l = require("nslab.machine").link(self, ga, gb, addrs, opts)
-      if self.listeners then self:_emit("link", l) end
-      return l
-    end
   end
   local l = Link.new(self, a, b, addrs, opts)
   self.links[#self.links + 1] = l
@@ -240,6 +254,10 @@ function Lab:_removable(x)
     node = sw.node
   end
   if node:is_root() then raise("cannot remove \"host\": it is the machine's own namespace") end
+  if node.remote then
+    raise(("node \"%s\" is on machine \"%s\": removing a node of another machine is not supported yet")
+      :format(node.name, node.machine.name))
+  end
   return node
 end
 

@@ -139,7 +139,7 @@ local function last_line(file)
   local f = io.open(file)
   if not f then return nil end
   local last
-  for l in f:lines() do if l:match("%S") then last = l end end
+  for l in f:lines() do if l:match("%S") then last = l:gsub("%s+$", "") end end
   f:close()
   return last
 end
@@ -155,15 +155,18 @@ function Machine:_ended()
   if self.r then self.r:close() end
   self.w, self.r, self.connected = nil, nil, nil
   local said = last_line(self.errfile) or ""
-  if code == 127 then
-    return ("%s: nslab is not found there (%s): install the same nslab on every machine, or give nslab = " ..
-      "\"/path/to/nslab\""):format(self:_where(), self.nslab)
+  if not self.reached then
+    if code == 127 then
+      return ("%s: nslab is not found there (%s): install the same nslab on every machine, or give nslab = " ..
+        "\"/path/to/nslab\""):format(self:_where(), self.nslab)
+    end
+    if code == 255 or said:find("^ssh:") then
+      return ("%s: cannot connect: %s"):format(self:_where(), said ~= "" and said or "ssh failed")
+    end
   end
-  if code == 255 or said:find("^ssh:") then
-    return ("%s: cannot connect: %s"):format(self:_where(), said ~= "" and said or "ssh failed")
-  end
-  return ("%s: the agent ended (%s %s)%s"):format(self:_where(), how or "exit", tostring(code),
-    said ~= "" and (": " .. said) or "")
+  -- (ssh exits 255 also when the agent was killed or the connection broke)
+  return ("%s: its agent ended or the connection broke (%s %s)%s"):format(self:_where(), how or "exit",
+    tostring(code), said ~= "" and (": " .. said) or "")
 end
 
 -- Start `ssh ... nslab agent LAB` (the first node placed on the machine
@@ -188,6 +191,8 @@ function Machine:_connect(lab)
   local cmd = ("exec %s >%s 2>%s"):format(table.concat(words, " "), shq(out), shq(self.errfile))
   self.w = io.popen(cmd, "w")
   self.r = io.open(out, "r")
+  core.cloexec(self.w)
+  core.cloexec(self.r)
   os.remove(out)
   self.connected = true
   local line = self.r:read("l")
@@ -207,7 +212,7 @@ function Machine:_connect(lab)
     raise(self.lost)
   end
   self.reached = true
-  local r = self:call("begin", { lab = lab.name, underlay = self.underlay })
+  local r = self:call("begin", { lab = lab.name, underlay = self.underlay, machine = self.name })
   self.mtu = r.mtu
   return self
 end
@@ -247,58 +252,141 @@ local function unwire(v, find)
 end
 M.unwire = unwire
 
--- Send one request, wait for its answer; the agent's error is raised at
--- the lab line with the machine's name.
-function Machine:call(op, args, lab)
+-- Requests whose answer nothing waits for (a node, a link, an address,
+-- a route) are sent at once and their answers read later, up to
+-- PIPELINE at a time (more would fill the pipes both ways): a build does
+-- not wait a round trip per object. A failure among them is raised at the
+-- next request that waits, or when the lab is kept or taken down, with
+-- the lab line of the request that failed.
+local PIPELINE = 64
+
+function Machine:_write(op, args)
   if not self.connected then raise(self.lost or (self:_where() .. ": not connected")) end
   args = args or {}
   args.op = op
-  local ok = self.w:write(cjson.encode(args), "\n") and self.w:flush()
-  local line = ok and self.r:read("l")
-  if not line then
+  if not (self.w:write(cjson.encode(args), "\n") and self.w:flush()) then
     self.lost = self:_ended()
     raise(self.lost)
   end
+end
+
+-- Read one answer; checks it recorded there become the lab's, at where.
+function Machine:_answer(lab, where)
+  local line = self.r:read("l")
+  if not line then
+    self.lost = self:_ended()
+    error(where .. util.oneline(self.lost), 0)
+  end
   local a = cjson.decode(line)
-  if not a.ok then raise(("on machine \"%s\": %s"):format(self.name, tostring(a.error))) end
+  if lab and type(a.checks) == "table" then
+    local expect = require "nslab.expect"
+    for _, c in ipairs(a.checks) do
+      expect.record(lab, { desc = c.desc, ok = c.ok == true, found = unwire(c.found), expected = unwire(c.expected),
+                           detail = unwire(c.detail), where = where:gsub(": $", "") })
+    end
+  end
+  if not a.ok then
+    error(where .. util.oneline(("on machine \"%s\": %s"):format(self.name, tostring(a.error))), 0)
+  end
+  return a
+end
+
+-- Read the answers of every request sent without waiting.
+function Machine:_drain(lab)
+  local pending = self.pending
+  if not pending or #pending == 0 then return end
+  self.pending = {}
+  local first
+  for _, where in ipairs(pending) do
+    local ok, err = pcall(self._answer, self, lab, where)
+    if not ok then
+      first = first or err
+      if not self.connected then break end
+    end
+  end
+  if first then error(first, 0) end
+end
+
+-- Send a request and go on; its answer is read later (_drain).
+function Machine:send(op, args, lab)
+  if self.pending and #self.pending >= PIPELINE then self:_drain(lab) end
+  self:_write(op, args)
+  self.pending = self.pending or {}
+  self.pending[#self.pending + 1] = util.where()
+end
+
+-- Send one request, wait for its answer; the agent's error is raised at
+-- the lab line with the machine's name.
+function Machine:call(op, args, lab)
+  self:_drain(lab)
+  self:_write(op, args)
+  local a = self:_answer(lab, util.where())
   if a.result == nil or a.result == cjson.null then return nil end
   return unwire(a.result, function(n) return lab and lab:get(n) or n end)
 end
 
 -- End the agent: "keep" leaves its part up (nslab up), "down" tears it
 -- down; either way its connection closes. Returns an error or nil.
-function Machine:finish(how)
+function Machine:finish(how, lab)
   if not self.connected then return nil end
-  local ok, err = pcall(self.call, self, how)
+  local ok, err = pcall(self._drain, self, lab)
+  local ok2, err2 = true, nil
+  if self.connected then ok2, err2 = pcall(self.call, self, how) end
   self:_ended()
-  return not ok and err or nil
+  return (not ok and err) or (not ok2 and err2) or nil
 end
 
--- The coordinator's record of the machines a lab uses, in its state
--- directory: `nslab down` and `nslab clean` reach them from it. One line
--- per machine: NAME TAB SSH TAB NSLAB TAB SSH_CONFIG.
+-- The record of the machines a lab uses, in its state directory
+-- (`machines`): `nslab down` and `nslab clean` reach them from it, `nslab
+-- inspect` says where each node is. Lines, fields split by tabs:
+--   here    NAME                          this machine's name in the lab
+--   machine NAME SSH NSLAB SSH_CONFIG     another machine
+--   node    NODE MACHINE                  a node placed on another machine
 function M.record(lab)
   local f = assert(io.open(lab.journal:dir() .. "/machines", "w"))
   for _, m in ipairs(lab.machine_list or {}) do
-    if not m.here then
-      f:write(table.concat({ m.name, m.ssh, m.nslab, m.ssh_config or "" }, "\t"), "\n")
+    if m.here then
+      f:write("here\t", m.name, "\n")
+    else
+      f:write(table.concat({ "machine", m.name, m.ssh, m.nslab, m.ssh_config or "" }, "\t"), "\n")
     end
+  end
+  for _, n in ipairs(lab.order) do
+    if n.remote then f:write("node\t", n.name, "\t", n.machine.name, "\n") end
   end
   f:close()
 end
 
--- The machines recorded for lab name (a lab that is up): a list of
--- {name=, ssh=, nslab=, ssh_config=}.
+local function record_node(lab, node, m)
+  local f = assert(io.open(lab.journal:dir() .. "/machines", "a"))
+  f:write("node\t", node, "\t", m, "\n")
+  f:close()
+end
+M.record_node = record_node
+
+-- The record of lab name (a lab that is up): the other machines (a list
+-- of {name=, ssh=, nslab=, ssh_config=, nodes = {...}}), and this
+-- machine's name (nil when none was given).
 function M.recorded(name)
   local f = io.open((core.lab_dir(name) or "") .. "/machines")
   if not f then return {} end
-  local out = {}
+  local out, by, here = {}, {}, nil
   for l in f:lines() do
-    local n, s, x, c = l:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$")
-    if n then out[#out + 1] = setmetatable({ name = n, ssh = s, nslab = x, ssh_config = c ~= "" and c or nil }, Machine) end
+    local w = {}
+    for x in (l .. "\t"):gmatch("([^\t]*)\t") do w[#w + 1] = x end
+    if w[1] == "here" then
+      here = w[2]
+    elseif w[1] == "machine" and #w == 5 then
+      local m = setmetatable({ name = w[2], ssh = w[3], nslab = w[4], ssh_config = w[5] ~= "" and w[5] or nil,
+                               nodes = {} }, Machine)
+      out[#out + 1], by[w[2]] = m, m
+    elseif w[1] == "node" and by[w[3]] then
+      local list = by[w[3]].nodes
+      list[#list + 1] = w[2]
+    end
   end
   f:close()
-  return out
+  return out, here
 end
 
 -- `nslab down LAB` / `nslab clean` on the coordinator: take the lab's
@@ -378,7 +466,8 @@ function M.node(lab, m, name, kind, opts)
     raise(("\"host\" is this machine's own namespace; it cannot be placed on machine \"%s\""):format(m.name))
   end
   m:_connect(lab)
-  m:call("node", { name = name, kind = kind, sysctl = opts.sysctl })
+  m:send("node", { name = name, kind = kind, sysctl = opts.sysctl }, lab)
+  record_node(lab, name, m.name)
   return setmetatable({
     lab = lab, name = name, kind = kind, machine = m, netns = lab.name .. "." .. name,
     ifaces = {}, ifseq = 0, line = util.where(),
@@ -395,7 +484,7 @@ end
 function RemoteNode:addr(ifname, c)
   local list = type(c) == "table" and c or { c }
   for _, x in ipairs(list) do util.check_cidr(x, true) end
-  self.machine:call("call", { node = self.name, method = "addr", args = { ifname, list }, n = 2 })
+  self.machine:send("call", { node = self.name, method = "addr", args = { ifname, list }, n = 2 }, self.lab)
   local i = self:iface(ifname)
   for _, x in ipairs(list) do i.addrs[#i.addrs + 1] = x end
   self.lab.addr_version = self.lab.addr_version + 1
@@ -414,7 +503,8 @@ function RemoteNode:route(dst, via, opts)
     end
     via = gw
   end
-  self.machine:call("call", { node = self.name, method = "route", args = wire({ dst, via, opts }, "route"), n = 3 })
+  self.machine:send("call", { node = self.name, method = "route", args = wire({ dst, via, opts }, "route"), n = 3 },
+    self.lab)
   return self
 end
 
@@ -425,14 +515,16 @@ Result.__tostring = function(r) return r.out end
 Result.__concat = function(a, b) return tostring(a) .. tostring(b) end
 
 function RemoteNode:exec(cmd, opts)
-  local r = self.machine:call("call", { node = self.name, method = "exec", args = wire({ cmd, opts }, "exec"), n = 2 })
+  local r = self.machine:call("call", { node = self.name, method = "exec", args = wire({ cmd, opts }, "exec"), n = 2 },
+    self.lab)
   r = r.v[1]
   r.node, r.cmd = self, cmd
   return setmetatable(r, Result)
 end
 
 function RemoteNode:spawn(cmd, opts)
-  local r = self.machine:call("call", { node = self.name, method = "spawn", args = wire({ cmd, opts }, "spawn"), n = 2 })
+  local r = self.machine:call("call", { node = self.name, method = "spawn", args = wire({ cmd, opts }, "spawn"), n = 2 },
+    self.lab)
   return r.v[1]
 end
 
@@ -503,43 +595,54 @@ end
 
 local LINK_OPTS = util.set { "names", "mtu" }
 
-local function pick_name(node, name)
-  name = name and util.check_ifname(name) or node:_next_ifname()
-  if node.ifaces[name] then raise(("node \"%s\" already has an interface \"%s\""):format(node.name, name)) end
-  return name
-end
-
-local function end_addrs(list, which)
-  if list == nil or list == false then return {} end
-  if type(list) == "string" then list = { list } end
-  if type(list) ~= "table" then raise(("address for the %s end must be a string or a list of strings"):format(which)) end
-  for _, c in ipairs(list) do util.check_cidr(c, true) end
-  return list
+-- One end of a link between machines: {node=, ifname=, sw=} and its
+-- addresses. A switch end must be on this machine (its VXLAN end joins
+-- the bridge).
+local function endpoint(x, name, list, which)
+  local e = {}
+  if x.is_switch then
+    if list ~= nil and list ~= false then
+      raise(("the %s end is switch \"%s\": a switch port takes no address (give the bridge one with sw:addr)")
+        :format(which, x.name))
+    end
+    e.sw, e.node = x, x.node
+    e.ifname = name and util.check_ifname(name) or x:_next_port()
+    list = {}
+  else
+    e.node = x
+    e.ifname = name and util.check_ifname(name) or x:_next_ifname()
+    if list == nil or list == false then list = {} end
+    if type(list) == "string" then list = { list } end
+    if type(list) ~= "table" then raise(("address for the %s end must be a string or a list of strings"):format(which)) end
+    for _, c in ipairs(list) do util.check_cidr(c, true) end
+  end
+  if e.node.ifaces[e.ifname] then
+    raise(("node \"%s\" already has an interface \"%s\""):format(e.node.name, e.ifname))
+  end
+  return e, list
 end
 
 -- lab:link(a, b, ...) where a or b is on another machine.
 function M.link(lab, a, b, addrs, opts)
-  if a.is_switch or b.is_switch then
-    raise(("a switch linked to a node on another machine is not supported yet (link \"%s\" and \"%s\"; " ..
-      "docs/multi-host.md)"):format(a.name, b.name))
-  end
   if a == b then raise(("cannot link node \"%s\" to itself"):format(a.name)) end
+  if a.is_switch and b.is_switch then raise("cannot link two switches directly; put a node between them") end
   opts = util.check_opts(opts, LINK_OPTS, "link between machines")
   addrs = util.check_link_addrs(addrs)
-  local aa, ba = end_addrs(addrs[1], "first"), end_addrs(addrs[2], "second")
   local names = opts.names or {}
   if type(names) ~= "table" then raise("link option names= must be a list of two interface names") end
   if opts.mtu ~= nil then util.check_int(opts.mtu, 68, 65535, "mtu") end
-  local na, nb = pick_name(a, names[1]), pick_name(b, names[2])
+  local ea, aa = endpoint(a, names[1], addrs[1], "first")
+  local eb, ba = endpoint(b, names[2], addrs[2], "second")
+  local na, nb = ea.ifname, eb.ifname
+  a, b = ea.node, eb.node
   local ma, ua, mtua, fa = side(lab, a)
   local mb, ub, mtub, fb = side(lab, b)
-  local l = setmetatable({ lab = lab, a = { node = a, ifname = na }, b = { node = b, ifname = nb },
-                           line = util.where() }, Link)
+  local l = setmetatable({ lab = lab, a = ea, b = eb, line = util.where() }, Link)
   if ma and ma == mb then
     -- both ends on the same other machine: a veth pair made there
-    ma:call("link", { a = a.name, b = b.name, addrs = { aa, ba }, opts = { names = { na, nb }, mtu = opts.mtu } })
-    a:_add_iface(na, 0, { addrs = aa, peer = l.b })
-    b:_add_iface(nb, 0, { addrs = ba, peer = l.a })
+    ma:send("link", { a = a.name, b = b.name, addrs = { aa, ba }, opts = { names = { na, nb }, mtu = opts.mtu } }, lab)
+    a:_add_iface(na, 0, { addrs = aa, peer = eb })
+    b:_add_iface(nb, 0, { addrs = ba, peer = ea })
   else
     if fa ~= fb then raise(("link %s <-> %s: the machines' underlay addresses mix IPv4 and IPv6"):format(a.name, b.name)) end
     local mtu = math.min(mtua, mtub) - overhead(fa)
@@ -551,21 +654,26 @@ function M.link(lab, a, b, addrs, opts)
       mtu = opts.mtu
     end
     local id = next_vni(lab)
-    local function make(m, node, ifname, here, there, list)
+    local function make(m, e, here, there, list)
       local o = { id = id, ["local"] = here, remote = there, mtu = mtu, addrs = list }
       if m then
-        m:call("vxlan", { node = node.name, ifname = ifname, o = o })
-        node:_add_iface(ifname, 0, { kind = "vxlan", vni = id, remote = there, addrs = list })
+        m:send("vxlan", { node = e.node.name, ifname = e.ifname, o = o }, lab)
+        e.node:_add_iface(e.ifname, 0, { kind = "vxlan", vni = id, remote = there, addrs = list })
       else
-        M.vxlan_end(lab, node, ifname, o)
+        local idx = M.vxlan_end(lab, e.node, e.ifname, o)
+        if e.sw then
+          local ok, err = e.node.ns:link_set(idx, e.ifname, { master = e.sw.index })
+          if not ok then raise(err) end
+          e.sw.ports[#e.sw.ports + 1] = e
+        end
       end
     end
-    make(ma, a, na, ua, ub, aa)
-    make(mb, b, nb, ub, ua, ba)
+    make(ma, ea, ua, ub, aa)
+    make(mb, eb, ub, ua, ba)
     l.kind, l.id, l.mtu = "vxlan", id, mtu
-    a.ifaces[na].tunnel, b.ifaces[nb].tunnel = l.b, l.a
+    a.ifaces[na].tunnel, b.ifaces[nb].tunnel = eb, ea
   end
-  if a.remote or b.remote then lab.addr_version = lab.addr_version + 1 end
+  lab.addr_version = lab.addr_version + 1
   lab.links[#lab.links + 1] = l
   return l
 end
@@ -576,7 +684,7 @@ function M.finish(lab, how)
   local first
   for i = #(lab.machine_list or {}), 1, -1 do
     local m = lab.machine_list[i]
-    local err = m:finish(how)
+    local err = m:finish(how, lab)
     -- an agent that is gone (killed, connection lost) left its part:
     -- a fresh connection takes it down
     if how == "down" and m.reached and m.lost then err = M.down_on(lab.name, m) or err end

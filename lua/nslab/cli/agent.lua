@@ -52,9 +52,16 @@ local ops = {}
 function ops.begin(st, req)
   local nslab = require "nslab"
   st.lab = nslab.lab(req.lab)
+  -- checks a forwarded call records (node:has_route, ...) are not printed
+  -- here (stdout is the protocol): they go back with the answer, and the
+  -- coordinator's lab records them
+  st.lab._sink = {}
   st.lab:_begin()
   local mtu, err = machine.underlay_mtu(st.lab, req.underlay)
   if not mtu then error(err, 0) end
+  -- this machine's name in the lab, for `nslab inspect` here
+  st.lab:machine(req.machine, { here = true, underlay = req.underlay })
+  machine.record(st.lab)
   return { mtu = mtu }
 end
 
@@ -116,8 +123,10 @@ function M.agent(a)
         send({ ok = false, error = "the lab is not begun" })
       else
         local okc, res = pcall(op, st, req)
-        if okc then send({ ok = true, result = out(res) })
-        else send({ ok = false, error = tostring(res) }) end
+        local checks = st.lab and #st.lab._sink > 0 and out(st.lab._sink) or nil
+        if checks then st.lab._sink = {} end
+        if okc then send({ ok = true, result = out(res), checks = checks })
+        else send({ ok = false, error = tostring(res), checks = checks }) end
         if req.op == "keep" or req.op == "down" then return end
       end
     end

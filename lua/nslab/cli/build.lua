@@ -31,6 +31,8 @@ local function run_file(file, mode, opt)
     return EXIT.build
   end
   local ok, msg = xpcall(chunk, runner.handler(opt.verbose))
+  -- (what other machines were sent last may still fail: lab:sync)
+  if ok then ok, msg = xpcall(function() for _, l in ipairs(nslab.labs) do l:sync() end end, runner.handler(opt.verbose)) end
   if not ok then return runner.fail(nslab, file, msg, opt.verbose) end
   core.block_signals(true)
   local rootless = require "nslab.cli.rootless"
@@ -173,8 +175,17 @@ local function state_of(name)
   return "crashed"
 end
 
+-- A lab placed over machines (nslab.machine): {MACHINE = nodes there}
+-- for the other machines; nil for a lab on this machine alone.
+local function machines_of(name)
+  if not core.exists((core.lab_dir(name) or "") .. "/machines") then return nil end
+  local t = {}
+  for _, m in ipairs((require("nslab.machine").recorded(name))) do t[m.name] = #m.nodes end
+  return next(t) and t or nil
+end
+
 -- The caller's labs that are up: { name, nodes, owner, state, user, uid,
--- file } each; and how many of other users' were left out.
+-- file, machines } each; and how many of other users' were left out.
 local function lab_list()
   local labs, others = my_labs()
   local list = {}
@@ -185,7 +196,7 @@ local function lab_list()
       local uid = core.journal_user(name)
       list[#list + 1] = { name = name, nodes = core.journal_count(name, "netns"), owner = pid,
                           state = state, uid = uid, user = uid and core.user_name(uid) or nil,
-                          file = file ~= "" and file or nil }
+                          file = file ~= "" and file or nil, machines = machines_of(name) }
     end
   end
   return list, others
@@ -217,7 +228,15 @@ function M.ls(a)
   io.stdout:write(("%-20s %-10s %5s  %-22s %s\n"):format("LAB", "OWNER", "NODES", "STATE", "FILE"))
   for _, l in ipairs(list) do
     local state = l.owner and ("running (pid %d)"):format(l.owner) or STATE_TEXT[l.state]
-    io.stdout:write(("%-20s %-10s %5d  %-22s %s\n"):format(l.name, l.user or "-", l.nodes, state, l.file or "-"))
+    local elsewhere = ""
+    if l.machines then
+      local names = {}
+      for m, n in pairs(l.machines) do names[#names + 1] = ("%d on %s"):format(n, m) end
+      table.sort(names)
+      elsewhere = "  (+" .. table.concat(names, ", ") .. ")"
+    end
+    io.stdout:write(("%-20s %-10s %5d  %-22s %s%s\n"):format(l.name, l.user or "-", l.nodes, state, l.file or "-",
+      elsewhere))
   end
   others_note(others)
   return EXIT.ok
