@@ -45,8 +45,11 @@ function M.up(n, opts)
   local log = dir .. "/supervise.log"
   -- the supervisor tears down on SIGTERM, which it also gets when this
   -- process ends (parent-death signal), or on EOF of its stdin
-  local pipe = assert(io.popen(("exec setpriv --pdeathsig TERM %s supervise %s %d >%s 2>&1")
-    :format(q(M.TOOL), q(dir), n, q(log)), "w"))
+  -- (as T.sh: sshd and the tools run without the sanitizer runtime the
+  -- test driver may carry)
+  local preload = os.getenv("NSLAB_SANITIZER_PRELOAD") and "unset LD_PRELOAD; " or ""
+  local pipe = assert(io.popen(("%sexec setpriv --pdeathsig TERM %s supervise %s %d >%s 2>&1")
+    :format(preload, q(M.TOOL), q(dir), n, q(log)), "w"))
   local up = T.eventually(function()
     return exists(dir .. "/machines") or exists(dir .. "/failed") or
       (T.slurp(log) or ""):find("sim-machines:", 1, true) ~= nil
