@@ -129,8 +129,24 @@ end
 
 function Lab:_add_node(name, kind, opts)
   util.check_name(name, kind == "switch" and "switch" or "node")
-  opts = util.check_opts(opts, util.set { "sysctl" }, "node")
+  opts = util.check_opts(opts, util.set { "sysctl", "on" }, "node")
   self:_check_free(name, kind == "switch" and "switch" or "node")
+  if opts.sysctl ~= nil and type(opts.sysctl) ~= "table" then
+    raise("node option sysctl= must be a table like { [\"net.ipv4.ip_forward\"] = 1 }")
+  end
+  -- on another machine (nslab.machine): its agent makes it there
+  local m = opts.on ~= nil and require("nslab.machine").of(self, opts.on)
+  if m and require("nslab.machine").dry(self) then
+    -- a dry run (nslab graph FILE) makes it here and remembers where it goes
+    self.placed = self.placed or {}
+    self.placed[name] = m.name
+  elseif m then
+    local node = require("nslab.machine").node(self, m, name, kind, opts)
+    self.nodes[name] = node
+    self.order[#self.order + 1] = node
+    if self.listeners then self:_emit("node", node) end
+    return node
+  end
   self:_begin()
   local node
   if name == "host" then
@@ -165,7 +181,36 @@ end
 -- lab:switch(name [, {node=, ifname=, mtu=}]) -> a bridge, in its own
 -- namespace or inside a node (a bridge that carries a gateway address).
 function Lab:switch(name, opts)
+  if type(opts) == "table" and opts.on ~= nil then
+    if require("nslab.machine").of(self, opts.on) then
+      raise(("switch \"%s\": a switch on another machine is not supported yet (docs/multi-host.md); " ..
+        "put it on this machine or use a router there"):format(tostring(name)))
+    end
+    local o = {}
+    for k, v in pairs(opts) do if k ~= "on" then o[k] = v end end
+    opts = o
+  end
+  if type(opts) == "table" and opts.node ~= nil and self.machines and self:get(opts.node).remote then
+    raise(("switch \"%s\": a switch inside a node on another machine is not supported yet (docs/multi-host.md)")
+      :format(tostring(name)))
+  end
   return Switch.new(self, name, opts)
+end
+
+-- Wait until every other machine has done what it was sent (nslab.machine
+-- sends nodes, links, addresses and routes without waiting); a failure
+-- there is raised at the lab line that asked for it.
+function Lab:sync()
+  for _, m in ipairs(self.machine_list or {}) do
+    if m.connected then m:_drain(self) end
+  end
+  return self
+end
+
+-- lab:machine(name, {ssh=, underlay=, nslab=, ssh_config=, here=}) -> a
+-- machine nodes are placed on with on = name (nslab.machine).
+function Lab:machine(name, opts)
+  return require("nslab.machine").declare(self, name, opts)
 end
 
 -- lab:link(a, b [, {addrA, addrB}] [, {names=, mtu=, mac=, down=}])
@@ -174,6 +219,15 @@ function Lab:link(a, b, addrs, opts)
   -- the options (addresses are a list), whatever the keys are
   if opts == nil and type(addrs) == "table" and type(next(addrs)) == "string" then
     addrs, opts = nil, addrs
+  end
+  -- an end on another machine (nslab.machine): made by its agent
+  if self.machines then
+    local ga, gb = self:get(a), self:get(b)
+    if ga.remote or gb.remote then
+      local l = require("nslab.machine").link(self, ga, gb, addrs, opts)
+      if self.listeners then self:_emit("link", l) end
+      return l
+    end
   end
   -- other kinds: nslab.kinds (kind = "veth" is the default, spelled out)
   if type(opts) == "table" and opts.kind ~= nil then
@@ -204,6 +258,10 @@ function Lab:_removable(x)
     node = sw.node
   end
   if node:is_root() then raise("cannot remove \"host\": it is the machine's own namespace") end
+  if node.remote then
+    raise(("node \"%s\" is on machine \"%s\": removing a node of another machine is not supported yet")
+      :format(node.name, node.machine.name))
+  end
   return node
 end
 
@@ -300,7 +358,7 @@ end
 
 -- A node or switch by name (or the object itself).
 function Lab:get(x)
-  if type(x) == "table" and (getmetatable(x) == Node or getmetatable(x) == Switch) then
+  if type(x) == "table" and (getmetatable(x) == Node or getmetatable(x) == Switch or x.remote) then
     if x.lab ~= self then raise(("%s belongs to another lab"):format(tostring(x))) end
     return x
   end
@@ -324,6 +382,10 @@ end
 -- Leave the lab up after this process ends (nslab up).
 function Lab:keep()
   self:_emit("keep")
+  if self.machines then
+    local err = require("nslab.machine").finish(self, "keep")
+    if err then io.stderr:write("nslab: ", err, "\n") end
+  end
   -- (an attached lab may have been taken down by another process)
   if self.journal and not self.closed and (not self.attached or self.core.journal_owner(self.name)) then
     self:write_hosts()
@@ -354,6 +416,8 @@ function Lab:down()
   end
   self:_emit("down")
   self.closed = true
+  -- the parts on other machines first (nslab.machine)
+  local merr = self.machines and require("nslab.machine").finish(self, "down")
   for _, n in ipairs(self.order) do n:_stop_all() end
   if not self.journal or self.kept then
     self:_close_handles()
@@ -365,6 +429,7 @@ function Lab:down()
   local n, err = self.core.journal_down(self.name)
   self:_close_handles()
   if not n then error(("lab %s: teardown: %s"):format(self.name, err), 0) end
+  if merr then error(("lab %s: teardown: %s"):format(self.name, merr), 0) end
   return n
 end
 Lab.__close = Lab.down

@@ -269,6 +269,8 @@ function Node:_write_hosts()
         end
       end
     end
+    -- (an agent's lab: the nodes of the lab's other machines, nslab.machine)
+    if lab.extra_hosts and lab.extra_hosts ~= "" then lines[#lines + 1] = lab.extra_hosts end
     lab._hosts_body, lab._hosts_version = table.concat(lines, "\n"), lab.addr_version
   end
   local f = assert(io.open(dir .. "/hosts", "w"))

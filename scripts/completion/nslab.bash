@@ -95,7 +95,7 @@ _nslab_kind() {
     esac
 }
 
-_nslab_verbs='run up down ls clean repl nodes exec shell pids identify monitor inspect test check graph shape unshape link capture web version help'
+_nslab_verbs='run up down ls clean repl nodes exec shell pids identify monitor inspect test check graph shape unshape link capture web agent version help'
 
 # Each verb's flags (long names for `--`; for `-` the short name where
 # there is one), flags taking a value (FLAG:KIND), positionals by kind
@@ -123,6 +123,7 @@ _nslab_spec() {
         link) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab endpoint choice:up,down' ;;
         capture) long='--help --write --count --snaplen --no-promiscuous-mode --all-users' short='-h -w -c -s -p --all-users' valued=' -w:file --write:file -c:none --count:none -s:none --snaplen:none' pos='lab endpoint none*' ;;
         web) long='--help --port --bind --all-users' short='-h --port --bind --all-users' valued=' --port:none --bind:none' pos='lab' ;;
+        agent) long='--help' short='-h' valued=' ' pos='none' ;;
         version) long='--help' short='-h' valued=' ' pos='' ;;
         help) long='--help' short='-h' valued=' ' pos='verb' ;;
     esac

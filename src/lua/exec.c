@@ -366,6 +366,20 @@ static int l_block_signals(lua_State *L)
 	return 0;
 }
 
+/* core.cloexec(file): the Lua file's descriptor is closed in every
+ * program started after (io.popen's and io.open's are not): the pipe to
+ * an agent's ssh must not live on in a node's command, or the agent never
+ * sees the coordinator end (nslab.machine). */
+static int l_cloexec(lua_State *L)
+{
+	luaL_Stream *p = luaL_checkudata(L, 1, LUA_FILEHANDLE);
+	int fd = p->f ? fileno(p->f) : -1;
+
+	if (fd < 0 || fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC) < 0)
+		return luaL_error(L, "core.cloexec: not an open file");
+	return 0;
+}
+
 void nsl_lua_open_exec(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
@@ -378,6 +392,7 @@ void nsl_lua_open_exec(lua_State *L)
 		{ "clock", l_clock },
 		{ "sleep", l_sleep },
 		{ "block_signals", l_block_signals },
+		{ "cloexec", l_cloexec },
 		{ "alarm", l_alarm },
 		{ "cancelled", l_cancelled },
 		{ NULL, NULL },

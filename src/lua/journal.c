@@ -289,6 +289,24 @@ static int l_mkdir(lua_State *L)
 	return 1;
 }
 
+/* core.mkfifo(path) -> true | nil, msg, errno: the pipe an agent's
+ * answers come back through (nslab.machine opens the ssh with io.popen,
+ * which carries one direction only) */
+static int l_mkfifo(lua_State *L)
+{
+	const char *p = luaL_checkstring(L, 1);
+
+	if (mkfifo(p, 0600) < 0) {
+		int e = errno;
+		lua_pushnil(L);
+		lua_pushfstring(L, "cannot create %s: %s", p, strerror(e));
+		lua_pushinteger(L, e);
+		return 3;
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 static int l_exists(lua_State *L)
 {
 	lua_pushboolean(L, access(luaL_checkstring(L, 1), F_OK) == 0);
@@ -370,6 +388,7 @@ void nsl_lua_open_journal(lua_State *L)
 		{ "valid_lab", l_valid_lab },
 		{ "valid_name", l_valid_name },
 		{ "mkdir", l_mkdir },
+		{ "mkfifo", l_mkfifo },
 		{ "exists", l_exists },
 		{ NULL, NULL },
 	};

@@ -31,6 +31,8 @@ local function run_file(file, mode, opt)
     return EXIT.build
   end
   local ok, msg = xpcall(chunk, runner.handler(opt.verbose))
+  -- (what other machines were sent last may still fail: lab:sync)
+  if ok then ok, msg = xpcall(function() for _, l in ipairs(nslab.labs) do l:sync() end end, runner.handler(opt.verbose)) end
   if not ok then return runner.fail(nslab, file, msg, opt.verbose) end
   core.block_signals(true)
   local rootless = require "nslab.cli.rootless"
@@ -96,6 +98,16 @@ local function labs_of_file(arg)
   return found
 end
 
+-- A lab placed over machines (nslab.machine) has its parts there taken
+-- down first, by the record in its state directory; false when one failed
+-- (said; the part here still goes).
+local function down_machines(name, verb)
+  if not core.exists((core.lab_dir(name) or "") .. "/machines") then return true end
+  local fails = require("nslab.machine").down_recorded(name, function(s) io.stdout:write(s, "\n") end)
+  for _, f in ipairs(fails) do err(EXIT.failed, "%s %s: %s", verb, name, f) end
+  return #fails == 0
+end
+
 function M.down(a)
   if not core.privileged() then return err(EXIT.failed, "down needs root; run it as root (sudo nslab down ...)") end
   local rc, names = EXIT.ok, {}
@@ -127,6 +139,7 @@ function M.down(a)
         "or use --force", name, owner)
     else
       if owner > 0 then core.kill(owner, 15) end
+      if not down_machines(name, "down") then rc = EXIT.failed end
       local n, e = core.journal_down(name)
       if n then
         io.stdout:write(("lab %s is down (%d records undone)\n"):format(name, n))
@@ -161,8 +174,17 @@ local function state_of(name)
   return "crashed"
 end
 
+-- A lab placed over machines (nslab.machine): {MACHINE = nodes there}
+-- for the other machines; nil for a lab on this machine alone.
+local function machines_of(name)
+  if not core.exists((core.lab_dir(name) or "") .. "/machines") then return nil end
+  local t = {}
+  for _, m in ipairs((require("nslab.machine").recorded(name))) do t[m.name] = #m.nodes end
+  return next(t) and t or nil
+end
+
 -- The caller's labs that are up: { name, nodes, owner, state, user, uid,
--- file } each; and how many of other users' were left out.
+-- file, machines } each; and how many of other users' were left out.
 local function lab_list()
   local labs, others = my_labs()
   local list = {}
@@ -173,7 +195,7 @@ local function lab_list()
       local uid = core.journal_user(name)
       list[#list + 1] = { name = name, nodes = core.journal_count(name, "netns"), owner = pid,
                           state = state, uid = uid, user = uid and core.user_name(uid) or nil,
-                          file = file ~= "" and file or nil }
+                          file = file ~= "" and file or nil, machines = machines_of(name) }
     end
   end
   return list, others
@@ -210,7 +232,15 @@ function M.ls(a)
   io.stdout:write(("%-20s %-10s %5s  %-22s %s\n"):format("LAB", "OWNER", "NODES", "STATE", "FILE"))
   for _, l in ipairs(list) do
     local state = l.owner and ("running (pid %d)"):format(l.owner) or STATE_TEXT[l.state]
-    io.stdout:write(("%-20s %-10s %5d  %-22s %s\n"):format(l.name, l.user or "-", l.nodes, state, l.file or "-"))
+    local elsewhere = ""
+    if l.machines then
+      local names = {}
+      for m, n in pairs(l.machines) do names[#names + 1] = ("%d on %s"):format(n, m) end
+      table.sort(names)
+      elsewhere = "  (+" .. table.concat(names, ", ") .. ")"
+    end
+    io.stdout:write(("%-20s %-10s %5d  %-22s %s%s\n"):format(l.name, l.user or "-", l.nodes, state, l.file or "-",
+      elsewhere))
   end
   others_note(others)
   return EXIT.ok
@@ -241,6 +271,7 @@ function M.clean(a)
       done = done + 1
       io.stdout:write(("would remove lab %s (%s)\n"):format(name, STATE_TEXT[state]))
     else
+      if not down_machines(name, "clean") then rc = EXIT.failed end
       local n, e = core.journal_down(name)
       if n then
         done = done + 1

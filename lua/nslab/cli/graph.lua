@@ -174,6 +174,9 @@ function M.model(lab)
   for _, n in ipairs(lab.order) do
     if n.kind ~= "switch" then
       local e = { name = n.name, kind = n.kind, sub = n.kind == "root" and "host namespace" or n.kind, ifaces = {} }
+      -- a lab over machines (nslab.machine): where the node is
+      local on = n.machine and n.machine.name or (lab.placed and lab.placed[n.name])
+      if on then e.sub = e.sub .. " on " .. on end
       m.nodes[#m.nodes + 1] = e
       vertex[n], entry[n.name] = n.name, e
     end

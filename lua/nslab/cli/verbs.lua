@@ -147,10 +147,11 @@ M.list = {
       "users' are not shown.",
     flags = { JSON, ALL_USERS },
     notes = "`--json`: `{\"labs\": [{\"name\": \"crs\", \"nodes\": 3, \"state\": \"running\"|\"up\"|\"crashed\"|\"lost\", " ..
-      "\"owner\": PID|null, \"user\": \"alice\", \"uid\": 1000, \"file\": \"/abs/labs/crs.lua\"|null}]}` " ..
+      "\"owner\": PID|null, \"user\": \"alice\", \"uid\": 1000, \"file\": \"/abs/labs/crs.lua\"|null, \"machines\": {\"m2\": 3}}]}` " ..
       "(`state` is `running` while an nslab process owns the lab, that process's pid in `owner`; `up` when " ..
       "it was left up with `nslab up`; `crashed` when a crash left it, what `nslab clean` removes; `lost` " ..
-      "when its rootless keeper was killed)." },
+      "when its rootless keeper was killed; `machines`, only for a lab placed over machines: the nodes on each " ..
+      "other machine, docs/multi-host.md)." },
   { name = "clean", group = "build", run = "nslab.cli.build",
     summary = "tear down your labs a crash left",
     doc = "Tears down your labs that a crash or `kill -9` left (no running nslab owns them, none was " ..
@@ -282,6 +283,12 @@ M.list = {
       ALL_USERS,
     } },
 
+  { name = "agent", group = "other", run = "nslab.cli.agent",
+    summary = "internal: this machine's part of a lab placed over machines",
+    doc = "Started by the coordinator over ssh (docs/multi-host.md), not by hand: holds this machine's " ..
+      "part of LAB and applies the requests the coordinator sends as JSON lines on standard input; when " ..
+      "standard input closes, that part is torn down unless the coordinator kept it (`nslab up`).",
+    args = { { "lab", "LAB", "the lab's name", complete = "none" } } },
   { name = "version", group = "other", run = "nslab.cli.build",
     summary = "print the version" },
   { name = "help", group = "other", run = "nslab.cli.build",

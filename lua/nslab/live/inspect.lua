@@ -133,6 +133,16 @@ function M.lab(name, opts)
     end
     data.links[#data.links + 1] = l
   end
+  -- a lab placed over machines (nslab.machine): this machine's name on
+  -- each node here, and the nodes each other machine holds
+  if core.exists((core.lab_dir(name) or "") .. "/machines") then
+    local others, here = require("nslab.machine").recorded(name)
+    for _, n in ipairs(data.nodes) do n.machine = here or json.null end
+    data.machines = A {}
+    for _, m in ipairs(others) do
+      data.machines[#data.machines + 1] = { name = m.name, ssh = m.ssh, nodes = A(m.nodes) }
+    end
+  end
   return data, snap.skipped
 end
 
@@ -172,7 +182,8 @@ function M.text(d, out)
   out:write(("lab %s (%s%s)%s\n"):format(d.lab, d.state,
     d.owner ~= json.null and (", pid " .. d.owner) or "", d.file ~= json.null and ("  " .. d.file) or ""))
   for _, n in ipairs(d.nodes) do
-    out:write(("\n%s  [%s%s]\n"):format(n.name, n.kind, n.netns ~= json.null and (", netns " .. n.netns) or ""))
+    out:write(("\n%s  [%s%s%s]\n"):format(n.name, n.kind, n.netns ~= json.null and (", netns " .. n.netns) or "",
+      n.machine and n.machine ~= json.null and (", machine " .. n.machine) or ""))
     for _, i in ipairs(n.interfaces) do
       if i.name ~= "lo" then
         local peer = i.peer and i.peer ~= json.null and ("  -> %s:%s"):format(i.peer.node, i.peer.interface) or ""
@@ -195,6 +206,10 @@ function M.text(d, out)
     for _, p in ipairs(n.processes) do
       out:write(("  pid %d %s\n"):format(p.pid, p.command))
     end
+  end
+  for _, m in ipairs(d.machines or {}) do
+    out:write(("\non machine %s (ssh %s; `nslab inspect %s` there): %s\n"):format(m.name, m.ssh, d.lab,
+      #m.nodes > 0 and table.concat(m.nodes, " ") or "no nodes"))
   end
 end
 

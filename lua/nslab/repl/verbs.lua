@@ -141,6 +141,14 @@ hostname, and its /etc/hosts (every node of the lab by name), like
 set. Leave the shell (exit, Ctrl-D) to come back to the REPL.]],
 function(self, a)
   local n = self:node(a[1], "enter")
+  if n.remote then
+    -- a node on another machine (nslab.machine): its shell over the lab's
+    -- ssh connection, with a terminal
+    local st, e = core.run_interactive(n:_ssh_argv({ "shell", self.lab.name, n.name }, true), {})
+    if not st then error("enter: " .. e, 0) end
+    out(self.c.dim(("back in the REPL (left %s on machine %s)"):format(n.name, n.machine.name)), "\n")
+    return
+  end
   local sh = os.getenv("SHELL")
   if not sh or sh == "" or not core.exists(sh) then sh = "/bin/sh" end
   local argv, env, rcfile = shell_rc(self, n, sh)

@@ -1,0 +1,364 @@
+-- Labs over several machines (issue 17, docs/multi-host.md), on three
+-- simulated machines (tests/lib/machines.lua: namespaces with a real sshd
+-- each, on an underlay bridge). The coordinator (`nslab run`) runs on m1;
+-- every machine's state is read with `ip`, `nft` and `pgrep` run there.
+local T = require "nslab_test"
+local machines = require "machines"
+local json = require "nslab.json"
+
+local q = T.q
+local NSLAB = T.NSLAB:sub(1, 1) == "/" and T.NSLAB or (os.getenv("PWD") .. "/" .. T.NSLAB)
+local ALL = { "m1", "m2", "m3" }
+local MACHINES = "m1=192.168.77.11 m2=192.168.77.12 m3=192.168.77.13"
+
+local HEADER = [[
+lab:machine("m1", { here = true, underlay = "192.168.77.11" })
+lab:machine("m2", { underlay = "192.168.77.12" })
+lab:machine("m3", { underlay = "192.168.77.13" })
+]]
+
+describe("multi-host", function()
+  local sim, before
+
+  -- What a machine holds that a lab could leave: namespaces, VXLAN
+  -- devices, nslab state, nslab processes (agents, coordinators).
+  local function state(m)
+    local _, out = sim:run(m, "ip netns list; ip -o link show type vxlan; ls -A /run/nslab 2>/dev/null; " ..
+      "ls -A /etc/netns 2>/dev/null; pgrep -x nslab")
+    return out
+  end
+  local function snapshot()
+    local s = {}
+    for _, m in ipairs(ALL) do s[m] = state(m) end
+    return s
+  end
+  -- every machine as before (polled: agents end and namespaces go
+  -- asynchronously)
+  local function all_as_before(timeout)
+    for _, m in ipairs(ALL) do
+      local same, now = T.eventually(function()
+        local s = state(m)
+        return s == before[m], s
+      end, timeout or 10)
+      assert(same, ("machine %s is not as before:\n--- before\n%s--- now\n%s"):format(m, before[m], tostring(now)))
+    end
+  end
+
+  -- nslab on machine m with the simulated machines' ssh config.
+  local function env()
+    return ("NSLAB_SSH_CONFIG=%s NSLAB_REMOTE_NSLAB=%s NSLAB_MACHINES=%s "):format(q(sim.ssh_config), q(NSLAB),
+      q(MACHINES))
+  end
+  local function nslab_on(m, args)
+    return sim:run(m, env() .. q(NSLAB) .. " " .. args)
+  end
+
+  setup(function() sim = machines.up(3) end)
+  teardown(function() if sim then sim:down() end end)
+  before_each(function() before = snapshot() end)
+  after_each(function()
+    all_as_before()
+  end)
+
+  it("client, router and server on three machines: checks pass, VXLAN over the underlay, up then down", function()
+    local st, out, err = nslab_on("m1", "up --name mhcrs labs/multihost-crs.lua")
+    assert.are.equal(0, st, out .. err)
+    assert.are.equal(4, select(2, ("\n" .. out):gsub("\nok %- ", "")), out)
+    assert.is_nil(out:find("not ok", 1, true), out)
+    -- each end is a vxlan device in its node, its socket in its machine
+    local function vx(m, node)
+      local _, j = sim:run(m, ("ip netns exec mhcrs.%s ip -d -j link show type vxlan"):format(node))
+      local list = json.decode(j)
+      local by = {}
+      for _, l in ipairs(list) do by[l.ifname] = l end
+      return by
+    end
+    local client, router, server = vx("m1", "client"), vx("m2", "router"), vx("m3", "server")
+    local c, r0, r1, s = client.eth0, router.eth0, router.eth1, server.eth0
+    assert(c and r0 and r1 and s, "vxlan eth0 in client, eth0 and eth1 in router, eth0 in server")
+    local ci, r0i, r1i, si = c.linkinfo.info_data, r0.linkinfo.info_data, r1.linkinfo.info_data, s.linkinfo.info_data
+    assert.are.same({ "192.168.77.11", "192.168.77.12", 4789 }, { ci["local"], ci.remote, ci.port })
+    assert.are.same({ "192.168.77.12", "192.168.77.11" }, { r0i["local"], r0i.remote })
+    assert.are.same({ "192.168.77.12", "192.168.77.13" }, { r1i["local"], r1i.remote })
+    assert.are.same({ "192.168.77.13", "192.168.77.12" }, { si["local"], si.remote })
+    assert.are.equal(ci.id, r0i.id)
+    assert.are.equal(si.id, r1i.id)
+    assert.are_not.equal(ci.id, si.id)
+    -- the underlay's MTU (1500) minus 50, at both ends
+    for _, l in ipairs { c, r0, r1, s } do assert.are.equal(1450, l.mtu) end
+    -- traffic crosses the underlay: VXLAN packets counted arriving on m2
+    assert.are.equal(0, (sim:run("m2", "nft add table inet mhcount && nft add chain inet mhcount in " ..
+      "'{ type filter hook input priority 0; }' && nft add rule inet mhcount in udp dport 4789 counter")))
+    local pst, pout = sim:run("m1", "ip netns exec mhcrs.client ping -c 5 -i 0.2 -W 2 10.0.2.2")
+    assert.are.equal(0, pst, pout)
+    local _, nj = sim:run("m2", "nft -j list table inet mhcount")
+    sim:run("m2", "nft delete table inet mhcount")
+    local packets
+    for _, o in ipairs(json.decode(nj).nftables) do
+      for _, e in ipairs(o.rule and o.rule.expr or {}) do
+        if e.counter then packets = e.counter.packets end
+      end
+    end
+    -- 5 requests from m1, 5 replies from m3
+    assert.is_true(packets >= 10, "vxlan packets into m2: " .. tostring(packets))
+    -- each machine's part has its own journal
+    local _, ls = nslab_on("m2", "ls")
+    assert.is_truthy(ls:find("mhcrs%s+root%s+1%s+kept"), ls)
+    local _, ls1 = nslab_on("m1", "ls")
+    assert.is_truthy(ls1:find("mhcrs%s+root%s+1%s+kept.*%(%+1 on m2, 1 on m3%)"), ls1)
+    -- where each node is, and the VXLAN end's MTU, in inspect --json
+    local _, i1 = nslab_on("m1", "inspect --json mhcrs")
+    local d1 = json.decode(i1)
+    assert.are.same({ { name = "m2", ssh = "m2", nodes = { "router" } }, { name = "m3", ssh = "m3", nodes = { "server" } } },
+      d1.machines)
+    assert.are.same({ "client", "m1" }, { d1.nodes[1].name, d1.nodes[1].machine })
+    local eth0
+    for _, i in ipairs(d1.nodes[1].interfaces) do if i.name == "eth0" then eth0 = i end end
+    assert.are.same({ "vxlan", 1450 }, { eth0.kind, eth0.mtu })
+    local _, i2 = nslab_on("m2", "inspect --json mhcrs")
+    local d2 = json.decode(i2)
+    assert.are.same({ "router", "m2" }, { d2.nodes[1].name, d2.nodes[1].machine })
+    local jf = T.write_lab("mhcrs-inspect", i1)
+    local vst, vout, verr = T.sh("python3 tests/tools/jsonschema_check.py docs/inspect.schema.json " .. q(jf))
+    assert.are.equal(0, vst, vout .. verr)
+    os.remove(jf)
+    -- where each node goes, drawn from the file alone (a dry run: no machine reached)
+    local _, dot = nslab_on("m1", "graph labs/multihost-crs.lua")
+    assert.is_truthy(dot:find(">router on m2<", 1, true) and dot:find(">host on m3<", 1, true), dot)
+    -- every machine's hosts files name the nodes of the others
+    local _, hosts = sim:run("m3", "cat /etc/netns/mhcrs.server/hosts")
+    assert.is_truthy(hosts:find("10.0.1.2\tclient", 1, true) and hosts:find("10.0.1.1\trouter", 1, true), hosts)
+    local dst, dout, derr = nslab_on("m1", "down mhcrs")
+    assert.are.equal(0, dst, dout .. derr)
+    assert.is_truthy(dout:find("lab mhcrs: its part on machine m2 is down", 1, true), dout)
+    assert.is_truthy(dout:find("lab mhcrs is down", 1, true), dout)
+  end)
+
+  it("OSPF on a ring of three FRR routers, one per machine, converges", function()
+    local lab = T.write_lab("mhospf", HEADER .. [[
+local r = {}
+for i = 1, 3 do r[i] = lab:router("r" .. i, { on = "m" .. i }) end
+for i = 1, 3 do
+  lab:link(r[i], r[i % 3 + 1], { ("10.1.%d.1/24"):format(i), ("10.1.%d.2/24"):format(i) })
+end
+for i, x in ipairs(r) do
+  x:addr("lo", ("10.255.0.%d/32"):format(i))
+  x:frr { config = ("hostname r%d\n" ..
+    "interface eth0\n ip ospf network point-to-point\n ip ospf hello-interval 1\n ip ospf dead-interval 3\n" ..
+    "interface eth1\n ip ospf network point-to-point\n ip ospf hello-interval 1\n ip ospf dead-interval 3\n" ..
+    "router ospf\n ospf router-id 10.255.0.%d\n network 10.0.0.0/8 area 0\n timers throttle spf 0 50 1000\n"):format(i, i) }
+end
+for i, x in ipairs(r) do
+  for j = 1, 3 do
+    if j ~= i then
+      x:has_route(("10.255.0.%d/32"):format(j), { timeout = 30, desc = ("r%d has a route to r%d's loopback"):format(i, j) })
+    end
+  end
+end
+lab:check("r2 reaches r3's loopback from its own", r[2]:exec("ping -c 1 -W 2 -I 10.255.0.2 10.255.0.3").ok)
+-- the routes are OSPF's, in each machine's kernel, as `ip route` there says
+for i, x in ipairs(r) do
+  local routes = x:exec("ip route show proto ospf").out
+  print(("r%d: %s"):format(i, routes:gsub("\n", "; ")))
+end
+]])
+    -- (nslab run: the agents take their parts down at the end)
+    local st, out, err = nslab_on("m1", "run --name mhospf " .. q(lab))
+    assert.are.equal(0, st, out .. err)
+    assert.are.equal(7, select(2, ("\n" .. out):gsub("\nok %- ", "")), out)
+    for i = 1, 3 do
+      local routes = out:match(("\nr%d: ([^\n]*)"):format(i))
+      for j = 1, 3 do
+        if j ~= i then
+          assert.is_truthy(routes and routes:find(("10.255.0.%d "):format(j), 1, true), out)
+        end
+      end
+    end
+  end)
+
+  it("a switch here joins hosts on two machines; an error there is one line at the lab line", function()
+    local lab = T.write_lab("mh-switch", HEADER .. [[
+local sw = lab:switch("s")
+local a = lab:host("a", { on = "m2" })
+local b = lab:host("b", { on = "m3" })
+lab:link(sw, a, { nil, "10.0.0.1/24" })
+lab:link(sw, b, { nil, "10.0.0.2/24" })
+lab:check("a reaches b through the switch on m1", a:ping("10.0.0.2", { count = 2 }))
+print("ports: " .. sw.node:exec("ip -o -d link show master br0").out:gsub("\n", "; "))
+local function run(argv)
+  for i, w in ipairs(argv) do argv[i] = "'" .. w .. "'" end
+  local p = io.popen(table.concat(argv, " ") .. " 2>&1")
+  local text = p:read("a")
+  p:close()
+  return (text:gsub("%s+$", ""))
+end
+print("through the control socket: " .. run(a:_ssh_argv({ "exec", lab.name, "a", "hostname" })))
+print("master: " .. run({ "ssh", "-F", os.getenv("NSLAB_SSH_CONFIG"), "-S", a.machine.ctl, "-O", "check", "m2" }))
+a:addr("eth9", "10.9.0.1/24")
+]])
+    local st, out, err = nslab_on("m1", "run " .. q(lab))
+    assert.are.equal(4, st, out .. err)
+    assert.is_truthy(out:find("ok - a reaches b through the switch on m1", 1, true), out)
+    -- both ports of the bridge are the VXLAN ends, one to each machine
+    local ports = out:match("ports: ([^\n]*)")
+    assert.are.equal(2, select(2, ports:gsub("vxlan id", "")), ports)
+    assert.is_truthy(ports:find("remote 192.168.77.12", 1, true) and ports:find("remote 192.168.77.13", 1, true), ports)
+    assert.are.equal(lab .. ':20: on machine "m2": node "a" has no interface "eth9" (it has: eth0)\n', err)
+    -- (the REPL's enter runs `nslab shell` there the same way)
+    assert.is_truthy(out:find("through the control socket: a\n", 1, true), out)
+    assert.is_truthy(out:find("master: Master running", 1, true), out)
+  end)
+
+  it("a machine whose ssh is refused: one line with the lab line, nothing left elsewhere", function()
+    local lab = T.write_lab("mh-refused", HEADER .. [[
+lab:machine("m4", { ssh = "m2-closed", underlay = "192.168.77.14" })
+local a = lab:host("a", { on = "m3" })
+local b = lab:host("b", { on = "m4" })
+]])
+    local st, out, err = nslab_on("m1", "run " .. lab)
+    assert.are.equal(4, st, out .. err)
+    assert.are.equal(lab .. ':6: machine "m4" (ssh m2-closed): cannot connect: ssh: connect to host ' ..
+      "192.168.77.12 port 1: Connection refused\n", err)
+  end)
+
+  it("a link MTU the underlay cannot carry: one line with both figures", function()
+    local lab = T.write_lab("mh-mtu", HEADER .. [[
+local a = lab:host("a", { on = "m2" })
+local b = lab:host("b", { on = "m3" })
+lab:link(a, b, { "10.0.0.1/24", "10.0.0.2/24" }, { mtu = 1500 })
+]])
+    local st, out, err = nslab_on("m1", "run " .. q(lab))
+    assert.are.equal(4, st, out .. err)
+    assert.are.equal(lab .. ":6: link a <-> b: mtu 1500 is more than the underlay carries (1450: underlay MTU 1500 " ..
+      "minus 50 for VXLAN)\n", err)
+    -- an underlay address the machine does not have
+    lab = T.write_lab("mh-underlay", HEADER .. [[
+lab:machine("m4", { ssh = "m2", underlay = "192.168.77.99" })
+lab:host("a", { on = "m3" })
+lab:host("b", { on = "m4" })
+]])
+    st, out, err = nslab_on("m1", "run " .. q(lab))
+    assert.are.equal(4, st, out .. err)
+    assert.are.equal(lab .. ':6: on machine "m4": no interface of this machine has the underlay address ' ..
+      "192.168.77.99 (check the machine's underlay=)\n", err)
+  end)
+
+  it("the agent through a plain pipe: answers each line, refuses bad ones, ends its part at EOF", function()
+    local reqs = {
+      '{"op":"begin","lab":"mhpipe","underlay":"192.168.77.12","machine":"m2"}',
+      '{"op":"node","name":"a","kind":"router"}',
+      '{"op":"node","name":"b"}',
+      '{"op":"link","a":"a","b":"b","addrs":[["10.0.0.1/24"],["10.0.0.2/24"]],"opts":{"names":["eth0","eth0"]}}',
+      '{"op":"call","node":"b","method":"exec","args":["ip -o addr show eth0"],"n":1}',
+      '{"op":"call","node":"b","method":"_stop_all","args":[],"n":0}',
+      'not json',
+      '{"op":"call","node":"nope","method":"exec","args":["true"],"n":1}',
+    }
+    local f = assert(io.open("/tmp/nslab-labs/mhpipe.in", "w"))
+    f:write(table.concat(reqs, "\n"), "\n")
+    f:close()
+    local st, out, err = sim:run("m2", q(NSLAB) .. " agent mhpipe </tmp/nslab-labs/mhpipe.in")
+    assert.are.equal(0, st, out .. err)
+    local lines = {}
+    for l in out:gmatch("[^\n]+") do lines[#lines + 1] = json.decode(l) end
+    assert.are.equal(#reqs + 1, #lines, out)
+    assert.are.same({ "nslab", 1 }, { lines[1].agent, lines[1].protocol })
+    assert.are.same({ true, 1500 }, { lines[2].ok, lines[2].result.mtu })
+    for k = 3, 5 do assert.is_true(lines[k].ok, out) end
+    local r = lines[6].result.v[1]
+    assert.is_truthy(r.ok and r.out:find("inet 10.0.0.2/24", 1, true), out)
+    assert.are.same({ false, 'a node has no method "_stop_all"' }, { lines[7].ok, lines[7].error })
+    assert.are.same({ false, "bad request: not json" }, { lines[8].ok, lines[8].error })
+    assert.is_false(lines[9].ok)
+    assert.is_truthy(lines[9].error:find('unknown node "nope"', 1, true), lines[9].error)
+    os.remove("/tmp/nslab-labs/mhpipe.in")
+  end)
+
+  it("no nslab on the machine, or another version: one line naming the machine", function()
+    local lab = T.write_lab("mh-missing", HEADER .. [[
+lab:machine("m4", { ssh = "m2", underlay = "192.168.77.14", nslab = "/nonexistent/nslab" })
+lab:host("a", { on = "m3" })
+lab:host("b", { on = "m4" })
+]])
+    local st, out, err = nslab_on("m1", "run " .. lab)
+    assert.are.equal(4, st, out .. err)
+    assert.are.equal(lab .. ':6: machine "m4" (ssh m2): nslab is not found there (/nonexistent/nslab): install ' ..
+      'the same nslab on every machine, or give nslab = "/path/to/nslab"\n', err)
+    -- an nslab that answers with another version
+    local fake = "/tmp/nslab-labs/fake-nslab"
+    local f = assert(io.open(fake, "w"))
+    f:write("#!/bin/sh\necho '{\"agent\":\"nslab\",\"version\":\"0.0.1\",\"protocol\":1}'\ncat >/dev/null\n")
+    f:close()
+    T.sh("chmod +x " .. q(fake))
+    lab = T.write_lab("mh-version", HEADER .. ([[
+lab:host("a", { on = "m3" })
+lab:machine("m4", { ssh = "m2", underlay = "192.168.77.14", nslab = %q })
+lab:host("b", { on = "m4" })
+]]):format(fake))
+    st, out, err = nslab_on("m1", "run " .. lab)
+    assert.are.equal(4, st, out .. err)
+    local _, v = sim:run("m1", q(NSLAB) .. " version")
+    assert.are.equal(lab .. ':6: machine "m4" (ssh m2) runs nslab 0.0.1, this is nslab ' .. v:match("nslab (%S+)") ..
+      ": install the same version on every machine\n", err)
+  end)
+
+  -- a lab that says it is built, then waits for GO (a file) and goes on
+  local function waiting_lab(name, go, after)
+    return T.write_lab(name, HEADER .. ([[
+local h = lab:host("h")
+local r = lab:router("r", { on = "m2" })
+local s = lab:host("s", { on = "m3" })
+lab:link(h, r, { "10.0.1.2/24", "10.0.1.1/24" })
+lab:link(s, r, { "10.0.2.2/24", "10.0.2.1/24" })
+s:spawn("sleep 600")
+io.open(%q .. ".ready", "w"):close()
+%s
+]]):format(go, after))
+  end
+  local function wait_ready(go)
+    assert(T.eventually(function() return T.slurp(go .. ".ready") ~= nil end, 30), "the lab never got built")
+  end
+
+  it("an agent killed mid-lab: the lab line says so, every machine as before", function()
+    local go = "/tmp/nslab-labs/mh-agentkill.go"
+    os.remove(go); os.remove(go .. ".ready")
+    local lab = waiting_lab("mh-agentkill", go, ([[
+nslab.eventually(function() return io.open(%q) end, { timeout = 30 })
+r:exec("true")
+]]):format(go))
+    local log = "/tmp/nslab-labs/mh-agentkill.log"
+    local pid = sim:bg("m1", "exec env " .. env() .. q(NSLAB) .. " run " .. q(lab), log)
+    wait_ready(go)
+    local _, apid = sim:run("m2", "pgrep -x nslab")
+    assert.is_truthy(apid:match("^%d+\n$"), apid)
+    assert.are.equal(0, (sim:run("m2", "kill -9 " .. apid)))
+    io.open(go, "w"):close()
+    assert(T.wait_exit(pid, 30), "the coordinator did not end")
+    local text = T.slurp(log)
+    assert.is_truthy(text:find(lab .. ':12: machine "m2" (ssh m2): its agent ended or the connection broke',
+      1, true), text)
+    os.remove(go); os.remove(go .. ".ready")
+  end)
+
+  it("the coordinator killed -9: each agent tears its part down; clean there takes the rest", function()
+    local go = "/tmp/nslab-labs/mh-coordkill.go"
+    os.remove(go .. ".ready")
+    local lab = waiting_lab("mh-coordkill", go, 'h:exec("sleep 600", { timeout = false })')
+    local pid = sim:bg("m1", "exec env " .. env() .. q(NSLAB) .. " run " .. q(lab))
+    wait_ready(go)
+    T.sh("kill -9 " .. pid)
+    -- m2 and m3: their parts go by themselves
+    for _, m in ipairs { "m2", "m3" } do
+      local same, now = T.eventually(function()
+        local s = state(m)
+        return s == before[m], s
+      end, 20)
+      assert(same, m .. " still holds:\n" .. tostring(now))
+    end
+    -- m1 (the coordinator's own part, left by the crash): clean
+    local st, out, err = nslab_on("m1", "clean")
+    assert.are.equal(0, st, out .. err)
+    assert.is_truthy(out:find("removed lab mh-coordkill", 1, true), out)
+    os.remove(go .. ".ready")
+  end)
+end)
