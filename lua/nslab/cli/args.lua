@@ -95,9 +95,7 @@ local function split_rest(v, words)
   return head, rest
 end
 
-local function say(fmt, ...)
-  io.stderr:write("nslab: ", fmt:format(...), "\n")
-end
+local say = require("nslab.cli.say").line
 
 -- Parse words for verb v. Returns the table of arguments, or nil and the
 -- exit status (help printed: 0; usage error, one line: 2).

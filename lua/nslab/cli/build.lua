@@ -13,10 +13,7 @@ local runner = require "nslab.cli.runner"
 local EXIT = verbs.EXIT
 local M = {}
 
-local function err(status, fmt, ...)
-  io.stderr:write("nslab: ", fmt:format(...), "\n")
-  return status
-end
+local err = require("nslab.cli.say").fail   -- err(status, fmt, ...) -> status
 
 -- Run a lab file. mode "run" tears down at the end, "up" leaves it up.
 local function run_file(file, mode, opt)

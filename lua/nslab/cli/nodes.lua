@@ -13,10 +13,7 @@ local nodes_json
 -- as env(1), chroot(1) and timeout(1) use them.
 local FAILED, CANNOT_EXEC, NOT_FOUND = 125, 126, 127
 
-local function err(status, fmt, ...)
-  io.stderr:write("nslab: ", fmt:format(...), "\n")
-  return status
-end
+local err = require("nslab.cli.say").fail   -- err(status, fmt, ...) -> status
 
 -- Join NODE of LAB in this very process and exec argv: no fork, so the
 -- command's exit status is nslab's. Returns only when that fails.

@@ -8,9 +8,7 @@ local EXIT = require("nslab.cli.verbs").EXIT
 
 local M = {}
 
-local function say(fmt, ...)
-  io.stderr:write("nslab: ", fmt:format(...), "\n")
-end
+local say = require("nslab.cli.say").line
 
 -- The lab name for file (or opt.name); nil and an exit status, with the
 -- message printed, when the file is unreadable or the name is bad.

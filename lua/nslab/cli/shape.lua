@@ -8,10 +8,7 @@ local shape = require "nslab.shape"
 
 local M = {}
 
-local function err(verb, fmt, ...)
-  io.stderr:write("nslab: ", verb, ": ", fmt:format(...), "\n")
-  return 1
-end
+local function err(verb, fmt, ...) return require("nslab.cli.say").fail(1, verb .. ": " .. fmt, ...) end
 
 -- A usage error: one line, exit status 2.
 local function usage(verb, fmt, ...)

@@ -8,10 +8,7 @@ local core = require "nslab.core"
 
 local M = {}
 
-local function err(status, fmt, ...)
-  io.stderr:write("nslab: ", fmt:format(...), "\n")
-  return status
-end
+local err = require("nslab.cli.say").fail   -- err(status, fmt, ...) -> status
 
 local util = require "nslab.util"
 local runner = require "nslab.cli.runner"

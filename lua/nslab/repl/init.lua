@@ -23,10 +23,7 @@ local Session = require "nslab.repl.loop"
 
 local M = {}
 
-local function err(fmt, ...)
-  io.stderr:write("nslab: ", fmt:format(...), "\n")
-  return 1
-end
+local function err(fmt, ...) return require("nslab.cli.say").fail(1, fmt, ...) end
 
 -- Run the lab file; returns the lab, or nil and the exit status.
 local function build(file, opt)

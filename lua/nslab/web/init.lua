@@ -22,10 +22,7 @@ local adjacency = require "nslab.web.adjacency"
 
 local M = {}
 
-local function err(fmt, ...)
-  io.stderr:write("nslab: web: ", fmt:format(...), "\n")
-  return 1
-end
+local function err(fmt, ...) return require("nslab.cli.say").fail(1, "web: " .. fmt, ...) end
 
 
 -- The page's files sit next to this module (lua/nslab/web/, installed
