@@ -39,19 +39,35 @@ int nsl_paths_privileged(void)
 	return geteuid() == 0;
 }
 
+/* The map read last; -2: read it again. It changes only when this process
+ * enters another user namespace, which rootless.c says: read once, not
+ * for every node a lab makes (two reads a node were 4 % of a chain's build). */
+static long outer_cached = -2;
+
+void nsl_paths_userns_changed(void)
+{
+	outer_cached = -2;
+}
+
 /* The uid outside mapped to root here: "0 UID 1" in a rootless
  * namespace; -1 in the initial one ("0 0 4294967295") or without a map. */
 static long outer_root(void)
 {
 	unsigned long in, out, count;
-	FILE *f = fopen("/proc/self/uid_map", "re");
-	int n = f ? fscanf(f, "%lu %lu %lu", &in, &out, &count) : 0;
+	FILE *f;
+	int n;
 
+	if (outer_cached != -2)
+		return outer_cached;
+	f = fopen("/proc/self/uid_map", "re");
+	n = f ? fscanf(f, "%lu %lu %lu", &in, &out, &count) : 0;
 	if (f)
 		fclose(f);
 	if (n == 3 && in == 0 && !(out == 0 && count == 4294967295UL))
-		return (long)out;
-	return -1;
+		outer_cached = (long)out;
+	else
+		outer_cached = -1;
+	return outer_cached;
 }
 
 int nsl_paths_in_userns(void)

@@ -29,6 +29,10 @@ int nsl_paths_privileged(void);
 /* Non-zero inside a user namespace other than the machine's (rootless). */
 int nsl_paths_in_userns(void);
 
+/* This process entered another user namespace (or wrote its map): the
+ * next question reads /proc/self/uid_map again. */
+void nsl_paths_userns_changed(void);
+
 /* The user labs made now belong to: the uid mapped to root of a rootless
  * user namespace, else SUDO_UID under sudo, else the effective uid. */
 uid_t nsl_paths_user(void);

@@ -169,6 +169,7 @@ static int join(pid_t pid, struct nsl_err *err)
 	for (i = 0; i < 3; i++)
 		if (fd[i] >= 0)
 			close(fd[i]);
+	nsl_paths_userns_changed();
 	return rc;
 }
 
@@ -256,6 +257,7 @@ static int make(const char *base, struct nsl_err *err)
 	snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
 	if (rc == 0)
 		rc = write_text("/proc/self/gid_map", map);
+	nsl_paths_userns_changed();
 	if (rc < 0)
 		return refused(err, -rc, "map your uid in the user namespace");
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0)
