@@ -431,6 +431,29 @@ function M.down_on(name, m)
     util.oneline(text:match("[^\n]*$") or ("status " .. tostring(status))))
 end
 
+-- `nslab exec|shell LAB NODE` on the coordinator for a node lab name
+-- placed on another machine: the ssh command line that runs the same verb
+-- there (a fresh connection: an `up` lab keeps no agent), or nil when no
+-- other machine holds that node. tty: ask ssh for a terminal (shell).
+function M.remote_verb(name, node, verb, words, tty)
+  for _, m in ipairs(M.recorded(name)) do
+    for _, n in ipairs(m.nodes) do
+      if n == node then
+        local argv = M.ssh_argv(m)
+        if tty then table.insert(argv, 2, "-t") end
+        local cmd = { shq(m.nslab), verb, shq(name), shq(node) }
+        if words then
+          cmd[#cmd + 1] = "--"
+          for _, w in ipairs(words) do cmd[#cmd + 1] = shq(w) end
+        end
+        argv[#argv + 1] = table.concat(cmd, " ")
+        return argv, m
+      end
+    end
+  end
+  return nil
+end
+
 ---- nodes on other machines --------------------------------------------------------
 
 -- A RemoteNode mirrors the interfaces and addresses of a node another

@@ -128,6 +128,17 @@ describe("multi-host", function()
     -- every machine's hosts files name the nodes of the others
     local _, hosts = sim:run("m3", "cat /etc/netns/mhcrs.server/hosts")
     assert.is_truthy(hosts:find("10.0.1.2\tclient", 1, true) and hosts:find("10.0.1.1\trouter", 1, true), hosts)
+    -- nslab exec on the coordinator, for a node on another machine: that
+    -- machine's nslab over ssh; the command's output, input and status
+    local est, eout, eerr = nslab_on("m1", "exec mhcrs server -- ip -br addr show eth0")
+    assert.are.equal(0, est, eout .. eerr)
+    assert.is_truthy(eout:find("10.0.2.2/", 1, true), eout)
+    assert.are.equal(7, (nslab_on("m1", "exec mhcrs server -- sh -c 'exit 7'")))
+    local _, echoed = sim:run("m1", "echo through | " .. env() .. q(NSLAB) .. " exec mhcrs router -- cat")
+    assert.are.equal("through\n", echoed)
+    local nst, _, nerr = nslab_on("m1", "exec mhcrs nosuch -- true")
+    assert.are.equal(125, nst)
+    assert.is_truthy(nerr:find("nosuch", 1, true), nerr)
     local dst, dout, derr = nslab_on("m1", "down mhcrs")
     assert.are.equal(0, dst, dout .. derr)
     assert.is_truthy(dout:find("lab mhcrs: its part on machine m2 is down", 1, true), dout)

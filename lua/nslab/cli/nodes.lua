@@ -28,7 +28,12 @@ local function exec_in(verb, lab, node, argv)
   elseif node == "host" and procs.nodes(lab) then
     -- the root namespace: nothing to enter
   else
-    return err(FAILED, "%s: %s", verb, e)
+    -- a node the lab placed on another machine: the same verb there, over
+    -- ssh, in place of this process (its exit status is the command's)
+    local far = require("nslab.machine").remote_verb(lab, node, verb,
+      verb == "exec" and argv or nil, verb == "shell")
+    if not far then return err(FAILED, "%s: %s", verb, e) end
+    argv = far
   end
   local _, msg, code = core.exec_in(pin, nsname, hostname, argv)
   if code == 2 then return err(NOT_FOUND, "%s: %s", verb, msg) end
