@@ -226,4 +226,23 @@ function M.write_lab(name, text)
   return path
 end
 
+
+-- BIRD 2's config of OSPF router i of the specs' two-router labs: router
+-- id 10.255.0.i, OSPF on eth* (point to point, hello 1 s, dead `dead` s,
+-- 4 by default) and lo as a stub, OSPF routes exported to the kernel.
+function M.bird_ospf_conf(i, dead)
+  return ([[
+router id 10.255.0.%d;
+protocol device { }
+protocol kernel { ipv4 { export where source = RTS_OSPF; }; }
+protocol ospf v2 ospf1 {
+  ipv4 { import all; export none; };
+  area 0 {
+    interface "eth*" { type ptp; hello 1; dead %d; retransmit 2; };
+    interface "lo" { stub yes; };
+  };
+}
+]]):format(i, dead or 4)
+end
+
 return M

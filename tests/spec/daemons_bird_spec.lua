@@ -9,20 +9,7 @@ local T = require "nslab_test"
 -- (T.snapshot compares their names, modes, owners, sizes and times)
 local HOST_DIRS = "find /etc/bird /run/bird -type f -exec md5sum {} + 2>&1 | sort"
 
-local function conf(i)
-  return ([[
-router id 10.255.0.%d;
-protocol device { }
-protocol kernel { ipv4 { export where source = RTS_OSPF; }; }
-protocol ospf v2 ospf1 {
-  ipv4 { import all; export none; };
-  area 0 {
-    interface "eth*" { type ptp; hello 1; dead 4; retransmit 2; };
-    interface "lo" { stub yes; };
-  };
-}
-]]):format(i)
-end
+local function conf(i) return T.bird_ospf_conf(i) end
 
 -- Two routers, each with a loopback, joined by a /30 (lab text for files).
 local PAIR = [[

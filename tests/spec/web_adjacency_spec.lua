@@ -12,20 +12,7 @@ local LAB = "wadj"
 local SHOT = (T.NSLAB:match("^(.*)/[^/]*$") or ".") .. "/web-adjacency.png"
 local DEAD = 4
 
-local function conf(i)
-  return ([[
-router id 10.255.0.%d;
-protocol device { }
-protocol kernel { ipv4 { export where source = RTS_OSPF; }; }
-protocol ospf v2 ospf1 {
-  ipv4 { import all; export none; };
-  area 0 {
-    interface "eth*" { type ptp; hello 1; dead %d; retransmit 2; };
-    interface "lo" { stub yes; };
-  };
-}
-]]):format(i, DEAD)
-end
+local function conf(i) return T.bird_ospf_conf(i, DEAD) end
 
 local FILE = T.write_lab(LAB, ([[
 local r1, r2 = lab:router "r1", lab:router "r2"
