@@ -42,10 +42,13 @@ end
 
 local OPTS = util.set { "ssh", "underlay", "nslab", "ssh_config", "here" }
 
+-- a word for the remote shell (ssh joins its words with spaces)
 local function shq(s)
+  s = tostring(s)
   if s:find("^[%w%-_./:=@,+]+$") then return s end
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
+M.shq = shq
 
 -- lab:machine(name, opts) -> the machine (declared only: it is reached
 -- when the first node is placed on it).
@@ -359,6 +362,12 @@ end
 --   here    NAME                          this machine's name in the lab
 --   machine NAME SSH NSLAB SSH_CONFIG     another machine
 --   node    NODE MACHINE                  a node placed on another machine
+--   link    A IFA B IFB VNI MTU           a link between machines (VXLAN)
+local function link_line(l)
+  return table.concat({ "link", l.a.sw and l.a.sw.name or l.a.node.name, l.a.ifname,
+    l.b.sw and l.b.sw.name or l.b.node.name, l.b.ifname, tostring(l.id), tostring(l.mtu) }, "\t") .. "\n"
+end
+
 function M.record(lab)
   local f = assert(io.open(lab.journal:dir() .. "/machines", "w"))
   for _, m in ipairs(lab.machine_list or {}) do
@@ -371,6 +380,9 @@ function M.record(lab)
   for _, n in ipairs(lab.order) do
     if n.remote then f:write("node\t", n.name, "\t", n.machine.name, "\n") end
   end
+  for _, l in ipairs(lab.links) do
+    if l.cross then f:write(link_line(l)) end
+  end
   f:close()
 end
 
@@ -382,12 +394,13 @@ end
 M.record_node = record_node
 
 -- The record of lab name (a lab that is up): the other machines (a list
--- of {name=, ssh=, nslab=, ssh_config=, nodes = {...}}), and this
--- machine's name (nil when none was given).
+-- of {name=, ssh=, nslab=, ssh_config=, nodes = {...}}), this machine's
+-- name (nil when none was given), and the links between machines (a list
+-- of {a = {node=, interface=}, b = {...}, vni=, mtu=}).
 function M.recorded(name)
   local f = io.open((core.lab_dir(name) or "") .. "/machines")
-  if not f then return {} end
-  local out, by, here = {}, {}, nil
+  if not f then return {}, nil, {} end
+  local out, by, here, links = {}, {}, nil, {}
   for l in f:lines() do
     local w = {}
     for x in (l .. "\t"):gmatch("([^\t]*)\t") do w[#w + 1] = x end
@@ -400,10 +413,13 @@ function M.recorded(name)
     elseif w[1] == "node" and by[w[3]] then
       local list = by[w[3]].nodes
       list[#list + 1] = w[2]
+    elseif w[1] == "link" and #w == 7 then
+      links[#links + 1] = { a = { node = w[2], interface = w[3] }, b = { node = w[4], interface = w[5] },
+                            vni = math.tointeger(tonumber(w[6])), mtu = math.tointeger(tonumber(w[7])) }
     end
   end
   f:close()
-  return out, here
+  return out, here, links
 end
 
 -- `nslab down LAB` / `nslab clean` on the coordinator: take the lab's
@@ -726,8 +742,12 @@ function M.link(lab, a, b, addrs, opts)
     end
     make(ma, ea, ua, ub, aa)
     make(mb, eb, ub, ua, ba)
-    l.kind, l.id, l.mtu = "vxlan", id, mtu
+    l.kind, l.id, l.mtu, l.cross = "vxlan", id, mtu, true
     a.ifaces[na].tunnel, b.ifaces[nb].tunnel = eb, ea
+    -- in the lab's record: `nslab inspect` and `nslab web` here draw it
+    local f = assert(io.open(lab.journal:dir() .. "/machines", "a"))
+    f:write(link_line(l))
+    f:close()
   end
   lab.addr_version = lab.addr_version + 1
   lab.links[#lab.links + 1] = l

@@ -84,6 +84,15 @@ function M.readable_file(path)
   return ok
 end
 
+-- The whole of a file, or nil when it cannot be read.
+function M.slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
 -- A name as a message shows it: control characters as '?', and cut at
 -- 64 bytes, so a hostile name still gives one short line.
 function M.shown(s)

@@ -114,10 +114,10 @@ _nslab_spec() {
         pids) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab node' ;;
         identify) long='--help' short='-h' valued=' ' pos='none' ;;
         monitor) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab' ;;
-        inspect) long='--help --json --compare --all-users' short='-h --json --compare --all-users' valued=' --compare:file' pos='lab' ;;
+        inspect) long='--help --json --compare --here --all-users' short='-h --json --compare --here --all-users' valued=' --compare:file' pos='lab' ;;
         test) long='--help --junit --json --jobs --timeout --exec-timeout --only --keep-on-fail --prefix --verbose' short='-h --junit --json -j --timeout --exec-timeout --only --keep-on-fail --prefix -v' valued=' --junit:file --json:file -j:none --jobs:none --timeout:none --exec-timeout:none --only:none --prefix:none' pos='lua*' ;;
         check) long='--help --name --with --verbose --all-users' short='-h --name --with -v --all-users' valued=' --name:none --with:lua' pos='labfile' ;;
-        graph) long='--help --output --name --verbose --all-users' short='-h -o --name -v --all-users' valued=' -o:file --output:file --name:none' pos='labfile' ;;
+        graph) long='--help --output --name --here --verbose --all-users' short='-h -o --name --here -v --all-users' valued=' -o:file --output:file --name:none' pos='labfile' ;;
         shape) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab endpoint shapekey*' ;;
         unshape) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab endpoint' ;;
         link) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab endpoint choice:up,down' ;;

@@ -106,12 +106,90 @@ describe("multi-host", function()
     assert.is_truthy(ls:find("mhcrs%s+root%s+1%s+kept"), ls)
     local _, ls1 = nslab_on("m1", "ls")
     assert.is_truthy(ls1:find("mhcrs%s+root%s+1%s+kept.*%(%+1 on m2, 1 on m3%)"), ls1)
-    -- where each node is, and the VXLAN end's MTU, in inspect --json
+    -- where each node is, and the VXLAN end's MTU, in inspect --json: on
+    -- the coordinator, each other machine's part read there and joined
     local _, i1 = nslab_on("m1", "inspect --json mhcrs")
     local d1 = json.decode(i1)
-    assert.are.same({ { name = "m2", ssh = "m2", nodes = { "router" } }, { name = "m3", ssh = "m3", nodes = { "server" } } },
-      d1.machines)
+    assert.are.same({ { name = "m2", ssh = "m2", nodes = { "router" }, reached = true },
+      { name = "m3", ssh = "m3", nodes = { "server" }, reached = true } }, d1.machines)
     assert.are.same({ "client", "m1" }, { d1.nodes[1].name, d1.nodes[1].machine })
+    local where, node = {}, {}
+    for _, n in ipairs(d1.nodes) do where[n.name], node[n.name] = n.machine, n end
+    assert.are.same({ client = "m1", router = "m2", server = "m3" }, where)
+    -- the router's interfaces as m2's kernel holds them (the address is m2's)
+    local raddrs = {}
+    for _, i in ipairs(node.router.interfaces) do raddrs[i.name] = i.addresses[1] end
+    assert.are.same({ "10.0.1.1/24", "10.0.2.1/24" }, { raddrs.eth0, raddrs.eth1 })
+    -- the links between machines, with their VNIs, and each end's peer
+    local cross = {}
+    for _, l in ipairs(d1.links) do
+      if l.vni then cross[#cross + 1] = ("%s:%s-%s:%s %d"):format(l.a.node, l.a.interface, l.b.node, l.b.interface, l.vni) end
+    end
+    table.sort(cross)
+    assert.are.same({ ("client:eth0-router:eth0 %d"):format(ci.id), ("server:eth0-router:eth1 %d"):format(si.id) }, cross)
+    local ceth0
+    for _, i in ipairs(node.client.interfaces) do if i.name == "eth0" then ceth0 = i end end
+    assert.are.same({ node = "router", interface = "eth0" }, ceth0.peer)
+    -- the live drawing: a box per machine, the VXLAN links between them
+    local gst, gdot, gerr = nslab_on("m1", "graph mhcrs")
+    assert.are.equal(0, gst, gerr)
+    assert.is_truthy(gdot:find('"machine:m2"', 1, true) and gdot:find('label="machine m3"', 1, true), gdot)
+    assert.is_truthy(gdot:find('id="link:client:eth0--router:eth0"', 1, true), gdot)
+    assert.is_truthy(gdot:find(("vxlan %d"):format(si.id), 1, true), gdot)
+    -- the live page on the coordinator: every machine's nodes, where each
+    -- is, the links between machines; a node elsewhere is not changed here
+    local wlog = os.tmpname()
+    local wpid = sim:bg("m1", "exec env " .. env() .. q(NSLAB) .. " web --port 0 mhcrs", wlog)
+    finally(function() T.sh("kill " .. wpid .. " 2>/dev/null") end)
+    local url = T.eventually(function() return (T.slurp(wlog) or ""):match("^(http://%S+)\n") end, 30)
+    assert(url, "nslab web printed no URL: " .. tostring(T.slurp(wlog)))
+    local base, token = url:match("^(http://[^/]+)/%?token=(%x+)$")
+    local function wget(path, extra)
+      local _, body = sim:run("m1", ("curl -s -m 10 -H 'X-Nslab-Token: %s' %s %s"):format(token, extra or "",
+        q(base .. path)))
+      return body
+    end
+    local topo = json.decode(wget("/api/topo"))
+    local on, vnis = {}, {}
+    for _, n in ipairs(topo.nodes) do on[n.name] = n.machine end
+    for _, l in ipairs(topo.links) do if l.vni then vnis[#vnis + 1] = l.vni end end
+    table.sort(vnis)
+    assert.are.same({ client = "m1", router = "m2", server = "m3" }, on)
+    assert.are.same({ math.min(ci.id, si.id), math.max(ci.id, si.id) }, vnis)
+    local rnode = json.decode(wget("/api/node/router"))
+    assert.are.same({ "router", "m2" }, { rnode.name, rnode.machine })
+    local refused = wget("/api/link", "-X POST -H 'Content-Type: application/json' " ..
+      " --data-binary " .. q('{"node":"router","ifname":"eth0","state":"down"}'))
+    assert.is_truthy(refused:find("node router is on machine m2: change it there", 1, true), refused)
+    local svg = T.eventually(function()
+      local t = wget("/api/topo.svg")
+      return t:find("machine m3", 1, true) and t
+    end, 30)
+    assert(svg, "no drawing with a box for machine m3")
+    T.sh("kill " .. wpid)
+    assert(T.eventually(function() return T.sh("kill -0 " .. wpid) ~= 0 end, 10), "nslab web did not stop")
+    os.remove(wlog)
+    -- --here: this machine's part alone; the human view names machines
+    local _, ih = nslab_on("m1", "inspect --json --here mhcrs")
+    local dh = json.decode(ih)
+    assert.are.same({ 1, nil }, { #dh.nodes, dh.machines[1].reached })
+    -- a machine that cannot be reached is said, its nodes named; the rest
+    -- is shown (m3's sshd refuses connections for a moment)
+    assert.are.equal(0, (sim:run("m3", "nft add table inet mhssh && nft add chain inet mhssh in " ..
+      "'{ type filter hook input priority 0; }' && nft add rule inet mhssh in tcp dport 22 reject with tcp reset")))
+    local ust, uout, uerr = nslab_on("m1", "inspect --json mhcrs")
+    local _, utext = nslab_on("m1", "inspect mhcrs")
+    sim:run("m3", "nft delete table inet mhssh")
+    assert.are.equal(0, ust, uerr)
+    local du = json.decode(uout)
+    assert.are.same({ true, false, { "server" } }, { du.machines[1].reached, du.machines[2].reached, du.machines[2].nodes })
+    assert.is_truthy(du.machines[2].error:find("Connection refused", 1, true), du.machines[2].error)
+    assert.are.equal(2, #du.nodes)
+    assert.is_truthy(utext:find("on machine m3 (ssh m3), not reached: ", 1, true) and utext:find("its nodes: server", 1, true),
+      utext)
+    local _, itext = nslab_on("m1", "inspect mhcrs")
+    assert.is_truthy(itext:find("router  [router, netns mhcrs.router, machine m2]", 1, true), itext)
+    assert.is_truthy(itext:find("eth0 ", 1, true) and itext:find("-> router:eth0", 1, true), itext)
     local eth0
     for _, i in ipairs(d1.nodes[1].interfaces) do if i.name == "eth0" then eth0 = i end end
     assert.are.same({ "vxlan", 1450 }, { eth0.kind, eth0.mtu })

@@ -111,26 +111,56 @@ function M.write(model)
   end
   local members = groups(model)
   local placed = {}
-  if not big then
-    for _, n in ipairs(model.nodes) do
-      local m = members[n.name]
-      if m and #m > 0 then
-        out[#out + 1] = ("  subgraph %s {"):format(q("cluster_" .. n.name))
-        out[#out + 1] = ('    id=%s; label=""; style="rounded,filled"; color="#c8d8c8"; fillcolor="#f5faf5";')
-          :format(q("group:" .. n.name))
-        out[#out + 1] = node_line(n, "    ")
-        placed[n.name] = true
-        for _, name in ipairs(m) do
-          out[#out + 1] = node_line(nodes[name], "    ")
-          placed[name] = true
+  -- the switch groups and then the other nodes of list, at indent
+  local function emit(list, indent)
+    if not big then
+      for _, n in ipairs(list) do
+        local m = members[n.name]
+        if m and #m > 0 and not placed[n.name] then
+          out[#out + 1] = ("%ssubgraph %s {"):format(indent, q("cluster_" .. n.name))
+          out[#out + 1] = ('%s  id=%s; label=""; style="rounded,filled"; color="#c8d8c8"; fillcolor="#f5faf5";')
+            :format(indent, q("group:" .. n.name))
+          out[#out + 1] = node_line(n, indent .. "  ")
+          placed[n.name] = true
+          for _, name in ipairs(m) do
+            out[#out + 1] = node_line(nodes[name], indent .. "  ")
+            placed[name] = true
+          end
+          out[#out + 1] = indent .. "}"
         end
-        out[#out + 1] = "  }"
+      end
+    end
+    for _, n in ipairs(list) do
+      if not placed[n.name] then
+        out[#out + 1] = node_line(n, indent)
+        placed[n.name] = true
       end
     end
   end
+  -- a lab over machines: a box for each machine (a switch group that
+  -- spans machines is left out: its hosts are in their machines' boxes)
+  local on, order = {}, {}
   for _, n in ipairs(model.nodes) do
-    if not placed[n.name] then out[#out + 1] = node_line(n, "  ") end
+    if n.machine then
+      if not on[n.machine] then on[n.machine] = {} order[#order + 1] = n.machine end
+      table.insert(on[n.machine], n)
+    end
   end
+  if #order > 1 and not big then
+    for sw, m in pairs(members) do
+      for _, name in ipairs(m) do
+        if nodes[name].machine ~= nodes[sw].machine then members[sw] = nil break end
+      end
+    end
+    for _, name in ipairs(order) do
+      out[#out + 1] = ("  subgraph %s {"):format(q("cluster_machine_" .. name))
+      out[#out + 1] = ('    id=%s; label=%s; labeljust=l; fontsize=12; style="dashed,rounded"; color="#7a8aa0";')
+        :format(q("machine:" .. name), q("machine " .. name))
+      emit(on[name], "    ")
+      out[#out + 1] = "  }"
+    end
+  end
+  emit(model.nodes, "  ")
   local function ep(e)
     local p = port[e.node] and port[e.node][e.ifname]
     if big or not p or nodes[e.node].folded then return q(e.node) end
@@ -176,7 +206,7 @@ function M.model(lab)
       local e = { name = n.name, kind = n.kind, sub = n.kind == "root" and "host namespace" or n.kind, ifaces = {} }
       -- a lab over machines (nslab.machine): where the node is
       local on = n.machine and n.machine.name or (lab.placed and lab.placed[n.name])
-      if on then e.sub = e.sub .. " on " .. on end
+      if on then e.sub, e.machine = e.sub .. " on " .. on, on end
       m.nodes[#m.nodes + 1] = e
       vertex[n], entry[n.name] = n.name, e
     end
@@ -239,11 +269,15 @@ function M.model_inspect(data)
   local m = { name = data.lab, title = "lab " .. data.lab .. " (live)", nodes = {}, links = {} }
   for _, n in ipairs(data.nodes) do
     local e = { name = n.name, kind = n.kind, sub = n.kind == "root" and "host namespace" or n.kind, ifaces = {} }
+    -- a lab over machines: where the node is
+    if type(n.machine) == "string" then e.sub, e.machine = e.sub .. " on " .. n.machine, n.machine end
     local bridges = {}
     for _, i in ipairs(n.interfaces) do
       if i.kind == "bridge" then bridges[#bridges + 1] = i.name end
     end
-    if n.kind == "switch" and #bridges > 0 then e.sub = "bridge " .. table.concat(bridges, " ") end
+    if n.kind == "switch" and #bridges > 0 then
+      e.sub = "bridge " .. table.concat(bridges, " ") .. (e.machine and (" on " .. e.machine) or "")
+    end
     for _, i in ipairs(n.interfaces) do
       if i.name ~= "lo" and not (n.kind == "switch" and i.kind == "bridge" and #i.addresses == 0) then
         -- link-local addresses (fe80::) every interface has: left out,
@@ -265,7 +299,9 @@ function M.model_inspect(data)
     if l.b.node and l.b.node ~= require("nslab.json").null then
       m.links[#m.links + 1] = {
         a = { node = l.a.node, ifname = l.a.interface }, b = { node = l.b.node, ifname = l.b.interface },
-        up = up[l.a.node .. "\0" .. l.a.interface] and up[l.b.node .. "\0" .. l.b.interface] }
+        up = up[l.a.node .. "\0" .. l.a.interface] and up[l.b.node .. "\0" .. l.b.interface],
+        -- a link between machines (nslab.live.machines)
+        kind = l.vni and "vxlan" or nil, tip = l.vni and ("vxlan " .. l.vni) or nil }
     end
   end
   return m

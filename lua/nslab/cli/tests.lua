@@ -447,11 +447,11 @@ local function graph_of_file(graph, target, opt)
 end
 
 -- The DOT of lab target that is up, read from the kernel.
-local function graph_of_running(graph, target)
+local function graph_of_running(graph, target, here)
   if not core.privileged() then
     return nil, err(1, "graph of a lab that is up needs root to read its nodes; run it as root, or graph its file")
   end
-  local data, ierr = require("nslab.live.inspect").lab(target)
+  local data, ierr = require("nslab.live.inspect").lab(target, { here = here })
   if not data then return nil, err(1, "graph: %s", ierr) end
   return graph.dot_inspect(data)
 end
@@ -464,7 +464,7 @@ function M.graph(opt)
   if readable(target) and not (is_up(target) and not target:match("%.lua$")) then
     dot, status = graph_of_file(graph, target, opt)
   elseif is_up(target) then
-    dot, status = graph_of_running(graph, target)
+    dot, status = graph_of_running(graph, target, opt.here)
   else
     return err(1, "graph: no lab file %s, and no lab of that name is up", util.shown(target))
   end
@@ -507,7 +507,7 @@ function M.inspect(opt)
     saved, serr = require("nslab.state").load(opt.compare)
     if not saved then return err(EXIT.usage, "inspect: --compare: %s", serr) end
   end
-  local data, ierr = inspect.lab(opt.lab)
+  local data, ierr = inspect.lab(opt.lab, { here = opt.here })
   if not data then return err(1, "inspect: %s", ierr) end
   if saved then return M.compare(opt.lab, opt.compare, saved, data) end
   for _, s in ipairs(ierr) do err(0, "inspect: %s: %s (skipped)", s.node, s.error) end

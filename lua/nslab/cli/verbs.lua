@@ -120,6 +120,10 @@ local function drawing(path)
   return nil, ("cannot write \"%s\": use a name ending in .dot, .svg, .png or .pdf"):format(path)
 end
 
+-- inspect's and graph's --here: a lab over machines without asking them
+local HERE = { "--here", nil, "a lab placed over machines: only this machine's part (by default each other " ..
+  "machine's part is read there over ssh, docs/multi-host.md)" }
+
 M.list = {
   { name = "run", group = "build", run = "nslab.cli.build",
     summary = "build the lab, run its script, tear it down",
@@ -199,7 +203,8 @@ M.list = {
       "(docs/graph-inspect.md; JSON schema docs/inspect.schema.json).",
     args = { LAB }, flags = { { "--json", nil, "print JSON (docs/inspect.schema.json)" },
       { "--compare", "FILE", "compare with a state saved by --json: print the difference (ifindexes, " ..
-        "MACs, link-local addresses, pids and counters aside); exit 1 when it differs", complete = "file" }, ALL_USERS } },
+        "MACs, link-local addresses, pids and counters aside); exit 1 when it differs", complete = "file" }, HERE,
+      ALL_USERS } },
 
   { name = "test", group = "ci", run = "nslab.cli.tests",
     summary = "build each lab, run its checks, tear down (TAP, JUnit)",
@@ -240,7 +245,7 @@ M.list = {
     flags = {
       { "-o --output", "FILE", "write FILE (.dot, .svg, .png or .pdf) instead of DOT on standard output",
         complete = "file", convert = drawing },
-      NAME, VERBOSE, ALL_USERS,
+      NAME, HERE, VERBOSE, ALL_USERS,
     } },
 
   { name = "shape", group = "links", run = "nslab.cli.shape",

@@ -13,13 +13,7 @@ M.SCHEMA = "nslab-inspect/1"
 
 local A = json.array
 
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local slurp = require("nslab.util").slurp
 
 -- nft's text ruleset as tables: {family=, name=, chains={ {name=, type=,
 -- hook=, priority=, policy=, rules={...}} }}.
@@ -134,13 +128,19 @@ function M.lab(name, opts)
     data.links[#data.links + 1] = l
   end
   -- a lab placed over machines (nslab.machine): this machine's name on
-  -- each node here, and the nodes each other machine holds
+  -- each node here, and the nodes each other machine holds; unless
+  -- opts.here, each other machine's part read there (nslab.live.machines)
+  -- joins this one; opts.parts: a reading of them already made
   if core.exists((core.lab_dir(name) or "") .. "/machines") then
     local others, here = require("nslab.machine").recorded(name)
     for _, n in ipairs(data.nodes) do n.machine = here or json.null end
     data.machines = A {}
     for _, m in ipairs(others) do
       data.machines[#data.machines + 1] = { name = m.name, ssh = m.ssh, nodes = A(m.nodes) }
+    end
+    if #others > 0 and not (opts and opts.here) then
+      local parts = require "nslab.live.machines"
+      parts.join(data, opts and opts.parts or parts.read(name))
     end
   end
   return data, snap.skipped
@@ -208,8 +208,13 @@ function M.text(d, out)
     end
   end
   for _, m in ipairs(d.machines or {}) do
-    out:write(("\non machine %s (ssh %s; `nslab inspect %s` there): %s\n"):format(m.name, m.ssh, d.lab,
-      #m.nodes > 0 and table.concat(m.nodes, " ") or "no nodes"))
+    if m.reached == false then
+      out:write(("\non machine %s (ssh %s), not reached: %s\n  its nodes: %s\n"):format(m.name, m.ssh,
+        m.error or "?", #m.nodes > 0 and table.concat(m.nodes, " ") or "none"))
+    elseif m.reached == nil then
+      out:write(("\non machine %s (ssh %s; `nslab inspect %s` there): %s\n"):format(m.name, m.ssh, d.lab,
+        #m.nodes > 0 and table.concat(m.nodes, " ") or "no nodes"))
+    end
   end
 end
 

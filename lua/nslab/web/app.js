@@ -198,7 +198,7 @@ function show(sel) {
       `<span class="${a.up ? "state-up" : "state-wait"}">${esc(a.state)}</span>`]);
     const rts = n.routes.filter((r) => !r.dst.startsWith("fe80:") && r.proto !== "kernel")
       .map((r) => [esc(r.dst), esc(r.via || ""), esc(r.dev || ""), esc(r.proto || "")]);
-    p.innerHTML = `<h2>${esc(n.name)} <span class="muted">${esc(n.kind)}${n.netns ? ", netns " + esc(n.netns) : ""}</span></h2>
+    p.innerHTML = `<h2>${esc(n.name)} <span class="muted">${esc(n.kind)}${n.netns ? ", netns " + esc(n.netns) : ""}${n.machine ? ", on machine " + esc(n.machine) : ""}</span></h2>
       <h3>Interfaces</h3>${table(ifs, ["name", "state", "addresses", "peer"])}
       <h3>Routes</h3>${rts.length ? table(rts, ["to", "via", "dev", "proto"]) : '<p class="muted">none</p>'}
       <h3>Forwarding</h3><p>IPv4 ${n.forwarding.ipv4 ? "on" : "off"}, IPv6 ${n.forwarding.ipv6 ? "on" : "off"}</p>
@@ -211,7 +211,7 @@ function show(sel) {
   if (!l) { p.innerHTML = '<p class="muted">This link is gone.</p>'; return; }
   const r = st.rates[sel.link];
   const end = (e) => `${esc(e.node)}:${esc(e.interface)}`;
-  p.innerHTML = `<h2>${end(l.a)} — ${end(l.b)}</h2>
+  p.innerHTML = `<h2>${end(l.a)} — ${end(l.b)}</h2>${l.vni !== undefined ? `<p>between machines: VXLAN ${l.vni}</p>` : ""}
     <p>state: ${stateCell(linkUp(l))} &nbsp;
       <button id="act-down">set down</button><button id="act-up">set up</button></p>
     <h3>Traffic</h3><p>${r ? `${end(l.a)} → ${end(l.b)}: ${fmtRate(r.ab_bps, r.ab_pps)}<br>${end(l.b)} → ${end(l.a)}: ${fmtRate(r.ba_bps, r.ba_pps)}` : '<span class="muted">measured once a second</span>'}</p>

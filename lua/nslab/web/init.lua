@@ -19,6 +19,7 @@ local live = require "nslab.live"
 local inspect = require "nslab.live.inspect"
 local graph = require "nslab.cli.graph"
 local adjacency = require "nslab.web.adjacency"
+local machines = require "nslab.live.machines"
 
 local M = {}
 
@@ -36,13 +37,7 @@ local function asset_dir()
   return p and p:match("^(.*)/[^/]*$")
 end
 
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local slurp = require("nslab.util").slurp
 
 local function sse(event, data)
   return ("event: %s\ndata: %s\n\n"):format(event, json.encode(data))
@@ -61,9 +56,15 @@ end
 -- cheap part, what the picture and the page need), and what follows from
 -- it: the links by id, the namespaces whose counters cover every link.
 function S:read()
-  local data, skipped = inspect.lab(self.lab, { topology = true })
+  local data, skipped = inspect.lab(self.lab, { topology = true, parts = self.parts })
   if not data then return nil, skipped end
   self.data, self.topo_text, self.fresh = data, nil, false
+  -- a lab over machines: the nodes other machines hold (read there, by
+  -- nslab.live.machines) are drawn and listed, not read or changed here
+  self.remote = {}
+  for _, m in ipairs(data.machines or {}) do
+    for _, n in ipairs(m.nodes) do self.remote[n] = m end
+  end
   if self.adj then self.adj:set_topology(data) end
   self.ifs = {}
   for _, n in ipairs(data.nodes) do
@@ -92,7 +93,7 @@ end
 -- (processes and rules change without a netlink event, hence the age).
 function S:lab_json()
   if not (self.fresh and core.clock() - self.data_at < 2) then
-    local data, e = inspect.lab(self.lab)
+    local data, e = inspect.lab(self.lab, { parts = self.parts })
     if not data then return nil, e end
     self.data_json, self.data_at, self.fresh = json.encode(data, { indent = "  " }) .. "\n", core.clock(), true
   end
@@ -102,6 +103,16 @@ end
 -- GET /api/node/NAME: one node as /api/lab has it, read alone (a click
 -- on the page); the peers of its interfaces come from the topology.
 function S:node_json(name)
+  local m = self.remote[name]
+  if m then
+    -- as its machine said it last (processes and rules included)
+    for _, p in ipairs(self.parts and self.parts.parts or {}) do
+      for _, n in ipairs(p.m.name == m.name and p.data and p.data.nodes or {}) do
+        if n.name == name then return json.encode(n) .. "\n" end
+      end
+    end
+    return nil, ("node %s is on machine %s, which was not reached: %s"):format(name, m.name, m.error or "?")
+  end
   local n, e = inspect.node(self.lab, name)
   if not n then return nil, e end
   local known
@@ -132,9 +143,13 @@ function S:plan_counters()
     end
   end
   for _, l in ipairs(self.data.links) do
-    if l.b.node ~= json.null then
+    -- the counters of a link are read at an end here: a link between
+    -- machines at its end here, one on another machine not at all
+    local ra, rb = self.remote[l.a.node], l.b.node ~= json.null and self.remote[l.b.node]
+    if l.b.node ~= json.null and not (ra and rb) then
       local id = graph.link_id(l.a.node, l.a.interface, l.b.node, l.b.interface)
       local flip = (ends[l.b.node] or 0) > (ends[l.a.node] or 0)
+      if ra or rb then flip = ra and true or false end
       local e = flip and l.b or l.a
       self.watch[e.node] = self.watch[e.node] or {}
       self.watch[e.node][index[e.node .. "\0" .. e.interface] or -1] = { id = id, flip = flip }
@@ -259,6 +274,11 @@ function S:attached()
 end
 
 function S:node(name)
+  local m = self.remote[name]
+  if m then
+    return nil, ("node %s is on machine %s: change it there (`nslab web %s` on %s, or `nslab shape`/`nslab link` " ..
+      "there)"):format(name, m.name, self.lab, m.name)
+  end
   local lab, e = self:attached()
   if not lab then return nil, e end
   local n = lab.nodes[name]
@@ -408,6 +428,44 @@ end
 
 ---- the loop ----------------------------------------------------------------
 
+-- A lab over machines: the other machines' parts are read again in the
+-- background every MACHINES_EVERY seconds while a page is open; a change
+-- is drawn.
+local MACHINES_EVERY = 10
+
+function S:machines_tick(t)
+  local job = self.reading
+  if job then
+    if not machines.poll(job) then return end
+    self.reading = nil
+    local old = self.parts_text
+    self.parts_text = json.encode(self:parts_seen(job))
+    if self.parts_text ~= old then
+      self.parts = job
+      self.changed = t
+    end
+  elseif self.parts and t - (self.parts_at or 0) >= MACHINES_EVERY and self.h:streams() > 0 and not self.down then
+    self.parts_at = t
+    self.reading = machines.start(self.lab)
+  end
+end
+
+-- What a reading of the other machines found, without what changes on
+-- its own (counters, processes' order): the part of it the picture shows.
+function S:parts_seen(job)
+  local seen = {}
+  for _, p in ipairs(job.parts) do
+    local nodes = {}
+    for _, n in ipairs(p.data and p.data.nodes or {}) do
+      local ifs = {}
+      for _, i in ipairs(n.interfaces) do ifs[#ifs + 1] = { i.name, i.up, i.state, i.addresses } end
+      nodes[#nodes + 1] = { n.name, n.kind, ifs }
+    end
+    seen[#seen + 1] = { p.m.name, p.error or json.null, nodes }
+  end
+  return seen
+end
+
 -- Routing adjacencies (nslab.web.adjacency): a slice of the polling, or
 -- every daemon when all; a change goes to the pages and into /api/topo.
 function S:adjacencies(all)
@@ -465,6 +523,7 @@ function S:loop()
       end
     end
     self:check_drawing()
+    self:machines_tick(t)
     if t >= next_tick then
       next_tick = t + 1
       if self.h:streams() > 0 and not self.down then
@@ -528,6 +587,11 @@ function M.main(a)
     -- the topology first and Graphviz on it at once (it runs while the
     -- monitor opens: a second each for 1000 nodes)
     self.adj = adjacency.poller(lab, function() return self:attached() end)
+    -- a lab over machines: the other machines' parts, read there first
+    self.parts = machines.read(lab, 10)
+    if self.parts then
+      self.parts_at, self.parts_text = core.clock(), json.encode(self:parts_seen(self.parts))
+    end
     local data, rerr = self:read()
     if not data then error(rerr, 0) end
     self:plan_counters()
@@ -537,8 +601,12 @@ function M.main(a)
     self.mon = mon
     mon:wake_on(h:fd())
     -- nodes that came or went while the monitor opened: read again
-    local now, last = live.nodes(lab), data.nodes[#data.nodes]
-    if now and #now ~= #data.nodes - ((last and last.name == "host") and 1 or 0) then
+    local here = 0
+    for _, n in ipairs(data.nodes) do
+      if n.name ~= "host" and not self.remote[n.name] then here = here + 1 end
+    end
+    local now = live.nodes(lab)
+    if now and #now ~= here then
       self.changed = core.clock()
     end
     io.stderr:write(("nslab: web: serving lab %s (%d nodes); Ctrl-C stops\n"):format(lab, #data.nodes))
