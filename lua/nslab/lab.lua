@@ -258,10 +258,6 @@ function Lab:_removable(x)
     node = sw.node
   end
   if node:is_root() then raise("cannot remove \"host\": it is the machine's own namespace") end
-  if node.remote then
-    raise(("node \"%s\" is on machine \"%s\": removing a node of another machine is not supported yet")
-      :format(node.name, node.machine.name))
-  end
   return node
 end
 
@@ -332,9 +328,17 @@ end
 -- removal (`del netns LAB.NODE`) so teardown and `nslab nodes` agree.
 function Lab:remove(x)
   local node = self:_removable(x)
-  end_processes(node)
-  self:_delete_netns(node)
+  if node.remote then
+    require("nslab.machine").remove(self, node)
+  else
+    end_processes(node)
+    -- a lab over machines: the far ends of its VXLAN links too
+    if self.machines then require("nslab.machine").drop_far_ends(self, node) end
+    self:_delete_netns(node)
+  end
   self:_forget(node)
+  -- the lab's record of machines, nodes and links between them, anew
+  if self.machines and self.journal then require("nslab.machine").record(self) end
   return self
 end
 

@@ -754,6 +754,54 @@ function M.link(lab, a, b, addrs, opts)
   return l
 end
 
+-- Forget interface ifname of node (a link's end), on node's machine: here
+-- its device is deleted, elsewhere its agent does it. A switch port leaves
+-- the switch's list.
+function M.drop_iface(lab, node, ifname)
+  if node.remote then
+    node.machine:call("unlink", { node = node.name, ifname = ifname }, lab)
+  elseif node.ns then
+    local ok, err = node.ns:link_delete(ifname)
+    if not ok and node.ns:link_index(ifname) then raise(err) end
+    if node:is_root() then lab:_record(lab.journal:del_link(ifname)) end
+  end
+  local i = node.ifaces[ifname]
+  node.ifaces[ifname] = nil
+  for k, x in ipairs(node.ifaces) do
+    if x.name == ifname then table.remove(node.ifaces, k) break end
+  end
+  for _, sw in pairs(lab.switches or {}) do
+    if sw.node == node then
+      for k, p in ipairs(sw.ports) do
+        if p.ifname == ifname then table.remove(sw.ports, k) break end
+      end
+    end
+  end
+  return i
+end
+
+-- node is removed from the lab (lab:remove, here or on its machine): the
+-- far ends of its links to other machines go too (a VXLAN end does not
+-- go with its peer as a veth's does), and the lab's record forgets them.
+function M.drop_far_ends(lab, node)
+  local any
+  for _, i in ipairs(node.ifaces) do
+    local e = i.tunnel
+    if e and e.node.machine ~= node.machine and not e.node.removed then
+      M.drop_iface(lab, e.node, e.ifname)
+      any = true
+    end
+  end
+  return any
+end
+
+-- lab:remove(node) of a node on another machine: its agent removes it
+-- there, as lab:remove does here (processes, namespace, links).
+function M.remove(lab, node)
+  M.drop_far_ends(lab, node)
+  node.machine:call("remove", { node = node.name }, lab)
+end
+
 -- Leave every machine's part up (nslab up) or take it down; the first
 -- failure's message, or nil.
 function M.finish(lab, how)

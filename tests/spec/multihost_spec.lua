@@ -265,6 +265,52 @@ end
     end
   end)
 
+  it("lab:remove of a node on another machine, and of a node here linked to one: the far ends go too", function()
+    local lab = T.write_lab("mh-remove", HEADER .. [[
+local sw = lab:switch("s")
+local a = lab:host("a", { on = "m2" })
+local b = lab:host("b", { on = "m3" })
+local c = lab:host("c")
+local r = lab:router("r", { on = "m2" })
+lab:link(sw, a, { nil, "10.0.0.1/24" })
+lab:link(sw, b, { nil, "10.0.0.2/24" })
+lab:link(a, r, { "10.2.0.1/24", "10.2.0.2/24" })
+lab:link(c, r, { "10.1.0.2/24", "10.1.0.1/24" })
+lab:check("b reaches a", b:ping("10.0.0.1", { count = 1 }))
+local function links(n) return (n:exec("ip -o link show").out:gsub("\n", "; ")) end
+print("r before: " .. links(r))
+lab:remove(a)
+print("ports: " .. sw.node:exec("ip -o link show master br0").out:gsub("\n", "; "))
+print("r after a: " .. links(r))
+print("a gone: " .. tostring(lab.nodes.a == nil))
+lab:remove("c")
+print("r after c: " .. links(r))
+local f = io.open(lab.journal:dir() .. "/machines")
+print("record: " .. f:read("a"):gsub("\n", "; "))
+f:close()
+]])
+    local st, out, err = nslab_on("m1", "run " .. q(lab))
+    assert.are.equal(0, st, out .. err)
+    assert.is_truthy(out:find("ok - b reaches a", 1, true), out)
+    -- on m2: a's namespace is gone, and its veth with it (r's end)
+    assert.is_truthy(out:match("r before: [^\n]*eth0@[^\n]*eth1"), out)
+    local after_a = out:match("r after a: ([^\n]*)")
+    assert.is_nil(after_a:find("eth0", 1, true), after_a)
+    assert.is_truthy(after_a:find("eth1", 1, true), after_a)
+    -- on m1: the switch port that led to a is gone, b's stays
+    local ports = out:match("ports: ([^\n]*)")
+    assert.are.equal(1, select(2, ports:gsub("eth", "")), ports)
+    assert.is_truthy(out:find("a gone: true", 1, true), out)
+    -- c was here; r's VXLAN end to it on m2 went with it
+    local after_c = out:match("r after c: ([^\n]*)")
+    assert.is_nil(after_c:find("eth1", 1, true), after_c)
+    -- the record keeps only b's link, to the switch here
+    local record = out:match("record: ([^\n]*)")
+    assert.is_nil(record:find("node\ta", 1, true), record)
+    assert.are.equal(1, select(2, record:gsub("link\t", "")), record)
+    assert.is_truthy(record:find("link\ts\t", 1, true) and record:find("\tb\teth0", 1, true), record)
+  end)
+
   it("a switch here joins hosts on two machines; an error there is one line at the lab line", function()
     local lab = T.write_lab("mh-switch", HEADER .. [[
 local sw = lab:switch("s")

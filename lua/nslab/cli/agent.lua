@@ -107,6 +107,16 @@ function ops.hosts(st, req)
   st.lab.addr_version = st.lab.addr_version + 1
 end
 
+-- a link's end here whose far end was removed on another machine
+function ops.unlink(st, req)
+  machine.drop_iface(st.lab, st.lab:get(req.node), req.ifname)
+end
+
+-- lab:remove of a node of this machine's part
+function ops.remove(st, req)
+  st.lab:remove(req.node)
+end
+
 function ops.keep(st)
   st.lab:keep()
   st.kept = true
