@@ -127,7 +127,8 @@ function Lab:_check_free(name, what)
   end
 end
 
-function Lab:_add_node(name, kind, opts)
+-- (extra: what a switch's agent needs, {ifname=, mtu=}; nslab.switch)
+function Lab:_add_node(name, kind, opts, extra)
   util.check_name(name, kind == "switch" and "switch" or "node")
   opts = util.check_opts(opts, util.set { "sysctl", "on" }, "node")
   self:_check_free(name, kind == "switch" and "switch" or "node")
@@ -141,7 +142,7 @@ function Lab:_add_node(name, kind, opts)
     self.placed = self.placed or {}
     self.placed[name] = m.name
   elseif m then
-    local node = require("nslab.machine").node(self, m, name, kind, opts)
+    local node = require("nslab.machine").node(self, m, name, kind, opts, extra)
     self.nodes[name] = node
     self.order[#self.order + 1] = node
     if self.listeners then self:_emit("node", node) end
@@ -181,16 +182,7 @@ end
 -- lab:switch(name [, {node=, ifname=, mtu=}]) -> a bridge, in its own
 -- namespace or inside a node (a bridge that carries a gateway address).
 function Lab:switch(name, opts)
-  if type(opts) == "table" and opts.on ~= nil then
-    if require("nslab.machine").of(self, opts.on) then
-      raise(("switch \"%s\": a switch on another machine is not supported yet (docs/multi-host.md); " ..
-        "put it on this machine or use a router there"):format(tostring(name)))
-    end
-    local o = {}
-    for k, v in pairs(opts) do if k ~= "on" then o[k] = v end end
-    opts = o
-  end
-  if type(opts) == "table" and opts.node ~= nil and self.machines and self:get(opts.node).remote then
+  if type(opts) == "table" and opts.node ~= nil and opts.on == nil and self.machines and self:get(opts.node).remote then
     raise(("switch \"%s\": a switch inside a node on another machine is not supported yet (docs/multi-host.md)")
       :format(tostring(name)))
   end
@@ -223,7 +215,7 @@ function Lab:link(a, b, addrs, opts)
   -- an end on another machine (nslab.machine): made by its agent
   if self.machines then
     local ga, gb = self:get(a), self:get(b)
-    if ga.remote or gb.remote then
+    if ga.remote or gb.remote or (ga.is_switch and ga.node.remote) or (gb.is_switch and gb.node.remote) then
       local l = require("nslab.machine").link(self, ga, gb, addrs, opts)
       if self.listeners then self:_emit("link", l) end
       return l

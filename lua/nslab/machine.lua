@@ -517,12 +517,13 @@ RemoteNode._hosts_version = noop
 RemoteNode.remote = true
 
 -- lab:host/router(name, {on = "m2"}) on another machine.
-function M.node(lab, m, name, kind, opts)
+function M.node(lab, m, name, kind, opts, extra)
   if name == "host" then
     raise(("\"host\" is this machine's own namespace; it cannot be placed on machine \"%s\""):format(m.name))
   end
   m:_connect(lab)
-  m:send("node", { name = name, kind = kind, sysctl = opts.sysctl }, lab)
+  m:send("node", { name = name, kind = kind, sysctl = opts.sysctl, ifname = extra and extra.ifname,
+    mtu = extra and extra.mtu }, lab)
   record_node(lab, name, m.name)
   return setmetatable({
     lab = lab, name = name, kind = kind, machine = m, netns = lab.name .. "." .. name,
@@ -634,6 +635,18 @@ function M.vxlan_end(lab, node, ifname, o)
   return idx
 end
 
+-- A link's end between machines made on this machine: e = {node=,
+-- ifname=, sw=}; a switch's end is a port of its bridge.
+function M.vxlan_port(lab, e, o)
+  local idx = M.vxlan_end(lab, e.node, e.ifname, o)
+  if e.sw then
+    local ok, err = e.node.ns:link_set(idx, e.ifname, { master = e.sw.index })
+    if not ok then raise(err) end
+    e.sw.ports[#e.sw.ports + 1] = e
+  end
+  return idx
+end
+
 -- The machine a node is on (nil: here) and the underlay MTU there.
 local function side(lab, node)
   local m = node.machine
@@ -712,7 +725,9 @@ function M.link(lab, a, b, addrs, opts)
   local l = setmetatable({ lab = lab, a = ea, b = eb, line = util.where() }, Link)
   if ma and ma == mb then
     -- both ends on the same other machine: a veth pair made there
-    ma:send("link", { a = a.name, b = b.name, addrs = { aa, ba }, opts = { names = { na, nb }, mtu = opts.mtu } }, lab)
+    -- (a switch's end: a port, no address; by the switch's name)
+    ma:send("link", { a = ea.sw and ea.sw.name or a.name, b = eb.sw and eb.sw.name or b.name,
+      addrs = { not ea.sw and aa, not eb.sw and ba }, opts = { names = { na, nb }, mtu = opts.mtu } }, lab)
     a:_add_iface(na, 0, { addrs = aa, peer = eb })
     b:_add_iface(nb, 0, { addrs = ba, peer = ea })
   else
@@ -729,15 +744,11 @@ function M.link(lab, a, b, addrs, opts)
     local function make(m, e, here, there, list)
       local o = { id = id, ["local"] = here, remote = there, mtu = mtu, addrs = list }
       if m then
-        m:send("vxlan", { node = e.node.name, ifname = e.ifname, o = o }, lab)
+        m:send("vxlan", { node = e.node.name, ifname = e.ifname, o = o, sw = e.sw and e.sw.name }, lab)
         e.node:_add_iface(e.ifname, 0, { kind = "vxlan", vni = id, remote = there, addrs = list })
+        if e.sw then e.sw.ports[#e.sw.ports + 1] = e end
       else
-        local idx = M.vxlan_end(lab, e.node, e.ifname, o)
-        if e.sw then
-          local ok, err = e.node.ns:link_set(idx, e.ifname, { master = e.sw.index })
-          if not ok then raise(err) end
-          e.sw.ports[#e.sw.ports + 1] = e
-        end
+        M.vxlan_port(lab, e, o)
       end
     end
     make(ma, ea, ua, ub, aa)

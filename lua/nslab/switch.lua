@@ -8,7 +8,7 @@ local Switch = {}
 Switch.__index = Switch
 Switch.__name = "nslab.switch"
 
-local OPTS = util.set { "node", "ifname", "mtu" }
+local OPTS = util.set { "node", "ifname", "mtu", "on" }
 
 function Switch.new(lab, name, opts)
   util.check_name(name, "switch")
@@ -17,6 +17,10 @@ function Switch.new(lab, name, opts)
     raise(("switch \"%s\" already exists in lab \"%s\""):format(name, lab.name))
   end
   if opts.mtu ~= nil then util.check_int(opts.mtu, 68, 65535, "mtu") end
+  if opts.on ~= nil and opts.node ~= nil then
+    raise(("switch \"%s\": give on= or node=, not both (a switch inside a node is on that node's machine)")
+      :format(name))
+  end
   local holder, ifname
   if opts.node ~= nil then
     holder = opts.node == "host" and (lab.nodes.host or lab:host "host") or lab:get(opts.node)
@@ -28,7 +32,19 @@ function Switch.new(lab, name, opts)
     end
   else
     ifname = util.check_ifname(opts.ifname or "br0", "bridge")
-    holder = lab:_add_node(name, "switch")
+    -- on another machine (on=, nslab.machine): its agent makes the
+    -- switch there, this is its mirror
+    holder = lab:_add_node(name, "switch", opts.on ~= nil and { on = opts.on } or nil,
+      { ifname = ifname, mtu = opts.mtu })
+  end
+  if holder.remote then
+    local sw = setmetatable({
+      lab = lab, name = name, node = holder, ifname = ifname, index = 0,
+      ports = {}, portseq = 0, line = util.where(), is_switch = true,
+    }, Switch)
+    holder:_add_iface(ifname, 0, { bridge = sw })
+    lab.switches[name] = sw
+    return sw
   end
   if holder:is_root() then lab:_record(lab.journal:link(ifname)) end
   local idx, err = holder.ns:bridge(ifname, opts.mtu)

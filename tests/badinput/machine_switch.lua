@@ -1,3 +1,4 @@
--- expect: 3: switch "s1": a switch on another machine is not supported yet (docs/multi-host.md); put it on this machine or use a router there
+-- expect: 4: switch "s1": give on= or node=, not both (a switch inside a node is on that node's machine)
 lab:machine("m2", { underlay = "192.168.77.12" })
-lab:switch("s1", { on = "m2" })
+local r = lab:router("r")
+lab:switch("s1", { on = "m2", node = r })

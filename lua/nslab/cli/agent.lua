@@ -66,14 +66,22 @@ function ops.begin(st, req)
 end
 
 function ops.node(st, req)
+  if req.kind == "switch" then
+    st.lab:switch(req.name, { ifname = req.ifname, mtu = req.mtu ~= cjson.null and req.mtu or nil })
+    return
+  end
   local kind = req.kind == "router" and "router" or "host"
   st.lab[kind](st.lab, req.name, { sysctl = req.sysctl })
 end
 
 local function find(st) return function(n) return st.lab:get(n) end end
 
+-- A node by name: a switch's own namespace too (a method called on a
+-- switch's mirror is its node's)
+local function node_named(st, name) return st.lab.nodes[name] or st.lab:get(name) end
+
 function ops.call(st, req)
-  local node = st.lab:get(req.node)
+  local node = node_named(st, req.node)
   local f = node[req.method]
   if type(f) ~= "function" or req.method:sub(1, 1) == "_" then
     error(("a node has no method \"%s\""):format(tostring(req.method)), 0)
@@ -96,8 +104,13 @@ function ops.link(st, req)
 end
 
 function ops.vxlan(st, req)
-  local node = st.lab:get(req.node)
-  machine.vxlan_end(st.lab, node, req.ifname, machine.unwire(req.o, find(st)))
+  local o = machine.unwire(req.o, find(st))
+  if type(req.sw) == "string" then
+    local sw = st.lab:get(req.sw)
+    machine.vxlan_port(st.lab, { node = sw.node, ifname = req.ifname, sw = sw }, o)
+  else
+    machine.vxlan_end(st.lab, node_named(st, req.node), req.ifname, o)
+  end
 end
 
 -- the addresses of the lab's nodes on other machines, for this machine's
@@ -109,7 +122,7 @@ end
 
 -- a link's end here whose far end was removed on another machine
 function ops.unlink(st, req)
-  machine.drop_iface(st.lab, st.lab:get(req.node), req.ifname)
+  machine.drop_iface(st.lab, node_named(st, req.node), req.ifname)
 end
 
 -- lab:remove of a node of this machine's part

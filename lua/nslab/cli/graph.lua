@@ -220,6 +220,8 @@ function M.model(lab)
     local id = own and sw.name or ("switch:" .. sw.name)
     local e = { name = id, kind = "switch", ifaces = {},
                 sub = "bridge " .. sw.ifname .. (own and "" or (" in " .. sw.node.name)) }
+    local on = sw.node.machine and sw.node.machine.name or (lab.placed and lab.placed[sw.node.name])
+    if on then e.sub, e.machine = e.sub .. " on " .. on, on end
     local i = sw.node.ifaces[sw.ifname]
     if i and i.addrs and #i.addrs > 0 then iface(e, sw.ifname, copy(i.addrs)) end
     m.nodes[#m.nodes + 1] = e
