@@ -179,7 +179,7 @@ function Lab:router(name, opts)
   return n
 end
 
--- lab:switch(name [, {node=, ifname=, mtu=}]) -> a bridge, in its own
+-- lab:switch(name [, {node=, ifname=, mtu=, on=}]) -> a bridge, in its own
 -- namespace or inside a node (a bridge that carries a gateway address).
 function Lab:switch(name, opts)
   if type(opts) == "table" and opts.node ~= nil and opts.on == nil and self.machines and self:get(opts.node).remote then
