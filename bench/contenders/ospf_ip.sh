@@ -46,6 +46,9 @@ up)
 	# each router's daemons start in the background, routers side by side;
 	# within a router zebra first, and the others once zebra's socket is
 	# there (a daemon that finds no zebra tries again only 10 s later)
+	# the daemons write in /var/tmp/frr: down removes what they add
+	[ -e /var/tmp/frr ] || : > "$dir/made-var-tmp-frr"
+	ls -A /var/tmp/frr 2>/dev/null > "$dir/var-tmp-frr.before" || true
 	for i in $(seq 1 "$n"); do
 		ns=$p$i run=/run/frr/$p$i
 		mkdir -p "$run"
@@ -82,6 +85,16 @@ down)
 		ip netns del "$ns" || rc=1
 		rm -rf "/run/frr/$ns"
 	done
+	# each daemon's log buffer and crash log, /var/tmp/frr/DAEMON.PID (the
+	# pid before it forked; nslab keeps them in the lab's own directory,
+	# this floor has none): what was not there before up goes
+	if [ -e "$dir/var-tmp-frr.before" ]; then
+		for e in /var/tmp/frr/*; do
+			[ -e "$e" ] || continue
+			grep -qxF "${e##*/}" "$dir/var-tmp-frr.before" || rm -rf "$e"
+		done
+		[ -s "$dir/var-tmp-frr.before" ] || [ ! -e "$dir/made-var-tmp-frr" ] || rmdir /var/tmp/frr 2>/dev/null || true
+	fi
 	exit $rc ;;
 *)
 	echo "usage: ospf_ip.sh up|down N PREFIX DIR" >&2; exit 2 ;;
