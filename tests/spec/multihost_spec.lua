@@ -203,6 +203,9 @@ describe("multi-host", function()
     -- where each node goes, drawn from the file alone (a dry run: no machine reached)
     local _, dot = nslab_on("m1", "graph labs/multihost-crs.lua")
     assert.is_truthy(dot:find(">router on m2<", 1, true) and dot:find(">host on m3<", 1, true), dot)
+    -- a box per machine, this one's too, and the links between them dashed
+    assert.is_truthy(dot:find(">host on m1<", 1, true) and dot:find('label="machine m1"', 1, true), dot)
+    assert.are.equal(2, select(2, dot:gsub('style=dashed, color="#3b6fd6"', "")), dot)
     -- every machine's hosts files name the nodes of the others
     local _, hosts = sim:run("m3", "cat /etc/netns/mhcrs.server/hosts")
     assert.is_truthy(hosts:find("10.0.1.2\tclient", 1, true) and hosts:find("10.0.1.1\trouter", 1, true), hosts)

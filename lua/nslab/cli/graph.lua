@@ -200,12 +200,15 @@ function M.model(lab)
     n.ifaces[#n.ifaces + 1] = i
     return i
   end
+  -- a lab over machines: the name of this one, for the nodes kept here
+  local here
+  for _, x in ipairs(lab.machine_list or {}) do if x.here then here = x.name end end
   -- nodes in creation order; a switch's own namespace is drawn as the switch
   for _, n in ipairs(lab.order) do
     if n.kind ~= "switch" then
       local e = { name = n.name, kind = n.kind, sub = n.kind == "root" and "host namespace" or n.kind, ifaces = {} }
       -- a lab over machines (nslab.machine): where the node is
-      local on = n.machine and n.machine.name or (lab.placed and lab.placed[n.name])
+      local on = n.machine and n.machine.name or (lab.placed and lab.placed[n.name]) or here
       if on then e.sub, e.machine = e.sub .. " on " .. on, on end
       m.nodes[#m.nodes + 1] = e
       vertex[n], entry[n.name] = n.name, e
@@ -220,7 +223,7 @@ function M.model(lab)
     local id = own and sw.name or ("switch:" .. sw.name)
     local e = { name = id, kind = "switch", ifaces = {},
                 sub = "bridge " .. sw.ifname .. (own and "" or (" in " .. sw.node.name)) }
-    local on = sw.node.machine and sw.node.machine.name or (lab.placed and lab.placed[sw.node.name])
+    local on = sw.node.machine and sw.node.machine.name or (lab.placed and lab.placed[sw.node.name]) or here
     if on then e.sub, e.machine = e.sub .. " on " .. on, on end
     local i = sw.node.ifaces[sw.ifname]
     if i and i.addrs and #i.addrs > 0 then iface(e, sw.ifname, copy(i.addrs)) end
@@ -243,8 +246,12 @@ function M.model(lab)
     end
     local a, b = ends(l.a), ends(l.b)
     if a and b then
-      m.links[#m.links + 1] = { a = a, b = b, kind = l.kind,
-                                tip = l.kind and l.kind ~= "veth" and (l.kind .. (l.id and (" " .. l.id) or "")) or nil }
+      local kind, id = l.kind, l.id
+      -- ends on two machines: a VXLAN pair when built (a dry run makes a veth)
+      local ma, mb = entry[a.node].machine, entry[b.node].machine
+      if ma and mb and ma ~= mb then kind = "vxlan" end
+      m.links[#m.links + 1] = { a = a, b = b, kind = kind,
+                                tip = kind and kind ~= "veth" and (kind .. (id and (" " .. id) or "")) or nil }
     end
   end
   -- interfaces a node has but no link uses (a tunnel's underlay, a dummy)
