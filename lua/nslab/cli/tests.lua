@@ -443,7 +443,16 @@ local function graph_of_file(graph, target, opt)
         :format(msg))
     end
   end
-  return graph.dot(nslab.labs[1])
+  local lab = nslab.labs[1]
+  -- --machines: the nodes labelled with the machine they would go to
+  if opt.machines and lab then
+    local place = require "nslab.cli.place"
+    local plan, perr = place.plan(lab, opt.machines)
+    if not plan then return nil, err(EXIT.usage, "graph: %s", perr) end
+    place.label(lab, plan)
+    io.stderr:write(place.summary(plan), "\n")
+  end
+  return graph.dot(lab)
 end
 
 -- The DOT of lab target that is up, read from the kernel.
