@@ -142,11 +142,12 @@ end
 -- where: {NAME = MACHINE or pin} for every node.
 --
 -- How: the nodes tied by tight edges are one unit; the free units are
--- taken in breadth-first order over the links (from the first node made),
--- so neighbours come together, and cut in consecutive blocks, each
--- machine filled to its share (the total over the machines, pinned nodes
--- counted where they are). A chain split in two is cut once, a ring
--- twice; a grid along a front. Cheap: linear in nodes and links.
+-- taken in depth-first preorder over the links (from the first node
+-- made), so a subtree, a stretch of chain or ring, comes together, and cut
+-- in consecutive blocks, each machine filled to its share (the total over
+-- the machines, pinned nodes counted where they are). A chain split in two
+-- is cut once, a ring in three three times, a tree near its branches.
+-- Cheap: linear in nodes and links.
 function M.partition(g, machines)
   local parent, byname, adj = {}, {}, {}
   local function find(x)
@@ -193,24 +194,31 @@ function M.partition(g, machines)
   end
   local target = {}
   for i = 1, k do target[i] = total // k + (i <= total % k and 1 or 0) end
-  -- free units in breadth-first order
+  -- free units in depth-first preorder over the links
   local order, seen, queued = {}, {}, {}
+  local function visit(x)
+    seen[x] = true
+    local u = units[find(x)]
+    if not u.pin and not queued[u] then
+      queued[u] = true
+      order[#order + 1] = u
+    end
+  end
   for _, start in ipairs(g.nodes) do
     if not seen[start.name] then
-      seen[start.name] = true
-      local queue, head = { start.name }, 1
-      while queue[head] do
-        local x = queue[head]
-        head = head + 1
-        local u = units[find(x)]
-        if not u.pin and not queued[u] then
-          queued[u] = true
-          order[#order + 1] = u
-        end
-        for _, y in ipairs(adj[x]) do
+      visit(start.name)
+      local stack, next_of = { start.name }, { [start.name] = 1 }
+      while #stack > 0 do
+        local x = stack[#stack]
+        local i = next_of[x]
+        local y = adj[x][i]
+        if y == nil then
+          stack[#stack] = nil
+        else
+          next_of[x] = i + 1
           if not seen[y] then
-            seen[y] = true
-            queue[#queue + 1] = y
+            visit(y)
+            stack[#stack + 1], next_of[y] = y, 1
           end
         end
       end
