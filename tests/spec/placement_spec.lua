@@ -67,6 +67,28 @@ describe("placement.partition", function()
     assert.are.equal(on.r5, on.r6)
   end)
 
+  it("a 10x10 grid in two: cut along a side (10 links); a binary tree of 15: cut once", function()
+    local g = { nodes = {}, edges = {} }
+    for i = 1, 10 do
+      for j = 1, 10 do
+        g.nodes[#g.nodes + 1] = { name = i .. ":" .. j, counts = true }
+        if i > 1 then g.edges[#g.edges + 1] = { a = (i - 1) .. ":" .. j, b = i .. ":" .. j } end
+        if j > 1 then g.edges[#g.edges + 1] = { a = i .. ":" .. (j - 1), b = i .. ":" .. j } end
+      end
+    end
+    local on, _, cut = placement.partition(g, { "a", "b" })
+    assert.are.same({ a = 50, b = 50 }, tally(on))
+    assert.are.equal(10, cut)
+    local t = { nodes = {}, edges = {} }
+    for i = 1, 15 do
+      t.nodes[i] = { name = "t" .. i, counts = true }
+      if i > 1 then t.edges[#t.edges + 1] = { a = "t" .. (i // 2), b = "t" .. i } end
+    end
+    local ton, _, tcut = placement.partition(t, { "a", "b" })
+    assert.are.same({ a = 8, b = 7 }, tally(ton))
+    assert.are.equal(1, tcut)
+  end)
+
   it("nodes with no link at all are spread too", function()
     local g = { nodes = {}, edges = {} }
     for i = 1, 7 do g.nodes[i] = { name = "h" .. i, counts = true } end
@@ -178,6 +200,60 @@ local b = lab:host(42)
       assert(same, d)
     end)
   end
+
+  it("--machines here: every node here; what the script does outside nslab happens once (not in the dry run)", function()
+    local here = T.write_lab("place-here-inv", "m1 here underlay=127.0.0.1\n")
+    local marks = "/tmp/nslab-labs/place-marks"
+    os.remove(marks)
+    local lab = T.write_lab("place-here", ([[
+local f = io.open(%q, "a") f:write("io\n") f:close()
+os.execute("echo execute >> %s")
+local a, b = lab:host("a"), lab:host("b")
+lab:link(a, b, { "10.0.0.1/24", "10.0.0.2/24" })
+lab:check("a reaches b", a:ping("10.0.0.2", { count = 1 }))
+print("netns " .. a.netns)
+]]):format(marks, marks))
+    local before = T.snapshot()
+    local st, out, err = T.sh(("NSLAB_MACHINES_FILE=%s %s run --machines here %s"):format(q(here), q(T.NSLAB), q(lab)))
+    assert.are.equal(0, st, out .. err)
+    assert.are.equal("--machines: 2 nodes on m1; 0 links between machines\nok - a reaches b\nnetns place-here.a\n", out)
+    assert.are.equal("io\nexecute\n", T.slurp(marks))
+    os.remove(marks)
+    local same, d = T.same_as(before)
+    assert(same, d)
+    -- nslab test too, reported as a comment
+    local tst, tout = T.sh(("NSLAB_MACHINES_FILE=%s %s test --machines here %s"):format(q(here), q(T.NSLAB), q(lab)))
+    assert.are.equal(0, tst, tout)
+    assert.is_truthy(tout:find("\n# --machines: 2 nodes on m1; 0 links between machines\nok 1 ", 1, true), tout)
+    os.remove(marks)
+  end)
+
+  it("nslab test --machines with a machine nobody names: the lab's error point says what to do", function()
+    local st, out = T.sh(("NSLAB_MACHINES_FILE=%s %s test --machines m2,m7 %s"):format(q(inv), q(T.NSLAB), q(chain)))
+    assert.are.equal(4, st, out)
+    assert.is_truthy(out:find(("not ok 1 - place-chain: the lab builds\n  ---\n  message: \"--machines: no machine " ..
+      "\\\"m7\\\": the lab does not declare it; add a line `m7 ssh=TARGET underlay=ADDRESS` to %s\""):format(inv),
+      1, true), out)
+  end)
+
+  it("graph --machines: a machine the lab declares wins; nodes it places count", function()
+    local lab = T.write_lab("place-own", [[
+lab:machine("big", { ssh = "root@big.lan", underlay = "192.168.77.99" })
+local prev
+for i = 1, 6 do
+  local r = lab:router("r" .. i, i == 6 and { on = "big" } or nil)
+  if prev then lab:link(prev, r) end
+  prev = r
+end
+]])
+    local st, dot, err = T.sh(("NSLAB_MACHINES_FILE=%s %s graph --machines big,m3 %s"):format(q(inv), q(T.NSLAB),
+      q(lab)))
+    assert.are.equal(0, st, err)
+    -- r6 is on big already: r1, r2 join it; r3..r5 on m3
+    assert.are.equal("--machines: 3 nodes on big, 3 on m3; 2 links between machines\n", err)
+    assert.are.equal(3, select(2, dot:gsub(">router on big<", "")), dot)
+    assert.are.equal(3, select(2, dot:gsub(">router on m3<", "")), dot)
+  end)
 
   it("graph --machines draws the placement without reaching a machine", function()
     local st, dot, err = T.sh(("NSLAB_MACHINES_FILE=%s %s graph --machines here,m2 %s"):format(q(inv), q(T.NSLAB),

@@ -144,7 +144,10 @@ function M.plan(lab, words)
   for _, w in ipairs(words) do
     local name = w
     if w == "here" then
-      if not here then
+      if not here and inv.missing then
+        return nil, ("--machines: \"here\" is this machine, but the lab does not declare it and there is no " ..
+          "inventory file %s: write one with a line `NAME here underlay=ADDRESS` (or set NSLAB_MACHINES_FILE)"):format(path)
+      elseif not here then
         return nil, ("--machines: \"here\" is this machine, but neither the lab nor %s names it: mark its line " ..
           "`NAME here underlay=ADDRESS`"):format(path)
       end

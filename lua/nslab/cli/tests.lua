@@ -117,7 +117,22 @@ local function run_script(nslab, tap, file, name, opt)
     for i = 1, t.n do t[i] = tostring(t[i]) end
     tap:comment(table.concat(t, "\t") .. "\n")
   end
-  local chunk, lerr = load_lab(nslab, file, name, env)
+  -- --machines: where each node goes, from a dry run (nslab.cli.place)
+  local place, plan, perr = opt.machines and require "nslab.cli.place"
+  if place then
+    plan, perr = place.dry_lab(file, name, opt.verbose)
+    if plan then plan, perr = place.plan(plan, opt.machines) end
+  end
+  local chunk, lerr, lenv
+  if place and not plan then
+    lerr = tostring(perr)
+  else
+    chunk, lerr, lenv = load_lab(nslab, file, name, env)
+    if chunk and plan then
+      perr = place.apply(lenv.lab, plan)
+      if perr then chunk, lerr = nil, perr else tap:comment(place.summary(plan) .. "\n") end
+    end
+  end
   local ok, msg
   if not chunk then
     ok, msg = false, lerr

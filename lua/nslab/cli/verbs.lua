@@ -225,7 +225,7 @@ M.list = {
         convert = lua_pattern("--only") },
       { "--keep-on-fail", nil, "leave a lab whose checks failed up for inspection" },
       { "--prefix", "P", "prefix every lab name with P" },
-      VERBOSE,
+      MACHINES, VERBOSE,
       { "--worker", "RESULT", "internal (-j): run one file, write its suite to RESULT", hidden = true },
       { "--lab", "NAME", "internal (-j): the lab name of --worker's file", hidden = true },
     } },
