@@ -16,13 +16,24 @@ local M = {}
 local NOWHERE = "\0here"
 
 -- What the script does outside nslab is left out of the dry run (the
--- real run does it): it prints nothing, writes no file (io.open for
--- writing gives /dev/null), removes and renames nothing, runs no
--- os.execute. Reading files and io.popen work.
+-- real run does it): it prints nothing, reads nothing from standard
+-- input (end of input at once: a script waiting for Enter goes on),
+-- writes no file (io.open for writing gives /dev/null), removes and
+-- renames nothing, runs no os.execute. Reading files and io.popen work.
 local function quiet_env()
   local noop = function() end
+  local std = {
+    write = function(self) return self end, flush = function(self) return self end,
+    read = noop, lines = function() return noop end, close = function() return true end,
+    setvbuf = function() return true end, seek = function() return 0 end,
+  }
   local dio = setmetatable({
-    write = noop,
+    write = noop, read = noop, stdin = std, stdout = std, stderr = std,
+    lines = function(path, ...)
+      if path == nil then return noop end
+      return io.lines(path, ...)
+    end,
+    output = function() return std end, input = function() return std end,
     open = function(path, mode)
       if mode and mode:find("[wa+]") then return io.open("/dev/null", "w") end
       return io.open(path, mode)
