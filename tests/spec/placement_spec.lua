@@ -259,6 +259,16 @@ end
     assert.are.equal(3, select(2, dot:gsub(">router on m3<", "")), dot)
   end)
 
+  it("graph --machines of a lab that is up: refused, one line", function()
+    local lab = T.write_lab("place-upgraph", 'lab:host "a"\n')
+    assert.are.equal(0, (T.nslab("up", lab)))
+    local st, _, err = T.nslab("graph", "--machines", "m2", "place-upgraph")
+    T.nslab("down", "place-upgraph")
+    assert.are.equal(2, st)
+    assert.are.equal("nslab: graph: --machines draws where a lab file's nodes would go; lab \"place-upgraph\" is " ..
+      "up: graph it without --machines (its nodes say their machine)\n", err)
+  end)
+
   it("graph --machines draws the placement without reaching a machine", function()
     local st, dot, err = T.sh(("NSLAB_MACHINES_FILE=%s %s graph --machines here,m2 %s"):format(q(inv), q(T.NSLAB),
       q(chain)))

@@ -488,6 +488,10 @@ function M.graph(opt)
   if readable(target) and not (is_up(target) and not target:match("%.lua$")) then
     dot, status = graph_of_file(graph, target, opt)
   elseif is_up(target) then
+    if opt.machines then
+      return err(EXIT.usage, "graph: --machines draws where a lab file's nodes would go; lab \"%s\" is up: " ..
+        "graph it without --machines (its nodes say their machine)", target)
+    end
     dot, status = graph_of_running(graph, target)
   else
     return err(1, "graph: no lab file %s, and no lab of that name is up", util.shown(target))
