@@ -106,7 +106,7 @@ function M.read_inventory(path)
   if not f then return { by = {}, list = {}, path = path, missing = true } end
   local text = f:read("a")
   f:close()
-  if not text then return nil, ("cannot read %s"):format(path) end
+  if not text then return nil, ("cannot read the inventory file %s: give a file of machine lines"):format(path) end
   return M.parse_inventory(text, path)
 end
 

@@ -181,6 +181,7 @@ local b = lab:host(42)
       "it: mark its line `NAME here underlay=ADDRESS`"):format(bare) },
     { bare, "m2,m3", switched, 2, ("nslab: --machines: switch \"s\" stays on this machine and is linked to machine " ..
       "\"m2\": give this machine's underlay address, a line `NAME here underlay=ADDRESS` in %s"):format(bare) },
+    { "/tmp", "m2", chain, 2, "nslab: --machines: cannot read the inventory file /tmp: give a file of machine lines" },
     { inv, "here,m1", chain, 2, "nslab: --machines names machine \"m1\" twice" },
     { inv, "m2,,m3", chain, 2, "nslab: run: --machines needs machine names separated by commas, like m1,m2, " ..
       "got \"m2,,m3\"; see `nslab run --help`" },
