@@ -135,8 +135,21 @@ function Lab:_add_node(name, kind, opts, extra)
   if opts.sysctl ~= nil and type(opts.sysctl) ~= "table" then
     raise("node option sysctl= must be a table like { [\"net.ipv4.ip_forward\"] = 1 }")
   end
-  -- on another machine (nslab.machine): its agent makes it there
-  local m = opts.on ~= nil and require("nslab.machine").of(self, opts.on)
+  -- on another machine (nslab.machine): its agent makes it there; a
+  -- node the file does not place may be placed by `--machines`
+  -- (nslab.cli.place: self.placement)
+  local on = opts.on
+  if on ~= nil then
+    self.on_given = self.on_given or {}
+    self.on_given[name] = on
+  elseif self.placement and self.placement[name] then
+    on = self.placement[name]
+    if not (self.machines and self.machines[on]) then
+      raise(("node \"%s\" is placed on machine \"%s\" by --machines, but the lab declares that machine only " ..
+        "after this line: declare machines (lab:machine) before nodes"):format(name, on))
+    end
+  end
+  local m = on ~= nil and require("nslab.machine").of(self, on)
   if m and require("nslab.machine").dry(self) then
     -- a dry run (nslab graph FILE) makes it here and remembers where it goes
     self.placed = self.placed or {}

@@ -102,8 +102,8 @@ _nslab_verbs='run up down ls clean repl nodes exec shell pids identify monitor i
 # (KIND* repeats) and what follows them (exec's command).
 _nslab_spec() {
     case $1 in
-        run) long='--help --name --verbose' short='-h --name -v' valued=' --name:none' pos='lua' ;;
-        up) long='--help --name --verbose' short='-h --name -v' valued=' --name:none' pos='lua' ;;
+        run) long='--help --name --machines --verbose' short='-h --name --machines -v' valued=' --name:none --machines:none' pos='lua' ;;
+        up) long='--help --name --machines --verbose' short='-h --name --machines -v' valued=' --name:none --machines:none' pos='lua' ;;
         down) long='--help --force --all-users' short='-h --force --all-users' valued=' ' pos='labfile*' ;;
         ls) long='--help --json --all-users' short='-h --json --all-users' valued=' ' pos='' ;;
         clean) long='--help --dry-run --all-users' short='-h -n --all-users' valued=' ' pos='' ;;
@@ -115,9 +115,9 @@ _nslab_spec() {
         identify) long='--help' short='-h' valued=' ' pos='none' ;;
         monitor) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab' ;;
         inspect) long='--help --json --compare --here --all-users' short='-h --json --compare --here --all-users' valued=' --compare:file' pos='lab' ;;
-        test) long='--help --junit --json --jobs --timeout --exec-timeout --only --keep-on-fail --prefix --verbose' short='-h --junit --json -j --timeout --exec-timeout --only --keep-on-fail --prefix -v' valued=' --junit:file --json:file -j:none --jobs:none --timeout:none --exec-timeout:none --only:none --prefix:none' pos='lua*' ;;
+        test) long='--help --junit --json --jobs --timeout --exec-timeout --only --keep-on-fail --prefix --machines --verbose' short='-h --junit --json -j --timeout --exec-timeout --only --keep-on-fail --prefix --machines -v' valued=' --junit:file --json:file -j:none --jobs:none --timeout:none --exec-timeout:none --only:none --prefix:none --machines:none' pos='lua*' ;;
         check) long='--help --name --with --verbose --all-users' short='-h --name --with -v --all-users' valued=' --name:none --with:lua' pos='labfile' ;;
-        graph) long='--help --output --name --here --verbose --all-users' short='-h -o --name --here -v --all-users' valued=' -o:file --output:file --name:none' pos='labfile' ;;
+        graph) long='--help --output --name --machines --here --verbose --all-users' short='-h -o --name --machines --here -v --all-users' valued=' -o:file --output:file --name:none --machines:none' pos='labfile' ;;
         shape) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab endpoint shapekey*' ;;
         unshape) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab endpoint' ;;
         link) long='--help --all-users' short='-h --all-users' valued=' ' pos='lab endpoint choice:up,down' ;;

@@ -99,7 +99,7 @@ describe("docs", function()
     assert.are.same({ "capture", "check", "clean" }, complete("nslab c"))
     assert.are.same({ "shape", "shell" }, complete("nslab sh"))
     assert.are.same({ "labs/client-router-server.lua" }, complete("nslab run labs/client-r"))
-    assert.are.same({ "--help", "--name", "--verbose" }, complete("nslab up --"))
+    assert.are.same({ "--help", "--machines", "--name", "--verbose" }, complete("nslab up --"))
     assert.are.same({ "--name" }, complete("nslab up --n"))
     -- a flag's value: files for --junit, nothing for --prefix
     assert.are.same({ "labs/client-router-server.lua" }, complete("nslab test --junit labs/client-r"))

@@ -19,13 +19,24 @@ local err = require("nslab.cli.say").fail   -- err(status, fmt, ...) -> status
 local function run_file(file, mode, opt)
   local nslab = require "nslab"
   local progress = require "nslab.cli.progress"
-  progress.auto(nslab)
   local name, status = runner.lab_name(file, opt)
   if not name then return status end
-  local chunk, lerr = runner.load(nslab, file, name, progress.output())
+  -- --machines: where each node goes, from a dry run (nslab.cli.place)
+  local plan
+  if opt.machines then
+    plan, status = M.place(file, name, opt)
+    if not plan then return status end
+  end
+  progress.auto(nslab)
+  local chunk, lerr, env = runner.load(nslab, file, name, progress.output())
   if not chunk then
     io.stderr:write(lerr, "\n")
     return EXIT.build
+  end
+  if plan then
+    local perr = require("nslab.cli.place").apply(env.lab, plan)
+    if perr then return err(EXIT.usage, "%s", perr) end
+    io.stdout:write(require("nslab.cli.place").summary(plan), "\n")
   end
   local ok, msg = xpcall(chunk, runner.handler(opt.verbose))
   -- (what other machines were sent last may still fail: lab:sync)
@@ -52,6 +63,20 @@ local function run_file(file, mode, opt)
   end
   core.block_signals(false)
   return EXIT.ok
+end
+
+-- The placement of file's nodes over a.machines (a dry run first), or
+-- nil and the exit status, the line said.
+function M.place(file, name, a)
+  local place = require "nslab.cli.place"
+  local lab, derr = place.dry_lab(file, name, a.verbose)
+  if not lab then
+    io.stderr:write(a.verbose and tostring(derr) or util.oneline(tostring(derr)), "\n")
+    return nil, EXIT.build
+  end
+  local plan, perr = place.plan(lab, a.machines)
+  if not plan then return nil, err(EXIT.usage, "%s", perr) end
+  return plan, lab
 end
 
 function M.run(a) return run_file(a.file, "run", a) end

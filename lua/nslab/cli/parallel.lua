@@ -28,6 +28,7 @@ local function worker_argv(file, name, result, opt)
   if opt.only then argv[#argv + 1] = "--only"; argv[#argv + 1] = opt.only end
   if opt.exec_timeout then argv[#argv + 1] = "--exec-timeout"; argv[#argv + 1] = tostring(opt.exec_timeout) end
   if opt.keep_on_fail then argv[#argv + 1] = "--keep-on-fail" end
+  if opt.machines then argv[#argv + 1] = "--machines"; argv[#argv + 1] = table.concat(opt.machines, ",") end
   if opt.verbose then argv[#argv + 1] = "--verbose" end
   argv[#argv + 1] = file
   return argv

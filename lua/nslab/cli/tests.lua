@@ -117,7 +117,22 @@ local function run_script(nslab, tap, file, name, opt)
     for i = 1, t.n do t[i] = tostring(t[i]) end
     tap:comment(table.concat(t, "\t") .. "\n")
   end
-  local chunk, lerr = load_lab(nslab, file, name, env)
+  -- --machines: where each node goes, from a dry run (nslab.cli.place)
+  local place, plan, perr = opt.machines and require "nslab.cli.place"
+  if place then
+    plan, perr = place.dry_lab(file, name, opt.verbose)
+    if plan then plan, perr = place.plan(plan, opt.machines) end
+  end
+  local chunk, lerr, lenv
+  if place and not plan then
+    lerr = tostring(perr)
+  else
+    chunk, lerr, lenv = load_lab(nslab, file, name, env)
+    if chunk and plan then
+      perr = place.apply(lenv.lab, plan)
+      if perr then chunk, lerr = nil, perr else tap:comment(place.summary(plan) .. "\n") end
+    end
+  end
   local ok, msg
   if not chunk then
     ok, msg = false, lerr
@@ -443,7 +458,16 @@ local function graph_of_file(graph, target, opt)
         :format(msg))
     end
   end
-  return graph.dot(nslab.labs[1])
+  local lab = nslab.labs[1]
+  -- --machines: the nodes labelled with the machine they would go to
+  if opt.machines and lab then
+    local place = require "nslab.cli.place"
+    local plan, perr = place.plan(lab, opt.machines)
+    if not plan then return nil, err(EXIT.usage, "graph: %s", perr) end
+    place.label(lab, plan)
+    io.stderr:write(place.summary(plan), "\n")
+  end
+  return graph.dot(lab)
 end
 
 -- The DOT of lab target that is up, read from the kernel.
@@ -464,6 +488,10 @@ function M.graph(opt)
   if readable(target) and not (is_up(target) and not target:match("%.lua$")) then
     dot, status = graph_of_file(graph, target, opt)
   elseif is_up(target) then
+    if opt.machines then
+      return err(EXIT.usage, "graph: --machines draws where a lab file's nodes would go; lab \"%s\" is up: " ..
+        "graph it without --machines (its nodes say their machine)", target)
+    end
     dot, status = graph_of_running(graph, target, opt.here)
   else
     return err(1, "graph: no lab file %s, and no lab of that name is up", util.shown(target))

@@ -78,6 +78,11 @@ local ALL_USERS = { "--all-users", nil, "root: act on every user's labs, not onl
   "LAB@UID, as `nslab ls --all-users` lists it)", global = true }
 M.ALL_USERS = ALL_USERS
 local LAB = { "lab", "LAB", "a lab that is up (see `nslab ls`)", complete = "lab" }
+-- --machines a,b: the file's nodes spread over machines (nslab.cli.place)
+local MACHINES = { "--machines", "M1,M2,...", "spread the nodes the file does not place (on=) over these " ..
+  "machines, about as many on each, few links between them; `here` is this machine; a machine the lab does " ..
+  "not declare is looked up in ~/.config/nslab/machines or $NSLAB_MACHINES_FILE (docs/multi-host.md)",
+  convert = function(s) return require("nslab.placement").parse_list(s) end }
 local ENDPOINT = { "endpoint", "NODE:IFACE", "an interface of a node of the lab, like client:eth0",
                    complete = "endpoint" }
 
@@ -130,13 +135,13 @@ M.list = {
     doc = "Builds the lab the file describes, runs the rest of its script, and tears everything " ..
       "down, also on an error or Ctrl-C.",
     args = { { "file", "LAB.lua", "the lab file", complete = "lua" } },
-    flags = { NAME, VERBOSE } },
+    flags = { NAME, MACHINES, VERBOSE } },
   { name = "up", group = "build", run = "nslab.cli.build",
     summary = "build the lab and leave it up",
     doc = "As run, but the lab stays up (for `nslab exec`, `repl`, `check`); take it down with " ..
       "`nslab down NAME` or `nslab down LAB.lua`.",
     args = { { "file", "LAB.lua", "the lab file", complete = "lua" } },
-    flags = { NAME, VERBOSE } },
+    flags = { NAME, MACHINES, VERBOSE } },
   { name = "down", group = "build", run = "nslab.cli.build",
     summary = "tear down labs that are up",
     doc = "Tears down labs left up by `up` (or by a crash), by their journal. A lab file names " ..
@@ -225,7 +230,7 @@ M.list = {
         convert = lua_pattern("--only") },
       { "--keep-on-fail", nil, "leave a lab whose checks failed up for inspection" },
       { "--prefix", "P", "prefix every lab name with P" },
-      VERBOSE,
+      MACHINES, VERBOSE,
       { "--worker", "RESULT", "internal (-j): run one file, write its suite to RESULT", hidden = true },
       { "--lab", "NAME", "internal (-j): the lab name of --worker's file", hidden = true },
     } },
@@ -245,7 +250,7 @@ M.list = {
     flags = {
       { "-o --output", "FILE", "write FILE (.dot, .svg, .png or .pdf) instead of DOT on standard output",
         complete = "file", convert = drawing },
-      NAME, HERE, VERBOSE, ALL_USERS,
+      NAME, MACHINES, HERE, VERBOSE, ALL_USERS,
     } },
 
   { name = "shape", group = "links", run = "nslab.cli.shape",
