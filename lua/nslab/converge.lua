@@ -122,6 +122,8 @@ end
 -- M.missing_routes(node, prefixes [, table]) -> the prefixes of the
 -- list node has no route to (one netlink read for all); nil, err.
 function M.missing_routes(node, prefixes, tbl)
+  -- a node on another machine reads its routes there (nslab.machine)
+  if node.remote then return node:missing_routes(prefixes, tbl) end
   local routes, err = node.ns:routes()
   if not routes then return nil, err end
   local have = {}
@@ -274,6 +276,8 @@ end
 local CHECKS = { "has_route", "no_route", "ospf_full", "bgp_established" }
 
 function M.install(Node, Lab)
+  -- node:missing_routes(prefixes [, table]) -> those it has no route to
+  function Node:missing_routes(prefixes, tbl) return M.missing_routes(self, prefixes, tbl) end
   for _, name in ipairs(CHECKS) do
     local fn = M[name]
     -- node:has_route(...) records a check on the node's lab, returns ok

@@ -322,12 +322,18 @@ function M.install(Node, Lab)
   -- lab:frr_wait([timeout]): wait for every router started with
   -- wait=false and load their configs (all at once).
   function Lab:frr_wait(timeout)
+    -- a lab over machines: each machine's agent settles its own routers
+    -- meanwhile (its answer, or failure, is read by sync)
+    for _, m in ipairs(self.machine_list or {}) do
+      if m.connected then m:send("frr_wait", { timeout = timeout }, self) end
+    end
     local list = {}
     for _, n in ipairs(self.order) do
       local st = self.frr_state and self.frr_state[n]
       if st and not st.loaded then list[#list + 1] = st end
     end
     settle(list, timeout or 10 + #list * 0.5)
+    if self.machine_list then self:sync() end
     return self
   end
 end

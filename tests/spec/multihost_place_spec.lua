@@ -112,8 +112,8 @@ describe("--machines on simulated machines", function()
     assert.are.same({ "plcrs", 1, { m2 = 1, m3 = 1 } }, { l.name, l.nodes, l.machines })
     local _, i1 = nslab_on("m1", "inspect --json plcrs")
     local d = json.decode(i1)
-    assert.are.same({ { name = "m2", ssh = "m2", nodes = { "router" } }, { name = "m3", ssh = "m3", nodes = { "server" } } },
-      d.machines)
+    assert.are.same({ { name = "m2", ssh = "m2", nodes = { "router" }, reached = true },
+      { name = "m3", ssh = "m3", nodes = { "server" }, reached = true } }, d.machines)
     assert.are.same({ "client", "m1" }, { d.nodes[1].name, d.nodes[1].machine })
     local dst, dout, derr = nslab_on("m1", "down plcrs")
     assert.are.equal(0, dst, dout .. derr)

@@ -130,6 +130,12 @@ function ops.remove(st, req)
   st.lab:remove(req.node)
 end
 
+-- lab:frr_wait on the coordinator: this machine's routers started with
+-- wait = false
+function ops.frr_wait(st, req)
+  st.lab:frr_wait(req.timeout)
+end
+
 function ops.keep(st)
   st.lab:keep()
   st.kept = true
