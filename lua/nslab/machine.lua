@@ -464,7 +464,7 @@ local RemoteNode = {}
 M.RemoteNode = RemoteNode
 
 local LOCAL = util.set { "addrs", "ip", "ip_towards", "_target", "ping", "connect", "is_root",
-  "_next_ifname", "_add_iface" }
+  "_next_ifname", "_add_iface", "_adopt" }
 
 local forwarders = {}
 local function forwarder(k)
@@ -563,20 +563,29 @@ function RemoteNode:exec(cmd, opts)
   return setmetatable(r, Result)
 end
 
+-- A process there, held here as nslab.remote_proc (its methods sent to
+-- the agent by pid).
 function RemoteNode:spawn(cmd, opts)
   self.machine:_hosts(self.lab)
   local r = self.machine:call("call", { node = self.name, method = "spawn", args = wire({ cmd, opts }, "spawn"), n = 2 },
     self.lab)
-  return r.v[1]
+  return require("nslab.remote_proc").process(self, r.v[1].__proc, cmd)
+end
+
+-- A capture there; its file ends up here (nslab.remote_proc).
+function RemoteNode:capture(ifname, opts)
+  return require("nslab.remote_proc").capture(self, ifname, opts)
 end
 
 -- node:_ssh_argv(words [, tty]) -> the argv that runs `nslab WORDS...` on
 -- the node's machine over the lab's open connection (its control socket:
--- no new ssh handshake); the REPL's `enter` runs `nslab shell LAB NODE`
--- there with a terminal (tty).
+-- no new ssh handshake). With a terminal (tty: the REPL's `enter` runs
+-- `nslab shell LAB NODE` there) a connection of its own: through the
+-- control socket the terminal would be read by the master ssh, which is
+-- not in the terminal's foreground (it would stop on SIGTTIN).
 function RemoteNode:_ssh_argv(words, tty)
   local m = self.machine
-  local argv = M.ssh_argv(m, m.ctl, false)
+  local argv = M.ssh_argv(m, not tty and m.ctl or nil, false)
   if tty then table.insert(argv, #argv - 1, "-t") end
   local cmd = { shq(m.nslab) }
   for _, w in ipairs(words) do cmd[#cmd + 1] = shq(w) end
@@ -740,6 +749,18 @@ function M.finish(lab, how)
   local first
   for i = #(lab.machine_list or {}), 1, -1 do
     local m = lab.machine_list[i]
+    -- its processes and captures first, while the agent answers: going
+    -- down, each is stopped as here (its status known here); kept, each
+    -- capture is stopped and its file brought here (its file there would
+    -- go with the lab)
+    for _, n in ipairs(m.connected and lab.order or {}) do
+      for _, p in ipairs(n.machine == m and n.procs or {}) do
+        if how == "down" or p.file then
+          local ok, err = pcall(p._teardown, p)
+          if not ok then first = first or err end
+        end
+      end
+    end
     local err = m:finish(how, lab)
     -- an agent that is gone (killed, connection lost) left its part:
     -- a fresh connection takes it down
