@@ -436,22 +436,43 @@ end
 -- there (a fresh connection: an `up` lab keeps no agent), or nil when no
 -- other machine holds that node. tty: ask ssh for a terminal (shell).
 function M.remote_verb(name, node, verb, words, tty)
+  local m = M.machine_of(name, node)
+  if not m then return nil end
+  local argv = M.ssh_argv(m)
+  if tty then table.insert(argv, 2, "-t") end
+  local cmd = { shq(m.nslab), verb, shq(name), shq(node) }
+  if words then
+    cmd[#cmd + 1] = "--"
+    for _, w in ipairs(words) do cmd[#cmd + 1] = shq(w) end
+  end
+  argv[#argv + 1] = table.concat(cmd, " ")
+  return argv, m
+end
+
+-- The recorded machine (M.recorded) that holds node of lab name, or nil.
+function M.machine_of(name, node)
   for _, m in ipairs(M.recorded(name)) do
     for _, n in ipairs(m.nodes) do
-      if n == node then
-        local argv = M.ssh_argv(m)
-        if tty then table.insert(argv, 2, "-t") end
-        local cmd = { shq(m.nslab), verb, shq(name), shq(node) }
-        if words then
-          cmd[#cmd + 1] = "--"
-          for _, w in ipairs(words) do cmd[#cmd + 1] = shq(w) end
-        end
-        argv[#argv + 1] = table.concat(cmd, " ")
-        return argv, m
-      end
+      if n == node then return m end
     end
   end
   return nil
+end
+
+-- `nslab capture LAB NODE:IFACE ...` on the coordinator for a node on
+-- machine m: the shell command that runs it there writing pcap to ssh's
+-- standard output (file: where it goes here, "-" our standard output).
+-- words: the capture's options after -w. (Ended here by Ctrl-C, ssh
+-- goes; the capture there ends at its next packet, which it cannot write,
+-- or when the lab goes down.)
+function M.remote_capture(name, m, endpoint, words, file)
+  local argv = M.ssh_argv(m)
+  local cmd = { shq(m.nslab), "capture", shq(name), shq(endpoint), "-w", "-" }
+  for _, w in ipairs(words) do cmd[#cmd + 1] = shq(w) end
+  argv[#argv + 1] = table.concat(cmd, " ")
+  local q = {}
+  for i, a in ipairs(argv) do q[i] = shq(a) end
+  return table.concat(q, " ") .. (file ~= "-" and (" >" .. shq(file)) or "")
 end
 
 ---- nodes on other machines --------------------------------------------------------

@@ -140,6 +140,30 @@ describe("multi-host", function()
     local nst, _, nerr = nslab_on("m1", "exec mhcrs nosuch -- true")
     assert.are.equal(125, nst)
     assert.is_truthy(nerr:find("nosuch", 1, true), nerr)
+    -- nslab capture on the coordinator for a node on another machine:
+    -- the pcap file here, whole (tcpdump reads it); a wrong interface is
+    -- that machine's one line, and no file
+    local cf = "/tmp/nslab-labs/mhcrs-server.pcap"
+    os.remove(cf)
+    local clog = "/tmp/nslab-labs/mhcrs-capture.log"
+    local cpid = sim:bg("m1", "exec env " .. env() .. q(NSLAB) .. " capture mhcrs server:eth0 -w " .. q(cf) ..
+      " -c 4 icmp", clog)
+    T.eventually(function()
+      sim:run("m1", "ip netns exec mhcrs.client ping -c 2 -i 0.2 -W 1 10.0.2.2")
+      return T.wait_exit(cpid, 0.1)
+    end, 30)
+    assert(T.wait_exit(cpid, 1), "the capture did not end: " .. tostring(T.slurp(clog)))
+    local ctext = T.slurp(clog)
+    assert.is_truthy(ctext:find("capturing on server:eth0 of lab mhcrs (machine m3)", 1, true), ctext)
+    assert.is_truthy(ctext:find("4 packets captured in " .. cf, 1, true), ctext)
+    local tst, tout = T.sh("tcpdump -nr " .. q(cf))
+    assert.are.equal(0, tst)
+    assert.are.equal(4, select(2, tout:gsub("ICMP echo", "")), tout)
+    os.remove(cf); os.remove(clog)
+    local xst, _, xerr = nslab_on("m1", "capture mhcrs server:eth9 -w " .. q(cf))
+    assert.are.equal(1, xst)
+    assert.is_truthy(xerr:find('node "server" of lab "mhcrs" has no interface "eth9"', 1, true), xerr)
+    assert.is_nil(T.slurp(cf))
     local dst, dout, derr = nslab_on("m1", "down mhcrs")
     assert.are.equal(0, dst, dout .. derr)
     assert.is_truthy(dout:find("lab mhcrs: its part on machine m2 is down", 1, true), dout)
