@@ -46,6 +46,7 @@ local function shq(s)
   if s:find("^[%w%-_./:=@,+]+$") then return s end
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
+M.shq = shq
 
 -- lab:machine(name, opts) -> the machine (declared only: it is reached
 -- when the first node is placed on it).

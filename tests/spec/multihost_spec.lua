@@ -400,6 +400,8 @@ print("t3: " .. e(b.capture, b, "eth0", { file = 1 }) .. " | " .. e(a.capture, a
 print("t4: " .. e(b.capture, b, "eth0", { file = "x", count = 0 }) .. " | " ..
   e(a.capture, a, "eth0", { file = "x", count = 0 }))
 print("t5: " .. e(b.spawn, b, 42) .. " | " .. e(a.spawn, a, 42))
+print("t6: " .. e(b.capture, b, "eth0", { file = "/nonexistent/x.pcap" }) .. " | " ..
+  e(a.capture, a, "eth0", { file = "/nonexistent/x.pcap" }))
 print("p output: " .. p:output():gsub("\n", " ") .. " kill " .. tostring(p:kill()) .. " wait " .. tostring(p:wait()))
 print("p after: " .. tostring(p:kill()) .. " " .. tostring(p))
 -- going down: what still runs there ends as here, a capture's file whole here
@@ -447,7 +449,7 @@ print("down: " .. tostring(s:running()) .. " " .. tostring(s.status) .. " " .. t
     assert.are.equal(2, #tcpdump(dir .. "/two.pcap"))
     assert.are.equal("127 /bin/sh: 1: /nonexistent/cmd: not found | 127 /bin/sh: 1: /nonexistent/cmd: not found ",
       line("n"))
-    for _, t in ipairs { "t1", "t2", "t3", "t4" } do
+    for _, t in ipairs { "t1", "t2", "t3", "t4", "t6" } do
       local far, here = line(t):match("^(.*) | (.*)$")
       assert.are.equal(here, far, out)
     end

@@ -97,7 +97,7 @@ function ops.call(st, req)
 end
 
 -- node:capture there: into a file in this machine's state directory,
--- read back by the coordinator when it ends (ops.proc "read").
+-- copied by the coordinator when it ends (ssh cat, nslab.remote_proc).
 function ops.capture(st, req)
   local node = st.lab:get(req.node)
   local dir = st.lab.journal:dir() .. "/captures"
@@ -107,7 +107,7 @@ function ops.capture(st, req)
   o.file = ("%s/%s.%d.pcap"):format(dir, node.name, st.ncapture)
   local c = node:capture(req.ifname, o)
   procs[c.pid] = c
-  return { pid = c.pid, ifname = c.ifname }
+  return { pid = c.pid, ifname = c.ifname, file = c.file }
 end
 
 -- A method of a process or capture started here: {r = its answer,
@@ -121,15 +121,6 @@ local proc_ops = {
   stop = function(p) return p:stop() end,
   output = function(p) return p:output() end,
   packets = function(p) return p:packets() end,
-  read = function(p, off, len)
-    local f, err = io.open(p.file, "rb")
-    if not f then error(("cannot read the capture file %s: %s"):format(p.file, err), 0) end
-    f:seek("set", off)
-    local data = f:read(len) or ""
-    local eof = f:read(0) == nil
-    f:close()
-    return { data = require("nslab.remote_proc").b64encode(data), eof = eof }
-  end,
 }
 
 function ops.proc(_, req)
@@ -138,7 +129,7 @@ function ops.proc(_, req)
     error(("node \"%s\" has no process %s here"):format(tostring(req.node), tostring(req.pid)), 0)
   end
   local f = proc_ops[req.method]
-  if not f or (req.method == "packets" or req.method == "read") and not p.file then
+  if not f or req.method == "packets" and not p.file then
     error(("a process has no method \"%s\""):format(tostring(req.method)), 0)
   end
   local args = machine.unwire(req.args or {}, function() end)
