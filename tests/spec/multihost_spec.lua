@@ -453,6 +453,10 @@ print("down: " .. tostring(s:running()) .. " " .. tostring(s.status) .. " " .. t
       local far, here = line(t):match("^(.*) | (.*)$")
       assert.are.equal(here, far, out)
     end
+    assert.are.equal("kill: the signal must be an integer, got TERM", line("t1"):match("^(.-) | "))
+    assert.are.equal("wait: the timeout must be seconds (a number >= 0) or nothing, got soon",
+      line("t2"):match("^(.-) | "))
+    assert.is_truthy(line("t6"):find("^cannot write /nonexistent/x.pcap: No such file or directory | "), line("t6"))
     local far, here = line("t5"):match("^(.*) | (.*)$")
     assert.are.equal('on machine "m2": ' .. here, far)
     assert.are.equal("started  kill true wait 143", line("p output"))
