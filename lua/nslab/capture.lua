@@ -50,6 +50,7 @@ end
 -- Teardown calls kill(9) on every process of a node: a capture still gets
 -- SIGTERM first, so its file is complete.
 function Capture:kill(sig)
+  Process.check_signal(sig)
   if not self:running() then return false end
   Process.kill(self, 15)
   if not self:wait(2) and sig and sig ~= 15 then Process.kill(self, sig) end
@@ -58,22 +59,29 @@ end
 
 local OPTS = util.set { "file", "count", "filter", "snaplen", "promisc" }
 
+-- capture's options checked, the same for a node on another machine
+-- (nslab.remote): the options, or an error at the lab line.
+function M.check(opts)
+  opts = util.check_opts(opts, OPTS, "capture")
+  if type(opts.file) ~= "string" or opts.file == "" then
+    raise("capture: give the pcap file to write, like {file = \"client.pcap\"} (\"-\" for standard output)")
+  end
+  if opts.count ~= nil then util.check_int(opts.count, 1, 2147483647, "capture count") end
+  if opts.snaplen ~= nil then util.check_int(opts.snaplen, 64, 262144, "capture snaplen") end
+  if opts.filter ~= nil and type(opts.filter) ~= "string" then
+    raise("capture filter must be a string in pcap-filter(7) syntax, like \"icmp or arp\"")
+  end
+  if opts.promisc ~= nil and type(opts.promisc) ~= "boolean" then
+    raise("capture option promisc must be true or false")
+  end
+  return opts
+end
+
 function M.install(Node)
   -- node:capture(ifname, {file=, count=, filter=, snaplen=, promisc=})
   -- -> a capture: c:stop(), c:wait([timeout]), c:packets(), c:running()
   function Node:capture(ifname, opts)
-    opts = util.check_opts(opts, OPTS, "capture")
-    if type(opts.file) ~= "string" or opts.file == "" then
-      raise("capture: give the pcap file to write, like {file = \"client.pcap\"} (\"-\" for standard output)")
-    end
-    if opts.count ~= nil then util.check_int(opts.count, 1, 2147483647, "capture count") end
-    if opts.snaplen ~= nil then util.check_int(opts.snaplen, 64, 262144, "capture snaplen") end
-    if opts.filter ~= nil and type(opts.filter) ~= "string" then
-      raise("capture filter must be a string in pcap-filter(7) syntax, like \"icmp or arp\"")
-    end
-    if opts.promisc ~= nil and type(opts.promisc) ~= "boolean" then
-      raise("capture option promisc must be true or false")
-    end
+    opts = M.check(opts)
     if self.removed then
       raise(("node \"%s\" was removed from lab \"%s\""):format(self.name, self.lab.name))
     end
@@ -88,6 +96,8 @@ function M.install(Node)
     local pid, start = core.capture(self.ns, i.name, opts.file, {
       count = opts.count, filter = opts.filter, snaplen = opts.snaplen,
       promisc = opts.promisc, session = true, watch = watch,
+      -- (an agent's stdio is its ssh channel: the helper must not hold it)
+      detach = self.lab._agent,
     })
     if not pid then raise(start) end
     local c = setmetatable(Process.new(self, pid, start, "/dev/null",

@@ -452,22 +452,43 @@ end
 -- there (a fresh connection: an `up` lab keeps no agent), or nil when no
 -- other machine holds that node. tty: ask ssh for a terminal (shell).
 function M.remote_verb(name, node, verb, words, tty)
+  local m = M.machine_of(name, node)
+  if not m then return nil end
+  local argv = M.ssh_argv(m)
+  if tty then table.insert(argv, 2, "-t") end
+  local cmd = { shq(m.nslab), verb, shq(name), shq(node) }
+  if words then
+    cmd[#cmd + 1] = "--"
+    for _, w in ipairs(words) do cmd[#cmd + 1] = shq(w) end
+  end
+  argv[#argv + 1] = table.concat(cmd, " ")
+  return argv, m
+end
+
+-- The recorded machine (M.recorded) that holds node of lab name, or nil.
+function M.machine_of(name, node)
   for _, m in ipairs(M.recorded(name)) do
     for _, n in ipairs(m.nodes) do
-      if n == node then
-        local argv = M.ssh_argv(m)
-        if tty then table.insert(argv, 2, "-t") end
-        local cmd = { shq(m.nslab), verb, shq(name), shq(node) }
-        if words then
-          cmd[#cmd + 1] = "--"
-          for _, w in ipairs(words) do cmd[#cmd + 1] = shq(w) end
-        end
-        argv[#argv + 1] = table.concat(cmd, " ")
-        return argv, m
-      end
+      if n == node then return m end
     end
   end
   return nil
+end
+
+-- `nslab capture LAB NODE:IFACE ...` on the coordinator for a node on
+-- machine m: the shell command that runs it there writing pcap to ssh's
+-- standard output (file: where it goes here, "-" our standard output).
+-- words: the capture's options after -w. (Ended here by Ctrl-C, ssh
+-- goes; the capture there ends at its next packet, which it cannot write,
+-- or when the lab goes down.)
+function M.remote_capture(name, m, endpoint, words, file)
+  local argv = M.ssh_argv(m)
+  local cmd = { shq(m.nslab), "capture", shq(name), shq(endpoint), "-w", "-" }
+  for _, w in ipairs(words) do cmd[#cmd + 1] = shq(w) end
+  argv[#argv + 1] = table.concat(cmd, " ")
+  local q = {}
+  for i, a in ipairs(argv) do q[i] = shq(a) end
+  return table.concat(q, " ") .. (file ~= "-" and (" >" .. shq(file)) or "")
 end
 
 ---- nodes on other machines --------------------------------------------------------
@@ -480,7 +501,7 @@ local RemoteNode = {}
 M.RemoteNode = RemoteNode
 
 local LOCAL = util.set { "addrs", "ip", "ip_towards", "_target", "ping", "connect", "is_root",
-  "_next_ifname", "_add_iface" }
+  "_next_ifname", "_add_iface", "_adopt" }
 
 local forwarders = {}
 local function forwarder(k)
@@ -580,20 +601,29 @@ function RemoteNode:exec(cmd, opts)
   return setmetatable(r, Result)
 end
 
+-- A process there, held here as nslab.remote_proc (its methods sent to
+-- the agent by pid).
 function RemoteNode:spawn(cmd, opts)
   self.machine:_hosts(self.lab)
   local r = self.machine:call("call", { node = self.name, method = "spawn", args = wire({ cmd, opts }, "spawn"), n = 2 },
     self.lab)
-  return r.v[1]
+  return require("nslab.remote_proc").process(self, r.v[1].__proc, cmd)
+end
+
+-- A capture there; its file ends up here (nslab.remote_proc).
+function RemoteNode:capture(ifname, opts)
+  return require("nslab.remote_proc").capture(self, ifname, opts)
 end
 
 -- node:_ssh_argv(words [, tty]) -> the argv that runs `nslab WORDS...` on
 -- the node's machine over the lab's open connection (its control socket:
--- no new ssh handshake); the REPL's `enter` runs `nslab shell LAB NODE`
--- there with a terminal (tty).
+-- no new ssh handshake). With a terminal (tty: the REPL's `enter` runs
+-- `nslab shell LAB NODE` there) a connection of its own: through the
+-- control socket the terminal would be read by the master ssh, which is
+-- not in the terminal's foreground (it would stop on SIGTTIN).
 function RemoteNode:_ssh_argv(words, tty)
   local m = self.machine
-  local argv = M.ssh_argv(m, m.ctl, false)
+  local argv = M.ssh_argv(m, not tty and m.ctl or nil, false)
   if tty then table.insert(argv, #argv - 1, "-t") end
   local cmd = { shq(m.nslab) }
   for _, w in ipairs(words) do cmd[#cmd + 1] = shq(w) end
@@ -819,6 +849,18 @@ function M.finish(lab, how)
   local first
   for i = #(lab.machine_list or {}), 1, -1 do
     local m = lab.machine_list[i]
+    -- its processes and captures first, while the agent answers: going
+    -- down, each is stopped as here (its status known here); kept, each
+    -- capture is stopped and its file brought here (its file there would
+    -- go with the lab)
+    for _, n in ipairs(m.connected and lab.order or {}) do
+      for _, p in ipairs(n.machine == m and n.procs or {}) do
+        if how == "down" or p.file then
+          local ok, err = pcall(p._teardown, p)
+          if not ok then first = first or err end
+        end
+      end
+    end
     local err = m:finish(how, lab)
     -- an agent that is gone (killed, connection lost) left its part:
     -- a fresh connection takes it down

@@ -1,4 +1,5 @@
 -- nslab.process — a background process started in a node by spawn().
+local util = require "nslab.util"
 
 local Process = {}
 Process.__index = Process
@@ -22,8 +23,21 @@ function Process:running()
   return false
 end
 
+-- The arguments of kill and wait, checked alike for a process here and
+-- one on another machine (nslab.remote).
+function Process.check_signal(sig)
+  if sig ~= nil then util.check_int(sig, 1, 64, "kill: the signal") end
+end
+
+function Process.check_timeout(timeout)
+  if timeout ~= nil and (type(timeout) ~= "number" or timeout < 0 or timeout ~= timeout) then
+    util.raise(("wait: the timeout must be seconds (a number >= 0) or nothing, got %s"):format(tostring(timeout)))
+  end
+end
+
 -- Signal the whole process group (it runs in its own session).
 function Process:kill(sig)
+  Process.check_signal(sig)
   if not self:running() then return false end
   local core = self.node.lab.core
   core.kill(-self.pid, sig or 15)
@@ -34,6 +48,7 @@ end
 -- Wait up to timeout seconds (forever if nil); returns the exit status
 -- (128+signal when killed) or nil if still running.
 function Process:wait(timeout)
+  Process.check_timeout(timeout)
   local core = self.node.lab.core
   if timeout == nil then
     if not self.status then

@@ -256,6 +256,17 @@ static __attribute__((noreturn)) void helper(struct nsl_ns *ns,
 	helper_setup(o);
 	if ((out = open_output(o, &e)) < 0)
 		child_fail(rep, &e);
+	if (o->detach_stdio) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+			if (null > STDERR_FILENO)
+				close(null);
+		}
+	}
 	if (watch && stat(watch, &wst) < 0)
 		watch = NULL;
 	home = open(SELF_NS, O_RDONLY | O_CLOEXEC);

@@ -15,6 +15,9 @@ struct nsl_capture_opts {
 	int promisc;             /* promiscuous mode, as tcpdump without -p */
 	int own_session;         /* setsid(): a terminal's Ctrl-C does not reach
 				    it (captures started from a lab or the REPL) */
+	int detach_stdio;        /* stdin, stdout, stderr on /dev/null: the
+				    caller's pipes (an agent's ssh channel) do
+				    not stay open while the helper runs */
 	/* Called in the helper when the capture fails after it has started
 	 * (the disk filled, libpcap failed), just before it ends with
 	 * NSL_CAPTURE_ERROR: the caller says how to tell (this layer never

@@ -16,7 +16,7 @@ static void report_on_stderr(const struct nsl_err *e, void *arg)
 }
 
 /* core.capture(ns, ifname, file [, {count=, filter=, snaplen=, promisc=,
- * session=, watch=}]) -> pid, starttime: the capture is active on return */
+ * session=, detach=, watch=}]) -> pid, starttime: the capture is active on return */
 static int l_capture(lua_State *L)
 {
 	struct nsl_ns *ns = nsl_lua_checkns(L, 1);
@@ -45,11 +45,16 @@ static int l_capture(lua_State *L)
 			o.promisc = lua_toboolean(L, -1);
 		lua_getfield(L, 4, "session");
 		o.own_session = lua_toboolean(L, -1);
+		/* (nobody reads a detached helper's stderr: its status tells) */
+		lua_getfield(L, 4, "detach");
+		o.detach_stdio = lua_toboolean(L, -1);
+		if (o.detach_stdio)
+			o.report = NULL;
 		if (lua_getfield(L, 4, "filter") != LUA_TNIL)
 			o.filter = luaL_checkstring(L, -1);
 		if (lua_getfield(L, 4, "watch") != LUA_TNIL)
 			watch = luaL_checkstring(L, -1);
-		lua_pop(L, 6);   /* the strings stay alive in the options table */
+		lua_pop(L, 7);   /* the strings stay alive in the options table */
 	}
 	if (nsl_capture_start(ns, &o, watch, &pid, &e) < 0)
 		return nsl_lua_fail(L, &e);

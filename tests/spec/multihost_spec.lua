@@ -5,6 +5,7 @@
 local T = require "nslab_test"
 local machines = require "machines"
 local json = require "nslab.json"
+local Tty = require "tty"
 
 local q = T.q
 local NSLAB = T.NSLAB:sub(1, 1) == "/" and T.NSLAB or (os.getenv("PWD") .. "/" .. T.NSLAB)
@@ -220,6 +221,42 @@ describe("multi-host", function()
     local nst, _, nerr = nslab_on("m1", "exec mhcrs nosuch -- true")
     assert.are.equal(125, nst)
     assert.is_truthy(nerr:find("nosuch", 1, true), nerr)
+    -- nslab capture on the coordinator for a node on another machine:
+    -- the pcap file here, whole (tcpdump reads it); a wrong interface is
+    -- that machine's one line, and no file
+    local cf = "/tmp/nslab-labs/mhcrs-server.pcap"
+    os.remove(cf)
+    local clog = "/tmp/nslab-labs/mhcrs-capture.log"
+    local cpid = sim:bg("m1", "exec env " .. env() .. q(NSLAB) .. " capture mhcrs server:eth0 -w " .. q(cf) ..
+      " -c 4 icmp", clog)
+    T.eventually(function()
+      sim:run("m1", "ip netns exec mhcrs.client ping -c 2 -i 0.2 -W 1 10.0.2.2")
+      return T.wait_exit(cpid, 0.1)
+    end, 30)
+    assert(T.wait_exit(cpid, 1), "the capture did not end: " .. tostring(T.slurp(clog)))
+    local ctext = T.slurp(clog)
+    assert.is_truthy(ctext:find("capturing on server:eth0 of lab mhcrs (machine m3)", 1, true), ctext)
+    assert.is_truthy(ctext:find("4 packets captured in " .. cf, 1, true), ctext)
+    local tst, tout = T.sh("tcpdump -nr " .. q(cf))
+    assert.are.equal(0, tst)
+    assert.are.equal(4, select(2, tout:gsub("ICMP echo", "")), tout)
+    os.remove(cf); os.remove(clog)
+    -- -w -: the pcap stream on standard output here
+    cpid = sim:bg("m1", "exec env " .. env() .. q(NSLAB) .. " capture mhcrs server:eth0 -w - -c 2 icmp >" .. q(cf), clog)
+    T.eventually(function()
+      sim:run("m1", "ip netns exec mhcrs.client ping -c 2 -i 0.2 -W 1 10.0.2.2")
+      return T.wait_exit(cpid, 0.1)
+    end, 30)
+    assert(T.wait_exit(cpid, 1), "the capture did not end: " .. tostring(T.slurp(clog)))
+    tst, tout = T.sh("tcpdump -nr " .. q(cf))
+    assert.are.equal(0, tst)
+    assert.are.equal(2, select(2, tout:gsub("ICMP echo", "")), tout)
+    assert.are.equal("", T.slurp(clog))
+    os.remove(cf); os.remove(clog)
+    local xst, _, xerr = nslab_on("m1", "capture mhcrs server:eth9 -w " .. q(cf))
+    assert.are.equal(1, xst)
+    assert.is_truthy(xerr:find('node "server" of lab "mhcrs" has no interface "eth9"', 1, true), xerr)
+    assert.is_nil(T.slurp(cf))
     local dst, dout, derr = nslab_on("m1", "down mhcrs")
     assert.are.equal(0, dst, dout .. derr)
     assert.is_truthy(dout:find("lab mhcrs: its part on machine m2 is down", 1, true), dout)
@@ -466,6 +503,207 @@ lab:host("b", { on = "m4" })
     local _, v = sim:run("m1", q(NSLAB) .. " version")
     assert.are.equal(lab .. ':6: machine "m4" (ssh m2) runs nslab 0.0.1, this is nslab ' .. v:match("nslab (%S+)") ..
       ": install the same version on every machine\n", err)
+  end)
+
+  -- a lab that writes "go" files' readiness: step(k) writes DIR/ready.k
+  -- with what the test needs, then waits for DIR/go.k
+  local STEP = [[
+local function step(k, text)
+  local f = io.open(DIR .. "/ready." .. k, "w"); f:write(text); f:close()
+  nslab.eventually(function() return io.open(DIR .. "/go." .. k) end, { timeout = 60 })
+end
+]]
+  local function steps_dir(name)
+    local dir = "/tmp/nslab-labs/" .. name .. ".d"
+    T.sh("rm -rf " .. q(dir) .. " && mkdir -p " .. q(dir))
+    return dir
+  end
+  local function ready(dir, k)
+    local text = T.eventually(function() return T.slurp(dir .. "/ready." .. k) end, 60)
+    assert(text, "the lab never reached step " .. k)
+    return text
+  end
+  local function go(dir, k)
+    local f = io.open(dir .. "/go." .. k, "w")
+    if f then f:close() end
+  end
+  -- tcpdump -r of a pcap file: its packets, one line each
+  local function tcpdump(file)
+    local st, out, err = T.sh("tcpdump -nr " .. q(file))
+    assert.are.equal(0, st, err)
+    local lines = {}
+    for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
+    return lines
+  end
+
+  it("spawn and capture on another machine: a process object, a pcap file here; killed there; wrong types", function()
+    local dir = steps_dir("mhproc")
+    local lab = T.write_lab("mhproc", HEADER .. ("local DIR = %q\n"):format(dir) .. STEP .. [[
+local a = lab:host("a")
+local b = lab:host("b", { on = "m2" })
+lab:link(a, b, { "10.0.0.1/24", "10.0.0.2/24" })
+local p = b:spawn("sh -c 'echo started; exec sleep 600'")
+local k = b:spawn({ "sleep", "601" })
+local c = b:capture("eth0", { file = DIR .. "/icmp.pcap", filter = "icmp" })
+print("p: " .. tostring(p) .. " " .. tostring(p:running()) .. " " .. tostring(p:wait(0.2)))
+step(1, ("%d %d %d"):format(p.pid, k.pid, c.pid))
+-- k was killed with -9 there
+print("k: " .. tostring(k:wait(10)) .. " " .. tostring(k:running()) .. " " .. tostring(k))
+a:exec("ping -c 3 -i 0.2 10.0.0.2")
+print("c running: " .. tostring(c:running()) .. " packets " .. c:packets())
+print("c stop: " .. c:stop() .. " " .. tostring(c))
+local c2 = b:capture("eth0", { file = DIR .. "/two.pcap", count = 2 })
+a:exec("ping -c 3 -i 0.2 10.0.0.2")
+print("c2: " .. tostring(c2:wait(10)) .. " " .. c2:packets())
+-- a command that does not exist: as here
+local n, ln = b:spawn("/nonexistent/cmd"), a:spawn("/nonexistent/cmd")
+print("n: " .. n:wait(10) .. " " .. n:output():gsub("\n", " ") .. "| " .. ln:wait(10) .. " " ..
+  ln:output():gsub("\n", " "))
+-- wrong types: the same words as for a node here
+local function e(f, ...) return select(2, pcall(f, ...)):gsub("^[^:]*:%d+: ", "") end
+print("t1: " .. e(p.kill, p, "TERM") .. " | " .. e(ln.kill, ln, "TERM"))
+print("t2: " .. e(p.wait, p, "soon") .. " | " .. e(ln.wait, ln, "soon"))
+print("t3: " .. e(b.capture, b, "eth0", { file = 1 }) .. " | " .. e(a.capture, a, "eth0", { file = 1 }))
+print("t4: " .. e(b.capture, b, "eth0", { file = "x", count = 0 }) .. " | " ..
+  e(a.capture, a, "eth0", { file = "x", count = 0 }))
+print("t5: " .. e(b.spawn, b, 42) .. " | " .. e(a.spawn, a, 42))
+print("t6: " .. e(b.capture, b, "eth0", { file = "/nonexistent/x.pcap" }) .. " | " ..
+  e(a.capture, a, "eth0", { file = "/nonexistent/x.pcap" }))
+print("p output: " .. p:output():gsub("\n", " ") .. " kill " .. tostring(p:kill()) .. " wait " .. tostring(p:wait()))
+print("p after: " .. tostring(p:kill()) .. " " .. tostring(p))
+-- going down: what still runs there ends as here, a capture's file whole here
+local s = b:spawn("sleep 602")
+local c3 = b:capture("eth0", { file = DIR .. "/down.pcap" })
+a:exec("ping -c 2 -i 0.2 10.0.0.2")
+lab:down()
+print("down: " .. tostring(s:running()) .. " " .. tostring(s.status) .. " " .. tostring(c3:running()) .. " " ..
+  c3:packets())
+]])
+    local log = dir .. "/log"
+    local pid = sim:bg("m1", "exec env " .. env() .. q(NSLAB) .. " run " .. q(lab), log)
+    finally(function() go(dir, 1); T.wait_exit(pid, 30) end)
+    local ppid, kpid, cpid = ready(dir, 1):match("^(%d+) (%d+) (%d+)$")
+    assert(ppid, T.slurp(log))
+    -- the processes are there, in the node, as ps and ip say on m2
+    for _, x in ipairs { ppid, kpid } do
+      local _, ns = sim:run("m2", "ip netns identify " .. x)
+      assert.are.equal("mhproc.b\n", ns)
+    end
+    -- (the capture's helper opened its socket in the node; it runs as a
+    -- child of the agent there)
+    local _, agent = sim:run("m2", "pgrep -o -f 'nslab agent mhproc'")
+    local _, cpp = sim:run("m2", "ps -o ppid= -p " .. cpid)
+    assert.are.equal(agent:match("%d+"), cpp:match("%d+"))
+    local _, cmd = sim:run("m2", "tr '\\0' ' ' </proc/" .. kpid .. "/cmdline")
+    assert.are.equal("sleep 601 ", cmd)
+    assert.are.equal(0, (sim:run("m2", "kill -9 " .. kpid)))
+    go(dir, 1)
+    assert(T.wait_exit(pid, 60), "the lab did not end")
+    local out = T.slurp(log)
+    local function line(tag) return out:match("\n" .. tag .. ": ([^\n]*)") or out:match("^" .. tag .. ": ([^\n]*)") end
+    assert.are.equal(("nslab.process(%s in b on m2) true nil"):format(ppid), line("p"), out)
+    assert.are.equal(("137 false nslab.process(%s in b on m2, ended)"):format(kpid), line("k"), out)
+    local npk = tonumber(line("c running"):match("^true packets (%d+)$"))
+    assert.is_true(npk >= 6, out)
+    local stopped = tonumber(line("c stop"):match("^(%d+) nslab.capture%(b:eth0 on m2 %-> .*icmp.pcap, ended%)$"))
+    assert(stopped, out)
+    -- the file here is whole: tcpdump reads every packet the capture counted
+    local icmp = tcpdump(dir .. "/icmp.pcap")
+    assert.are.equal(stopped, #icmp)
+    assert.is_true(#icmp >= 6)
+    assert.is_truthy(icmp[1]:find("10.0.0.1 > 10.0.0.2: ICMP echo request", 1, true), icmp[1])
+    assert.are.equal("0 2", line("c2"))
+    assert.are.equal(2, #tcpdump(dir .. "/two.pcap"))
+    assert.are.equal("127 /bin/sh: 1: /nonexistent/cmd: not found | 127 /bin/sh: 1: /nonexistent/cmd: not found ",
+      line("n"))
+    for _, t in ipairs { "t1", "t2", "t3", "t4", "t6" } do
+      local far, here = line(t):match("^(.*) | (.*)$")
+      assert.are.equal(here, far, out)
+    end
+    assert.are.equal("kill: the signal must be an integer, got TERM", line("t1"):match("^(.-) | "))
+    assert.are.equal("wait: the timeout must be seconds (a number >= 0) or nothing, got soon",
+      line("t2"):match("^(.-) | "))
+    assert.is_truthy(line("t6"):find("^cannot write /nonexistent/x.pcap: No such file or directory | "), line("t6"))
+    local far, here = line("t5"):match("^(.*) | (.*)$")
+    assert.are.equal('on machine "m2": ' .. here, far)
+    assert.are.equal("started  kill true wait 143", line("p output"))
+    assert.are.equal(("false nslab.process(%s in b on m2, ended)"):format(ppid), line("p after"))
+    local downp = tonumber(line("down"):match("^false 137 false (%d+)$"))
+    assert(downp, out)
+    assert.are.equal(downp, #tcpdump(dir .. "/down.pcap"))
+    assert.is_true(downp >= 4, out)
+    -- nothing of it runs on m2
+    assert.are_not.equal(0, (sim:run("m2", "pgrep -f 'sleep 60[12]'")))
+    T.sh("rm -rf " .. q(dir))
+  end)
+
+  it("the agent killed while a process and a capture are held: a method call is one line naming the machine", function()
+    local dir = steps_dir("mhproclost")
+    local lab = T.write_lab("mhproclost", HEADER .. ("local DIR = %q\n"):format(dir) .. STEP .. [[
+local b = lab:host("b", { on = "m2" })
+local p = b:spawn("sleep 603")
+local c = b:capture("lo", { file = DIR .. "/lo.pcap" })
+step(1, "")
+for _, f in ipairs { function() return p:running() end, function() return c:stop() end,
+                     function() return p:wait() end } do
+  print("lost: " .. select(2, pcall(f)))
+end
+print("str: " .. tostring(p))
+]])
+    local log = dir .. "/log"
+    local pid = sim:bg("m1", "exec env " .. env() .. q(NSLAB) .. " run " .. q(lab), log)
+    finally(function() go(dir, 1); T.wait_exit(pid, 30) end)
+    ready(dir, 1)
+    local _, apid = sim:run("m2", "pgrep -x nslab")
+    assert.is_truthy(apid:match("^%d+\n$"), apid)
+    assert.are.equal(0, (sim:run("m2", "kill -9 " .. apid)))
+    go(dir, 1)
+    assert(T.wait_exit(pid, 60), "the lab did not end")
+    local out = T.slurp(log)
+    local lost = {}
+    for l in out:gmatch("lost: ([^\n]*)") do lost[#lost + 1] = l end
+    assert.are.equal(3, #lost, out)
+    assert.is_truthy(lost[1]:find('^' .. lab:gsub("%p", "%%%0") .. ':%d+: machine "m2" %(ssh m2%): its agent ended ' ..
+      'or the connection broke'), lost[1])
+    for _, l in ipairs(lost) do assert.is_truthy(l:find('machine "m2" (ssh m2)', 1, true), l) end
+    assert.are.equal(("str: nslab.process(%s in b on m2)"):format(out:match("nslab.process%((%d+)") or "?"),
+      out:match("str: [^\n]*"))
+    -- (the lab's end took its part on m2 down by a fresh connection)
+    assert.are_not.equal(0, (sim:run("m2", "pgrep -f 'sleep 60[3]'")), out)
+    T.sh("rm -rf " .. q(dir))
+  end)
+
+  it("the REPL enters a node on another machine, runs there, and comes back", function()
+    local lab = T.write_lab("mhrepl", HEADER .. [[
+local a = lab:host("a")
+local b = lab:host("b", { on = "m2" })
+lab:link(a, b, { "10.0.0.1/24", "10.0.0.2/24" })
+]])
+    local tty = Tty.start({ "repl", lab }, { "NSLAB_SSH_CONFIG=" .. sim.ssh_config, "NSLAB_REMOTE_NSLAB=" .. NSLAB },
+      function(cmd) return sim:cmd("m1", cmd) end)
+    local ok, e = pcall(function()
+      tty.prompt = "mhrepl> "
+      tty:wait_for(tty.prompt, 30)
+      tty:type("enter b")
+      tty:key("Enter")
+      tty:wait_for("root@b:", 20)
+      tty:type("echo node=$(hostname) from=${SSH_CONNECTION%% *}; ip -br addr show eth0; " ..
+        "ip -d link show eth0 | grep -o 'local [0-9.]*'")
+      tty:key("Enter")
+      tty:wait_for("node=b from=192.168.77.11")
+      tty:wait_for("10.0.0.2/24")
+      tty:wait_for("local 192.168.77.12")
+      tty:type("exit")
+      tty:key("Enter")
+      tty:wait_for("back in the REPL (left b on machine m2)", 20)
+      local out = tty:run("b ip -br addr show eth0")
+      assert.is_truthy(out:find("10.0.0.2/24", 1, true), out)
+      tty:type("exit")
+      tty:key("Enter")
+      assert.are.equal(0, tty:wait_exit(30))
+    end)
+    tty:close()
+    assert(ok, e)
   end)
 
   -- a lab that says it is built, then waits for GO (a file) and goes on

@@ -16,6 +16,10 @@ local M = {}
 
 local out
 
+-- The processes and captures this agent started, by pid: the coordinator
+-- holds them as nslab.remote_proc objects and calls their methods by pid.
+local procs = {}
+
 local function send(t)
   io.stdout:write(cjson.encode(t), "\n")
   io.stdout:flush()
@@ -32,8 +36,9 @@ function out(v, depth)
     local name = mt and mt.__name
     if name == "nslab.result" then
       return { out = v.out, err = v.err, status = v.status, ok = v.ok, timed_out = v.timed_out or false }
-    elseif name == "nslab.process" then
-      return { pid = v.pid }
+    elseif name == "nslab.process" or name == "nslab.capture" then
+      procs[v.pid] = v
+      return { __proc = v.pid }
     end
     if (depth or 0) > 20 then return nil end
     local o = {}
@@ -56,6 +61,7 @@ function ops.begin(st, req)
   -- here (stdout is the protocol): they go back with the answer, and the
   -- coordinator's lab records them
   st.lab._sink = {}
+  st.lab._agent = true
   st.lab:_begin()
   local mtu, err = machine.underlay_mtu(st.lab, req.underlay)
   if not mtu then error(err, 0) end
@@ -96,6 +102,47 @@ function ops.call(st, req)
     v[i] = x
   end
   return { v = v, n = r.n }
+end
+
+-- node:capture there: into a file in this machine's state directory,
+-- copied by the coordinator when it ends (ssh cat, nslab.remote_proc).
+function ops.capture(st, req)
+  local node = st.lab:get(req.node)
+  local dir = st.lab.journal:dir() .. "/captures"
+  st.lab.core.mkdir(dir)
+  st.ncapture = (st.ncapture or 0) + 1
+  local o = machine.unwire(req.o or {}, find(st))
+  o.file = ("%s/%s.%d.pcap"):format(dir, node.name, st.ncapture)
+  local c = node:capture(req.ifname, o)
+  procs[c.pid] = c
+  return { pid = c.pid, ifname = c.ifname, file = c.file }
+end
+
+-- A method of a process or capture started here: {r = its answer,
+-- status = its exit status once it has ended}.
+local proc_ops = {
+  wait = function(p, t)
+    -- (short: the coordinator loops; nothing else is answered meanwhile)
+    return p:wait(math.min(tonumber(t) or 0, require("nslab.remote_proc").SLICE))
+  end,
+  kill = function(p, sig) return p:kill(sig) end,
+  stop = function(p) return p:stop() end,
+  output = function(p) return p:output() end,
+  packets = function(p) return p:packets() end,
+}
+
+function ops.proc(_, req)
+  local p = procs[req.pid]
+  if not p or p.node.name ~= req.node then
+    error(("node \"%s\" has no process %s here"):format(tostring(req.node), tostring(req.pid)), 0)
+  end
+  local f = proc_ops[req.method]
+  if not f or req.method == "packets" and not p.file then
+    error(("a process has no method \"%s\""):format(tostring(req.method)), 0)
+  end
+  local args = machine.unwire(req.args or {}, function() end)
+  local r = f(p, table.unpack(args, 1, 2))
+  return { r = r, status = p.status }
 end
 
 function ops.link(st, req)

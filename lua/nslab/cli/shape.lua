@@ -181,6 +181,37 @@ local function wait_capture(pid)
   return status
 end
 
+-- nslab capture for a node the lab placed on another machine
+-- (nslab.machine): the same verb there over ssh, its pcap written here;
+-- nil when no other machine holds the node.
+local function capture_far(o, filter)
+  local machine = require "nslab.machine"
+  local node = o.endpoint:match("^([^:]+):.+$")
+  local m = node and machine.machine_of(o.lab, node)
+  if not m then return nil end
+  local words = {}
+  if o.count then words[#words + 1] = "-c"; words[#words + 1] = tostring(o.count) end
+  if o.snaplen then words[#words + 1] = "-s"; words[#words + 1] = tostring(o.snaplen) end
+  if not o.promisc then words[#words + 1] = "-p" end
+  for _, w in ipairs(filter) do words[#words + 1] = w end
+  local quiet = o.file == "-"
+  if not quiet then
+    io.stderr:write(("capturing on %s of lab %s (machine %s) into %s%s; Ctrl-C stops\n"):format(o.endpoint,
+      o.lab, m.name, o.file, o.count and (" (%d packets)"):format(o.count) or ""))
+  end
+  local ok, how, code = os.execute(machine.remote_capture(o.lab, m, o.endpoint, words, o.file))
+  if not ok and how == "exit" and code ~= 130 then
+    -- (it said why there, on our standard error)
+    if not quiet and (core.pcap_count(o.file) or 0) == 0 then os.remove(o.file) end
+    return code
+  end
+  if not quiet then
+    local n = core.pcap_count(o.file) or 0
+    io.stderr:write(("%d packet%s captured in %s\n"):format(n, n == 1 and "" or "s", o.file))
+  end
+  return 0
+end
+
 -- nslab capture LAB NODE:IFACE -w FILE [-c COUNT] [-s SNAPLEN] [-p]
 -- [FILTER...]: write what passes IFACE to FILE (pcap) until Ctrl-C,
 -- COUNT packets, or the lab going down.
@@ -190,7 +221,11 @@ function M.capture(o)
   o.file, o.promisc = o.write, not o.no_promiscuous_mode
   if o.snaplen then o.snaplen = math.min(o.snaplen, 262144) end
   local ns, idx, ifname, node, watch = target(lab, o.endpoint)
-  if not ns then return err("capture", "%s", idx) end
+  if not ns then
+    local far = capture_far(o, filter)
+    if far then return far end
+    return err("capture", "%s", idx)
+  end
   local pid, start = core.capture(ns, ifname, o.file, {
     count = o.count, snaplen = o.snaplen, promisc = o.promisc,
     filter = #filter > 0 and table.concat(filter, " ") or nil,

@@ -213,7 +213,15 @@ function M.command(self, node, rest)
   -- a simple command replaces the shell, so its own status comes back
   -- (ping stopped by Ctrl-C reports, a shell would just die of SIGINT)
   if not line:find("[|&;<>()$`\\\"'*?%[#~=%%{}\n]") then line = "exec " .. line end
-  local st, e = core.run_interactive({ "/bin/sh", "-c", line }, node:_exec_opts({}))
+  local st, e
+  if node.remote then
+    -- a node on another machine (nslab.machine): `nslab exec` there, with
+    -- a terminal when we have one (Ctrl-C reaches the command)
+    st, e = core.run_interactive(node:_ssh_argv({ "exec", self.lab.name, node.name, "--", "/bin/sh", "-c", line },
+      core.isatty(0)), {})
+  else
+    st, e = core.run_interactive({ "/bin/sh", "-c", line }, node:_exec_opts({}))
+  end
   if not st then error(e, 0) end
   if st == 130 then
     if core.isatty(1) then out("\n") end          -- after the ^C the terminal echoed
