@@ -450,7 +450,8 @@ require("nslab.expect").install(Lab)
 -- Loaded on first use: routing daemons (nslab.frr), convergence checks
 -- (nslab.converge), tunnels and other interface kinds (nslab.kinds).
 util.later("nslab.frr", { Node, Lab }, { { Node, { "frr", "vtysh" } }, { Lab, { "frr_wait" } } })
-util.later("nslab.converge", { Node, Lab }, { { Node, { "has_route", "no_route", "ospf_full", "bgp_established" } },
+util.later("nslab.converge", { Node, Lab }, {
+  { Node, { "has_route", "no_route", "ospf_full", "bgp_established", "missing_routes" } },
   { Lab, { "expect_has_route", "expect_no_route", "expect_ospf_full", "expect_bgp_established" } } })
 util.later("nslab.kinds", { Lab, Node }, { { Lab, { "vxlan", "wireguard" } },
   { Node, { "macvlan", "vlan", "dummy" } } })

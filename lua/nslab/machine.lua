@@ -220,19 +220,29 @@ function Machine:_connect(lab)
   return self
 end
 
--- Values on the wire: nodes become {__node = NAME}; functions and
--- userdata cannot cross.
-local function wire(v, where, depth)
+-- A node on another machine than to (nil: a node there is sent as is),
+-- as the agent there can know it: its name and its addresses
+-- (node:has_route(p, {via = r2}) with r2 elsewhere compares r2's).
+local function foreign(v, to)
+  if not to or not v.is_node or v.machine == to then return nil end
+  local ifs = {}
+  for _, i in ipairs(v.ifaces) do ifs[#ifs + 1] = { name = i.name, addrs = i.addrs } end
+  return { kind = v.kind, ifaces = ifs }
+end
+
+-- Values on the wire (to machine to): nodes become {__node = NAME}, with
+-- what a node elsewhere is (foreign); functions and userdata cannot cross.
+local function wire(v, where, depth, to)
   local t = type(v)
   if t == "table" then
-    if v.is_node or v.is_switch then return { __node = v.name } end
+    if v.is_node or v.is_switch then return { __node = v.name, __foreign = foreign(v, to) } end
     if v == json.null then return cjson.null end
     depth = (depth or 0) + 1
     if depth > 20 then raise(where .. ": a value nested too deep to send") end
     local o = {}
     for k, x in pairs(v) do
       if type(k) ~= "string" and math.type(k) ~= "integer" then raise(where .. ": table keys must be strings or integers") end
-      o[k] = wire(x, where, depth)
+      o[k] = wire(x, where, depth, to)
     end
     return o
   elseif t == "function" or t == "userdata" or t == "thread" then
@@ -243,12 +253,13 @@ end
 M.wire = wire
 
 -- The reverse: {__node = NAME} is the lab's node of that name (find
--- returns it), JSON null nil, whole floats integers.
+-- returns it, given what a node elsewhere is), JSON null nil, whole
+-- floats integers.
 local function unwire(v, find)
   if v == cjson.null then return nil end
   if type(v) == "number" then return math.tointeger(v) or v end
   if type(v) ~= "table" then return v end
-  if v.__node then return find(v.__node) end
+  if v.__node then return find(v.__node, v.__foreign) end
   local o = {}
   for k, x in pairs(v) do o[k] = unwire(x, find) end
   return o
@@ -509,7 +520,7 @@ local function forwarder(k)
   if not f then
     f = function(self, ...)
       local n = select("#", ...)
-      local args = wire({ ... }, ("node \"%s\": %s"):format(self.name, k))
+      local args = wire({ ... }, ("node \"%s\": %s"):format(self.name, k), 0, self.machine)
       local r = self.machine:call("call", { node = self.name, method = k, args = args, n = n }, self.lab)
       return table.unpack(r.v, 1, r.n)
     end
@@ -531,6 +542,33 @@ local RemoteMeta = {
     return ("nslab.node(%s on %s%s)"):format(self.netns, self.machine.name, self.kind == "router" and ", router" or "")
   end,
 }
+
+-- On an agent: a node of the lab on another machine, named in a call's
+-- arguments (has_route's via=, ospf_full's peer). It has the node's
+-- addresses as the coordinator sent them, and only what reads those.
+local StandIn = {
+  __name = "nslab.node",
+  __index = function(self, k)
+    if LOCAL[k] then return Node[k] end
+    if type(Node[k]) == "function" then
+      return function()
+        raise(("node \"%s\" is on another machine: %s cannot be called on it here"):format(self.name, k))
+      end
+    end
+    return Node[k]
+  end,
+  __tostring = function(self) return ("nslab.node(%s, on another machine)"):format(self.name) end,
+}
+
+function M.stand_in(lab, name, f)
+  local n = setmetatable({ lab = lab, name = name, kind = f.kind, ifaces = {}, remote = true, stand_in = true },
+    StandIn)
+  for _, i in ipairs(f.ifaces or {}) do
+    local x = { name = i.name, addrs = i.addrs or {} }
+    n.ifaces[i.name], n.ifaces[#n.ifaces + 1] = x, x
+  end
+  return n
+end
 
 local noop = function() end
 RemoteNode._write_hosts, RemoteNode._stop_all = noop, noop

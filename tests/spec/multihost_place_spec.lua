@@ -120,6 +120,21 @@ describe("--machines on simulated machines", function()
     assert.is_truthy(dout:find("lab plcrs: its part on machine m3 is down", 1, true), dout)
   end)
 
+  it("labs/ospf-ring.lua over here,m2,m3: FRR on every machine, loaded at once, converges and reroutes", function()
+    local st, out, err = nslab_on("m1", "run --machines here,m2,m3 --name plospf labs/ospf-ring.lua")
+    assert.are.equal(0, st, out .. err)
+    assert.is_truthy(out:find("--machines: 2 nodes on m1, 2 on m2, 2 on m3; 3 links between machines\n", 1, true), out)
+    assert.is_nil(out:find("not ok", 1, true), out)
+    -- every router's routes (read on its machine), pings from its spawned
+    -- process there, the reroute round the ring and back
+    for i = 1, 6 do
+      assert.is_truthy(out:find(("ok - r%d has a route to every other loopback\n"):format(i), 1, true), out)
+      assert.is_truthy(out:find(("ok - r%d reaches every loopback (ping)\n"):format(i), 1, true), out)
+    end
+    assert.is_truthy(out:find("ok - r1's ping to r2 passes rN", 1, true), out)
+    assert.is_truthy(out:find("rerouted the other way round in", 1, true), out)
+  end)
+
   it("a 9-router chain over m1,m2,m3 (run): 3 nodes each, 2 links cut, ping and TCP end to end", function()
     local lab = T.write_lab("plchain", chain_lab(9))
     -- drawn first: the same placement, no machine reached

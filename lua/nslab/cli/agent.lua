@@ -80,7 +80,16 @@ function ops.node(st, req)
   st.lab[kind](st.lab, req.name, { sysctl = req.sysctl })
 end
 
-local function find(st) return function(n) return st.lab:get(n) end end
+-- The node or switch of that name here; one the coordinator says is on
+-- another machine, a stand-in with its addresses (nslab.machine).
+local function find(st)
+  return function(n, foreign)
+    if foreign and not st.lab.nodes[n] and not st.lab.switches[n] then
+      return machine.stand_in(st.lab, n, foreign)
+    end
+    return st.lab:get(n)
+  end
+end
 
 -- A node by name: a switch's own namespace too (a method called on a
 -- switch's mirror is its node's)
