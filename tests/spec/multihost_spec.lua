@@ -157,6 +157,11 @@ describe("multi-host", function()
     table.sort(vnis)
     assert.are.same({ client = "m1", router = "m2", server = "m3" }, on)
     assert.are.same({ math.min(ci.id, si.id), math.max(ci.id, si.id) }, vnis)
+    -- live rates of the link between machines, read at its end here
+    sim:run("m1", "ip netns exec mhcrs.client ping -c 10 -i 0.3 10.0.2.2 >/dev/null 2>&1 &")
+    local events = wget("/api/events", "-N -m 4")
+    assert.is_truthy(events:find('event: rates\ndata: {"links":{"link:client:eth0--router:eth0":{"ab_bps":', 1, true),
+      events)
     local rnode = json.decode(wget("/api/node/router"))
     assert.are.same({ "router", "m2" }, { rnode.name, rnode.machine })
     local refused = wget("/api/link", "-X POST -H 'Content-Type: application/json' " ..
