@@ -376,7 +376,8 @@ function Lab:get(x)
   end
   local sw = self.switches[x]
   if sw then return sw end
-  local n = self.nodes[x]
+  -- (foreign: on an agent, the nodes of other machines, nslab.machine)
+  local n = self.nodes[x] or (self.foreign and self.foreign[x])
   if n then return n end
   local names = {}
   for _, o in ipairs(self.order) do names[#names + 1] = o.name end

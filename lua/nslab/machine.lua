@@ -333,15 +333,19 @@ end
 -- nodes' hosts files), when they changed since it was last told.
 function Machine:_hosts(lab)
   if self.hosts_at == lab.addr_version then return end
-  local list = {}
+  local list, nodes = {}, {}
   for _, n in ipairs(lab.order) do
     if n.kind ~= "switch" and not n:is_root() and n.machine ~= self then
       for _, i in ipairs(n.ifaces) do
         for _, a in ipairs(i.addrs) do list[#list + 1] = a:match("^[^/]+") .. "\t" .. n.name end
       end
+      -- and each as a stand-in there, by name (has_route's via = "r2")
+      local f = foreign(n, self)
+      f.name = n.name
+      nodes[#nodes + 1] = f
     end
   end
-  self:send("hosts", { lines = list }, lab)
+  self:send("hosts", { lines = list, nodes = nodes }, lab)
   self.hosts_at = lab.addr_version
 end
 
@@ -514,11 +518,16 @@ M.RemoteNode = RemoteNode
 local LOCAL = util.set { "addrs", "ip", "ip_towards", "_target", "ping", "connect", "is_root",
   "_next_ifname", "_add_iface", "_adopt" }
 
+-- Calls that may name a node of a third machine (nslab.converge's
+-- checks): the agent learns the others' addresses first.
+local NAMES_NODES = util.set { "has_route", "no_route", "ospf_full", "bgp_established" }
+
 local forwarders = {}
 local function forwarder(k)
   local f = forwarders[k]
   if not f then
     f = function(self, ...)
+      if NAMES_NODES[k] then self.machine:_hosts(self.lab) end
       local n = select("#", ...)
       local args = wire({ ... }, ("node \"%s\": %s"):format(self.name, k), 0, self.machine)
       local r = self.machine:call("call", { node = self.name, method = k, args = args, n = n }, self.lab)

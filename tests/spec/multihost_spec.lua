@@ -290,6 +290,9 @@ for i, x in ipairs(r) do
   end
 end
 lab:check("r2 reaches r3's loopback from its own", r[2]:exec("ping -c 1 -W 2 -I 10.255.0.2 10.255.0.3").ok)
+-- r2 is on m2, r3 and r1 on the two others: named, they are known there
+r[2]:has_route("10.255.0.3/32", { via = "r3", desc = "r2's route to r3's loopback is via r3, named" })
+r[2]:ospf_full("r1", { timeout = 10 })
 -- the routes are OSPF's, in each machine's kernel, as `ip route` there says
 for i, x in ipairs(r) do
   local routes = x:exec("ip route show proto ospf").out
@@ -299,7 +302,8 @@ end
     -- (nslab run: the agents take their parts down at the end)
     local st, out, err = nslab_on("m1", "run --name mhospf " .. q(lab))
     assert.are.equal(0, st, out .. err)
-    assert.are.equal(7, select(2, ("\n" .. out):gsub("\nok %- ", "")), out)
+    assert.are.equal(9, select(2, ("\n" .. out):gsub("\nok %- ", "")), out)
+    assert.is_truthy(out:find("ok - r2's route to r3's loopback is via r3, named\n", 1, true), out)
     for i = 1, 3 do
       local routes = out:match(("\nr%d: ([^\n]*)"):format(i))
       for j = 1, 3 do

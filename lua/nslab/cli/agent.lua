@@ -173,6 +173,9 @@ end
 -- /etc/netns/LAB.NODE/hosts files
 function ops.hosts(st, req)
   st.lab.extra_hosts = table.concat(req.lines or {}, "\n")
+  -- the nodes elsewhere, found by name (lab:get) as stand-ins
+  st.lab.foreign = {}
+  for _, f in ipairs(req.nodes or {}) do st.lab.foreign[f.name] = machine.stand_in(st.lab, f.name, f) end
   st.lab.addr_version = st.lab.addr_version + 1
 end
 
