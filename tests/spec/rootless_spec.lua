@@ -154,11 +154,19 @@ describe("owners (as root)", function()
     assert.are.equal(1, st, e)
     assert.is_truthy(e:find("another user's, not yours", 1, true), e)
     -- root, with the flag: watches until the owner takes it down
-    local log = "/tmp/rl-mon.out"
-    T.sh(("timeout 30 %s monitor --all-users rl-mon@65534 >%s 2>&1 &"):format(T.q(T.NSLAB), log))
-    assert(T.eventually(function() return (T.slurp(log) or ""):find("watching lab", 1, true) end, 20), T.slurp(log))
+    -- (a log of its own: one an earlier run left would say "watching" at
+    -- once, and the lab went down before this monitor watched it)
+    local log = os.tmpname()
+    local _, pid = T.sh(("timeout 30 %s monitor --all-users rl-mon@65534 >%s 2>&1 & echo $!"):format(T.q(T.NSLAB), log))
+    finally(function()
+      T.sh("kill " .. pid .. " 2>/dev/null")
+      os.remove(log)
+    end)
+    assert(T.eventually(function() return (T.slurp(log) or ""):find("watching lab", 1, true) end, 20),
+      "monitor: " .. tostring(T.slurp(log)))
     assert.are.equal(0, (as_sudo(A, "down rl-mon")))
-    assert(T.eventually(function() return (T.slurp(log) or ""):find("lab%s+down") end, 20), T.slurp(log))
+    assert(T.eventually(function() return (T.slurp(log) or ""):find("lab%s+down") end, 20),
+      "monitor: " .. tostring(T.slurp(log)))
   end)
 
   it("clean removes only what a crash left, and says which", function()
