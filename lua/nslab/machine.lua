@@ -50,6 +50,13 @@ local function shq(s)
 end
 M.shq = shq
 
+-- argv as one shell command line
+function M.shell_line(argv)
+  local words = {}
+  for i, w in ipairs(argv) do words[i] = shq(w) end
+  return table.concat(words, " ")
+end
+
 -- lab:machine(name, opts) -> the machine (declared only: it is reached
 -- when the first node is placed on it).
 function M.declare(lab, name, opts)

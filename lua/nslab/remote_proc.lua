@@ -139,9 +139,7 @@ function RemoteCapture:_ended()
   local m = self.node.machine
   local argv = machine.ssh_argv(m, m.ctl, false)
   argv[#argv + 1] = "cat " .. machine.shq(self.rfile)
-  local words = {}
-  for i, w in ipairs(argv) do words[i] = machine.shq(w) end
-  local cmd = table.concat(words, " ")
+  local cmd = machine.shell_line(argv)
   if self.file ~= "-" then cmd = cmd .. " >" .. machine.shq(self.file) end
   io.stdout:flush()
   local ok, how, code = os.execute(cmd)

@@ -37,15 +37,8 @@ function Switch.new(lab, name, opts)
     holder = lab:_add_node(name, "switch", opts.on ~= nil and { on = opts.on } or nil,
       { ifname = ifname, mtu = opts.mtu })
   end
-  if holder.remote then
-    local sw = setmetatable({
-      lab = lab, name = name, node = holder, ifname = ifname, index = 0,
-      ports = {}, portseq = 0, line = util.where(), is_switch = true,
-    }, Switch)
-    holder:_add_iface(ifname, 0, { bridge = sw })
-    lab.switches[name] = sw
-    return sw
-  end
+  -- (the agent made the bridge: here only its mirror)
+  if holder.remote then return Switch.adopt(lab, name, holder, ifname, 0, util.where()) end
   if holder:is_root() then lab:_record(lab.journal:link(ifname)) end
   local idx, err = holder.ns:bridge(ifname, opts.mtu)
   if not idx then raise(err) end
@@ -59,24 +52,20 @@ function Switch.new(lab, name, opts)
   if holder.kind == "switch" then
     holder.ns:sysctl_set("net.ipv6.conf.default.disable_ipv6", "1")
   end
-  local sw = setmetatable({
-    lab = lab, name = name, node = holder, ifname = ifname, index = idx,
-    ports = {}, portseq = 0, line = util.where(), is_switch = true,
-  }, Switch)
-  holder:_add_iface(ifname, idx, { bridge = sw })
-  lab.switches[name] = sw
-  return sw
+  return Switch.adopt(lab, name, holder, ifname, idx, util.where())
 end
 
--- Switch.adopt(lab, name, holder, ifname, index) -> the switch for a
--- bridge that is already there (a lab read back by nslab.live): nothing
--- is created or recorded; ports come with the links adopted to it.
-function Switch.adopt(lab, name, holder, ifname, index)
+-- Switch.adopt(lab, name, holder, ifname, index [, line]) -> the switch
+-- for a bridge that is already there (just made, made by another
+-- machine's agent, or in a lab read back by nslab.live): nothing is
+-- created or recorded; ports come with the links adopted to it.
+function Switch.adopt(lab, name, holder, ifname, index, line)
   local sw = setmetatable({
     lab = lab, name = name, node = holder, ifname = ifname, index = index,
-    ports = {}, portseq = 0, line = "", is_switch = true,
+    ports = {}, portseq = 0, line = line or "", is_switch = true,
   }, Switch)
-  holder.ifaces[ifname].bridge = sw
+  local i = holder.ifaces[ifname] or holder:_add_iface(ifname, index)
+  i.bridge = sw
   lab.switches[name] = sw
   return sw
 end

@@ -6,13 +6,7 @@ local M = {}
 M.NSLAB = os.getenv("NSLAB") or "build/nslab"
 M.SRC = os.getenv("NSLAB_SRC") or "."
 
-local function slurp(path)
-  local f = io.open(path, "r")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local slurp = require("nslab.util").slurp
 M.slurp = slurp
 
 local tmpn = 0

@@ -22,10 +22,8 @@ function M.start(name)
   for _, m in ipairs(list) do
     local argv = machine.ssh_argv(m)
     argv[#argv + 1] = ("%s inspect --json --here %s"):format(shq(m.nslab), shq(name))
-    local words = {}
-    for _, w in ipairs(argv) do words[#words + 1] = shq(w) end
     local p = { m = m, out = os.tmpname(), err = os.tmpname() }
-    p.pid = core.spawn({ "sh", "-c", ("exec %s >%s 2>%s </dev/null"):format(table.concat(words, " "),
+    p.pid = core.spawn({ "sh", "-c", ("exec %s >%s 2>%s </dev/null"):format(machine.shell_line(argv),
       shq(p.out), shq(p.err)) }, {})
     job.parts[#job.parts + 1] = p
   end
